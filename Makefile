@@ -1,0 +1,37 @@
+# Two entry points for a fresh machine with only Python: `make demo` and `make test`.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+
+.PHONY: demo test install lint schemas bench clean
+
+$(BIN)/asrctl: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@
+
+install: $(BIN)/asrctl
+
+# The main job on the embedded sandbox (Nmbrs simulator + reference registry, in-process).
+demo: install
+	$(BIN)/asrctl validate
+	$(BIN)/asrctl plan
+
+test: install
+	$(BIN)/asrctl schema --check
+	$(BIN)/python -m pytest -n 2 -q
+	$(BIN)/python -m mypy
+
+lint: install
+	$(BIN)/python -m ruff check asrctl tests bench
+
+schemas: install
+	$(BIN)/asrctl schema
+
+bench: install
+	$(BIN)/python bench/validate_scale.py
+	$(BIN)/python bench/plan_scale.py
+
+clean:
+	rm -rf $(VENV) .asrctl .pytest_cache .mypy_cache

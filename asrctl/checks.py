@@ -1,0 +1,52 @@
+"""Check results and the catalogue of check ids (stable: users grep for them, `explain` prints them)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+Severity = Literal["error", "warning"]
+
+
+@dataclass(frozen=True)
+class Check:
+    """One finding about one employer (or account). Severity error blocks the employer."""
+
+    id: str
+    severity: Severity
+    message: str
+    hint: str | None = None
+
+    def to_json(self) -> dict[str, str | None]:
+        return {"id": self.id, "severity": self.severity, "message": self.message, "hint": self.hint}
+
+
+@dataclass(frozen=True)
+class CheckInfo:
+    id: str
+    severity: Severity
+    summary: str
+
+
+# Severity here is the default; the message and hint of a finding carry the specifics.
+CATALOGUE: dict[str, CheckInfo] = {
+    info.id: info
+    for info in [
+        CheckInfo("nmbrs.auth", "error", "The account's username/token are accepted by Nmbrs (fault 1001: token reset, user deleted or left)."),
+        CheckInfo("nmbrs.domain", "error", "The declared domain equals the Nmbrs environment's subdomain (DebtorService.Environment_Get)."),
+        CheckInfo("nmbrs.api-rights", "error", "Every API call a.s.r.'s coupling needs is Active for this login's template (fault 1002)."),
+        CheckInfo("nmbrs.debtor", "error", "The debtor is visible to the login and carries the configured tag."),
+        CheckInfo("nmbrs.company", "error", "A company with exactly the declared name exists (under the debtor); near misses are named."),
+        CheckInfo("nmbrs.company-ambiguous", "error", "The exact company name exists under several debtors and no debtor is declared."),
+        CheckInfo("nmbrs.frequency", "error", "The declared payroll frequency matches the company's LoonaangifteTijdvak (Month/Week4)."),
+        CheckInfo("nmbrs.dga", "error", "Each declared DGA's employee number exists in the company."),
+        CheckInfo("nmbrs.dga-name", "warning", "A declared DGA's name differs from the employee's name in Nmbrs."),
+        CheckInfo("nmbrs.dga-insured", "warning", "A declared DGA is insured for WW/ZW/WIA (unusual for a DGA)."),
+        CheckInfo("nmbrs.dga-undeclared", "warning", "An employee looks like a DGA (not insured for WW, ZW and WIA) but is not declared."),
+        CheckInfo("nmbrs.unreachable", "error", "Nmbrs did not answer after retries."),
+        CheckInfo("nmbrs.unverified", "warning", "A check could not run because a call outside a.s.r.'s list is not Active; names the call."),
+        CheckInfo("registry.unmanaged", "warning", "The registry holds a registration of this office that no employer file declares."),
+        CheckInfo("registry.registered-elsewhere", "error", "The loonheffingennummer is registered by another payroll office; contact a.s.r."),
+        CheckInfo("registry.unreachable", "error", "The a.s.r. registry did not answer after retries."),
+    ]
+}

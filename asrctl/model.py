@@ -1,0 +1,233 @@
+"""pydantic models of asrctl.yaml and of employer files: the source of schemas/.
+
+Descriptions explain the Dutch terms so an editor (via yaml-language-server)
+shows the help a payroll employee needs while typing.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+PAYROLL_TAX_NUMBER_PATTERN = r"^[0-9]{9}L[0-9]{2}$"
+EMPLOYER_ID_PATTERN = r"^[a-z0-9][a-z0-9-]*$"
+ACCOUNT_NAME_PATTERN = r"^[a-z0-9][a-z0-9_-]*$"
+DOMAIN_PATTERN = r"^[a-z0-9][a-z0-9-]{0,62}$"
+ENV_NAME_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]*$"
+# https for real services; plain http only to loopback; sandbox:<file> for the embedded simulators.
+ENDPOINT_PATTERN = r"^(https://[^\s]+|http://(127\.[0-9.]+|localhost|\[::1\])(:[0-9]+)?(/[^\s]*)?|sandbox:[^\s]*)$"
+# Deliberately simple (one @, a dot in the domain, no spaces): the registry enforces format: email.
+EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
+
+Email = Annotated[
+    str,
+    Field(max_length=254, pattern=EMAIL_PATTERN, json_schema_extra={"format": "email"}),
+]
+
+
+class StrictModel(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+
+# --- secrets -----------------------------------------------------------------------------
+
+
+class EnvSecretRef(StrictModel):
+    """A secret read from an environment variable (in CI: a masked secret)."""
+
+    model_config = ConfigDict(title="Secret from an environment variable")
+    env: str = Field(pattern=ENV_NAME_PATTERN, description="Name of the environment variable holding the token.")
+
+
+class FileSecretRef(StrictModel):
+    """A secret read from a file (e.g. /run/secrets/...); a relative path is relative to asrctl.yaml."""
+
+    model_config = ConfigDict(title="Secret from a file")
+    file: str = Field(min_length=1, description="Path of a file whose content is the token.")
+
+
+SecretRef = Annotated[
+    EnvSecretRef | FileSecretRef,
+    Field(
+        description=(
+            "Never write a token itself in YAML: use {env: NAME} or {file: PATH}. "
+            "asrctl reads the token at run time and shows only its fingerprint."
+        )
+    ),
+]
+
+
+# --- asrctl.yaml ---------------------------------------------------------------------------
+
+
+class Organisation(StrictModel):
+    """The payroll office (salarisverwerker) itself, as submitted on a.s.r.'s form."""
+
+    name: str = Field(
+        min_length=1, max_length=200, description="Bedrijfsnaam: the payroll office's own name."
+    )
+    contact_email: Email = Field(description="E-mail address a.s.r. and Keylane use to contact the office.")
+
+
+class NmbrsSettings(StrictModel):
+    """Where and how asrctl talks to Nmbrs."""
+
+    endpoint: str = Field(
+        pattern=ENDPOINT_PATTERN,
+        description=(
+            "Nmbrs SOAP v3 base URL, normally https://api.nmbrs.nl/soap/v3/ ; "
+            "or sandbox:<world file> for the embedded Nmbrs simulator."
+        ),
+    )
+    parallelism: int = Field(default=8, ge=1, le=64, description="Nmbrs calls in flight at once.")
+    max_employee_scan: int = Field(
+        default=50,
+        ge=0,
+        le=100000,
+        description=(
+            "Largest company (in employees) scanned one employee at a time for undeclared DGAs "
+            "when the bulk call is not Active for the login."
+        ),
+    )
+    timeout_seconds: float = Field(default=30.0, gt=0, le=600, description="Read timeout of one Nmbrs call.")
+
+
+class RegistrySettings(StrictModel):
+    """The a.s.r. registry of registrations (aanmeldingen)."""
+
+    url: str = Field(
+        pattern=ENDPOINT_PATTERN,
+        description="Registry base URL (https://.../v1), or sandbox:<sqlite file> for the reference registry.",
+    )
+    token: SecretRef = Field(
+        description="Registry bearer token of this office: scope read for plan, write for apply."
+    )
+    timeout_seconds: float = Field(default=30.0, gt=0, le=600, description="Read timeout of one registry call.")
+
+
+class Account(StrictModel):
+    """An Nmbrs login used for the coupling (its username, API token and domain go to a.s.r.)."""
+
+    model: Literal["overarching", "per_debtor"] = Field(
+        description=(
+            "overarching: one accountant login with a template user for many debtors (debiteuren), "
+            "optionally limited by a debtor tag; per_debtor: the master company login "
+            "(Master bedrijfslogin) of one debtor."
+        )
+    )
+    username: Email = Field(description="The Nmbrs login (an e-mail address) whose API token is used.")
+    token: SecretRef = Field(description="The API token from that user's profile in Nmbrs.")
+    domain: str = Field(
+        pattern=DOMAIN_PATTERN,
+        description=(
+            "Domeinnaam: the part after https:// and before .nmbrs in your Nmbrs address, "
+            "e.g. 'voorbeeld' for https://voorbeeld.nmbrs.nl."
+        ),
+    )
+    tag: str | None = Field(
+        default=None,
+        min_length=1,
+        description="overarching only: the debtor tag (e.g. 'a.s.r.') that limits which debtors the login sees.",
+    )
+    debtor: str | None = Field(
+        default=None,
+        min_length=1,
+        description="per_debtor: the Nmbrs debtor number (debiteurnummer) this login belongs to. Quote it.",
+    )
+
+
+class Policy(StrictModel):
+    """Safety rules for apply."""
+
+    allow_withdraw: bool = Field(
+        default=False,
+        description=(
+            "Allow apply to withdraw (afmelden) registrations; otherwise --allow-withdraw is needed "
+            "and registrations no file declares are only reported."
+        ),
+    )
+    max_change_fraction: float = Field(
+        default=0.3,
+        gt=0,
+        le=1,
+        description="apply refuses (without --force) to change more than this share of managed registrations.",
+    )
+
+
+class Config(StrictModel):
+    """asrctl.yaml: the payroll office, its providers and its Nmbrs logins. Holds no secrets."""
+
+    model_config = ConfigDict(title="asrctl.yaml")
+    organisation: Organisation
+    nmbrs: NmbrsSettings
+    registry: RegistrySettings
+    accounts: dict[Annotated[str, Field(pattern=ACCOUNT_NAME_PATTERN)], Account] = Field(
+        min_length=1, description="Nmbrs logins used for the coupling, by a short name employer files refer to."
+    )
+    policy: Policy = Field(default_factory=Policy)
+
+
+# --- employers/<id>.yaml -----------------------------------------------------------------------
+
+
+class EmployerNmbrs(StrictModel):
+    """Where the employer's payroll is in Nmbrs."""
+
+    account: str = Field(pattern=ACCOUNT_NAME_PATTERN, description="Name of an account in asrctl.yaml.")
+    debtor: str | None = Field(
+        default=None,
+        min_length=1,
+        description=(
+            "Nmbrs debtor number (debiteur); optional for an overarching account, needed when the "
+            "company name exists under several debtors. Quote it: \"1042\"."
+        ),
+    )
+    company: str = Field(
+        min_length=1,
+        max_length=200,
+        description=(
+            "The company (bedrijf) name exactly as Nmbrs shows it: case, spaces, dots and commas count."
+        ),
+    )
+
+
+class Payroll(StrictModel):
+    """The employer's payroll rhythm."""
+
+    frequency: Literal["monthly", "four_weekly"] = Field(
+        description="Verloningsfrequentie: monthly (maand) or four_weekly (4-weken); must match Nmbrs."
+    )
+    thirteenth_month: bool = Field(description="Whether a 13th month (dertiende maand) is paid.")
+
+
+class Dga(StrictModel):
+    """A director-major-shareholder (directeur-grootaandeelhouder) in this payroll."""
+
+    name: str = Field(min_length=1, max_length=200, description="The DGA's name as in Nmbrs.")
+    employee_number: int = Field(ge=1, description="Personeelsnummer of the DGA in Nmbrs.")
+
+
+class Employer(StrictModel):
+    """employers/<id>.yaml: one employer (werkgever) connected to the a.s.r. payroll coupling."""
+
+    model_config = ConfigDict(title="employer")
+    contract_number: str = Field(
+        min_length=1, max_length=40, description="Raamwerkcontractnummer of the policy at a.s.r."
+    )
+    payroll_tax_number: str = Field(
+        pattern=PAYROLL_TAX_NUMBER_PATTERN,
+        description=(
+            "Loonheffingennummer: 9 digits passing the 11-test, the letter L and 2 digits, "
+            "e.g. 123456782L01."
+        ),
+    )
+    nmbrs: EmployerNmbrs
+    payroll: Payroll
+    dga: list[Dga] = Field(
+        max_length=20, description="DGAs in this payroll; [] when there is none. Required, so none is forgotten."
+    )
+    state: Literal["active", "withdrawn"] = Field(
+        default="active",
+        description="active: registered (aangemeld) with a.s.r.; withdrawn: afgemeld.",
+    )
