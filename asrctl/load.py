@@ -1,16 +1,45 @@
 """Load the user's repo: files → models, or located problems (DESIGN.md "Validation").
 
-(To be implemented: YAML layer, JSON Schema layer, semantic + cross-file layer.)
+Three layers per file, then one across files:
+1. YAML (asrctl/yamlpos.py): size, UTF-8, symlink and alias guards; positions of every value.
+2. The models: pydantic validates first (fast, in Rust); only a file it refuses goes through
+   the JSON Schema (asrctl/schema_problems.py, jsonschema) to get every problem with its
+   line:col in the user's words. The tidy schema is at least as strict as the models for
+   data without nulls (a test holds them to that), so a file pydantic accepts and that holds
+   no null is schema-valid, and a valid repo never pays for jsonschema.
+3. Semantics (asrctl/semantics.py): 11-test, e-mail, account references; then cross-file
+   uniqueness.
+Nothing here touches the network or resolves a secret.
 """
 
 from __future__ import annotations
 
+import hashlib
+import os
+import stat
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
+from pydantic import BaseModel, ValidationError
+
+from .errors import ConfigError
 from .model import Config, Employer
 from .problems import Problem
+from .semantics import (
+    AccountInfo,
+    Declared,
+    accounts_of,
+    config_problems,
+    cross_file_problems,
+    employer_problems,
+    stem_problem,
+)
+from .yamlpos import EMPTY, YamlDoc, YamlIssue, decode, parse
+
+MAX_FILE_BYTES = 1024 * 1024
+EMPLOYERS_DIR = "employers"
 
 
 @dataclass(frozen=True)
@@ -31,9 +60,279 @@ class Repo:
     inputs_digest: str               # "sha256:..." over asrctl.yaml and every employer file (path + bytes)
 
 
+@dataclass(frozen=True)
+class Validation:
+    """The outcome of checking a repo: what `asrctl validate` prints."""
+
+    repo: Repo | None       # None when any error was found
+    problems: list[Problem]  # sorted by path, line, col
+    files: int              # files checked, asrctl.yaml included
+
+    @property
+    def errors(self) -> int:
+        return sum(1 for p in self.problems if p.severity == "error")
+
+    @property
+    def warnings(self) -> int:
+        return sum(1 for p in self.problems if p.severity == "warning")
+
+
+def inputs_digest(files: Sequence[tuple[str, bytes]]) -> str:
+    """sha256 over (repo-relative path, NUL, byte count, NUL, bytes) of each file, in the given order."""
+    digest = hashlib.sha256()
+    for rel, data in files:
+        digest.update(rel.encode("utf-8") + b"\0" + str(len(data)).encode("ascii") + b"\0")
+        digest.update(data)
+    return "sha256:" + digest.hexdigest()
+
+
+def _inside(path: str, directory: str) -> str | None:
+    """path relative to directory (posix) when it lies inside it; plain strings, as pathlib is slow at 5,000 files."""
+    prefix = directory if directory.endswith(os.sep) else directory + os.sep
+    return path[len(prefix):].replace(os.sep, "/") if path.startswith(prefix) else None
+
+
+@dataclass
+class _File:
+    path: str    # absolute, symlinks not resolved
+    real: str    # with symlinks resolved
+    rel: str     # relative to the repo root (posix), or `shown` when outside it
+    shown: str   # as problems name it: relative to the working directory when inside it
+    data: bytes | None = None
+
+    @property
+    def stem_and_suffix(self) -> tuple[str, str]:
+        return os.path.splitext(os.path.basename(self.path))
+
+
+class _Loader:
+    def __init__(self, config_path: Path) -> None:
+        self.cwd = os.path.abspath(os.getcwd())
+        config = os.path.abspath(config_path)
+        self.root = os.path.dirname(config)
+        self.real_root = os.path.realpath(self.root)
+        self.config = self.file(config)
+        self.problems: list[Problem] = []
+
+    def file(self, path: str, real: str | None = None) -> _File:
+        shown = _inside(path, self.cwd) or path
+        rel = _inside(path, self.root) or shown
+        return _File(path, real or os.path.realpath(path), rel, shown)
+
+    def error(self, file: _File, message: str, hint: str | None, code: str, line: int = 0, col: int = 0) -> None:
+        self.problems.append(Problem(file.shown, line, col, "error", message, hint, code))
+
+    # --- discovery ---------------------------------------------------------------------------------
+    def discover(self, directory: str, *, quiet: bool = False) -> list[_File]:
+        try:
+            entries = sorted(os.scandir(directory), key=lambda e: e.name)
+        except OSError:
+            return []
+        real_dir = os.path.realpath(directory)
+        found = []
+        for entry in entries:
+            if entry.name.startswith(".") or entry.is_dir():
+                continue
+            real = os.path.realpath(entry.path) if entry.is_symlink() else os.path.join(real_dir, entry.name)
+            if entry.name.endswith(".yaml"):
+                found.append(self.file(entry.path, real))
+            elif entry.name.endswith(".yml") and not quiet:
+                ignored = self.file(entry.path, real)
+                self.problems.append(Problem(
+                    ignored.shown, 0, 0, "warning", "ignored: employer files end in .yaml",
+                    f"rename it to {entry.name[:-4]}.yaml", "load.ignored-file"))
+        return found
+
+    def targets(self, paths: Sequence[Path] | None) -> tuple[list[_File], list[_File]]:
+        """(employer files to check and report, other employer files of the repo for cross-file checks)."""
+        default_dir = os.path.join(self.root, EMPLOYERS_DIR)
+        if paths is None:
+            return self.discover(default_dir), []
+        chosen: dict[str, _File] = {}
+        for given in paths:
+            path = os.path.abspath(given)
+            if path == self.config.path:
+                continue  # always loaded
+            if os.path.isdir(path):
+                files = self.discover(default_dir if path == self.root else path)
+            elif os.path.lexists(path):
+                files = [self.file(path)]
+            else:
+                self.error(self.file(path), "no such file or directory", None, "load.not-found")
+                files = []
+            for item in files:
+                chosen.setdefault(item.path, item)
+        context = [f for f in self.discover(default_dir, quiet=True) if f.path not in chosen]
+        return sorted(chosen.values(), key=lambda f: f.shown), context
+
+    # --- reading ------------------------------------------------------------------------------------------
+    def read(self, file: _File, *, report: bool = True) -> bytes | None:
+        """The file's bytes, or None with a problem (when `report`) for every guard it fails."""
+        def refuse(message: str, hint: str | None, code: str) -> None:
+            if report:
+                self.error(file, message, hint, code)
+
+        if file.real != file.path and file.real != self.real_root and _inside(file.real, self.real_root) is None:
+            refuse("symbolic link to a file outside the repository: refused",
+                   "copy the file into the repository instead of linking to it", "load.symlink")
+            return None
+        try:
+            info = os.stat(file.path)
+            if not stat.S_ISREG(info.st_mode):
+                refuse("not a regular file", None, "load.not-a-file")
+                return None
+            if info.st_size > MAX_FILE_BYTES:
+                refuse(f"the file is {info.st_size / MAX_FILE_BYTES:.1f} MiB; asrctl files are limited to 1 MiB",
+                       "an employer file is a few hundred bytes: is this the right file?", "load.too-large")
+                return None
+            with open(file.path, "rb") as handle:
+                data = handle.read(MAX_FILE_BYTES + 1)
+        except OSError as exc:
+            refuse(f"cannot read the file: {exc.strerror or exc.__class__.__name__}", None, "load.unreadable")
+            return None
+        if len(data) > MAX_FILE_BYTES:  # grew since stat
+            refuse("the file is over 1 MiB; asrctl files are limited to 1 MiB", None, "load.too-large")
+            return None
+        return data
+
+    def parse(self, file: _File, *, report: bool = True) -> YamlDoc | None:
+        data = self.read(file, report=report)
+        if data is None:
+            return None
+        file.data = data
+        text, issue = decode(data)
+        issues: list[YamlIssue] = [issue] if issue else []
+        doc = None
+        if text is not None:
+            doc, issues = parse(text)
+        if report:
+            for i in issues:
+                self.error(file, i.message, i.hint, i.code, i.line, i.col)
+        return doc
+
+    # --- models -----------------------------------------------------------------------------------------------
+    def model(self, kind: Literal["config", "employer"], file: _File, doc: YamlDoc,
+              report: bool = True) -> BaseModel | None:
+        """The file's model, or None with its schema problems (when `report`)."""
+        cls: type[BaseModel] = Config if kind == "config" else Employer
+        data = doc.data
+        what = "asrctl.yaml" if kind == "config" else "an employer file"
+        needs = ", ".join(n for n, f in cls.model_fields.items() if f.is_required())
+        if data is EMPTY or data is None:
+            if report:
+                self.error(file, "the file is empty", f"{what} needs {needs}", "yaml.empty")
+            return None
+        if not isinstance(data, dict):
+            if report:
+                line, col = doc.values.get("", (1, 1))
+                self.error(file, f"the file holds {'a list' if isinstance(data, list) else 'a single value'}; "
+                           f"{what} is a mapping of fields ('key: value' lines)", f"{what} needs {needs}",
+                           "yaml.not-a-mapping", line, col)
+            return None
+        refused: ValidationError | None = None
+        if not doc.has_null:
+            try:
+                return cls.model_validate(data)
+            except ValidationError as exc:
+                refused = exc
+        if not report:
+            return None
+        from .schema_problems import model_problems, schema_problems  # only for invalid files
+
+        name = "asrctl.schema.json" if kind == "config" else "employer.schema.json"
+        problems = schema_problems(name, doc, file.shown)
+        if not problems and refused is not None:
+            problems = model_problems(refused, doc, file.shown)
+        if not problems:  # cannot happen: the schema refuses every null; still, never pass silently
+            problems = [Problem(file.shown, 1, 1, "error", "the file does not match the model", None, "model.invalid")]
+        self.problems.extend(problems)
+        return None
+
+    # --- the whole repo ----------------------------------------------------------------------------------
+    def load(self, paths: Sequence[Path] | None) -> Validation:
+        config_file = self.config
+        config: Config | None = None
+        accounts: dict[str, AccountInfo] | None = None
+        missing = not os.path.lexists(config_file.path)
+        if missing:
+            self.error(config_file, f"{os.path.basename(config_file.path)} not found",
+                       "run asrctl in the directory that holds asrctl.yaml or pass --config PATH; a new repo "
+                       "starts with an asrctl.yaml declaring organisation, nmbrs, registry and accounts "
+                       "(see schemas/asrctl.schema.json)", "load.config-missing")
+        else:
+            doc = self.parse(config_file)
+            if doc is not None:
+                result = self.model("config", config_file, doc)
+                accounts = accounts_of(doc.data, doc)
+                if isinstance(result, Config):
+                    config = result
+                    self.problems.extend(config_problems(config, config_file.shown, doc))
+
+        targets, context = self.targets(paths)
+        if paths is None and not targets and not missing and not os.path.isdir(os.path.join(self.root, EMPLOYERS_DIR)):
+            self.problems.append(Problem(config_file.shown, 0, 0, "warning",
+                                         f"no {EMPLOYERS_DIR}/ directory beside {config_file.shown}",
+                                         f"declare each employer in {EMPLOYERS_DIR}/<id>.yaml", "load.no-employers"))
+        loaded: list[LoadedEmployer] = []
+        declared: list[Declared] = []
+        for file, report in [(f, True) for f in targets] + [(f, False) for f in context]:
+            employer_id, suffix = file.stem_and_suffix
+            if report:
+                bad_name = stem_problem(employer_id, suffix, file.shown)
+                if bad_name:
+                    self.problems.append(bad_name)
+            doc = self.parse(file, report=report)
+            if doc is None:
+                continue
+            employer = self.model("employer", file, doc, report)
+            if not isinstance(employer, Employer):
+                continue
+            declared.append(Declared(employer_id, file.shown, employer, doc, report))
+            if report:
+                self.problems.extend(employer_problems(employer, file.shown, doc, accounts))
+                loaded.append(LoadedEmployer(employer_id, file.rel, employer, doc.keys))
+        self.problems.extend(cross_file_problems(declared, accounts))
+
+        problems = sorted(set(self.problems), key=_order)
+        repo = None
+        if config is not None and not any(p.severity == "error" for p in problems):
+            inputs = [(config_file.rel, config_file.data or b"")]
+            inputs += sorted((f.rel, f.data or b"") for f in targets)
+            repo = Repo(Path(self.root), config_file.rel, config, sorted(loaded, key=lambda e: e.id), inputs_digest(inputs))
+        return Validation(repo, problems, 1 + len(targets))
+
+
+def _order(problem: Problem) -> tuple[str, int, int, bool, str]:
+    return (problem.path, problem.line, problem.col, problem.severity != "error", problem.message)
+
+
+def check_repo(config_path: Path, paths: Sequence[Path] | None = None) -> Validation:
+    """Check asrctl.yaml and employer files (default: employers/*.yaml beside asrctl.yaml).
+
+    `paths` (files or directories) limits which employer files are checked and reported; the
+    repo's other employer files still take part in the cross-file checks, and asrctl.yaml is
+    always loaded (employer files refer to its accounts).
+    """
+    return _Loader(config_path).load(paths)
+
+
 def load_repo(config_path: Path, paths: Sequence[Path] | None = None) -> tuple[Repo | None, list[Problem]]:
     """Load asrctl.yaml and the employer files (default: employers/*.yaml beside it).
 
     Returns the repo (None when any error problem was found) and all problems of all files.
     """
-    raise NotImplementedError
+    result = check_repo(config_path, paths)
+    return result.repo, result.problems
+
+
+def load_repo_or_raise(config_path: Path, paths: Sequence[Path] | None = None) -> Repo:
+    """The repo for plan/apply; ConfigError (exit 1) naming the first problem when the declarations are invalid."""
+    result = check_repo(config_path, paths)
+    if result.repo is None:
+        first = next(p for p in result.problems if p.severity == "error")
+        count = result.errors
+        raise ConfigError(
+            f"{count} problem{'s' if count != 1 else ''} in the declarations; run asrctl validate",
+            hint=f"first: {first.location()}: {first.message}",
+        )
+    return result.repo

@@ -1,0 +1,421 @@
+"""Plan → registry writes (DESIGN.md "Apply").
+
+The engine takes a Plan, the loaded repo (for the bodies) and a registry client, and
+writes one employer at a time in plan order. Decisions the design leaves open, made here:
+
+- Gates come before any write and are all-or-nothing: the checksum (`--checksum`), a stale
+  plan file (inputs digest, token fingerprints), withdrawals without permission and the
+  change threshold refuse the whole apply, so what runs is exactly what was reviewed.
+- The threshold (policy.max_change_fraction) counts changes to what a.s.r. already holds:
+  updates and withdrawals, against the registrations of this office the plan saw (employers
+  with a stored registration plus unmanaged ones). Creates add and change nothing stored, so
+  they are not counted — as octoDNS counts updates and deletes of existing records. More
+  than 5 such changes and more than the fraction → `--force` is needed.
+- Each write carries `idempotency_key(plan checksum, subject, action)`. A re-run of the same
+  plan (after a crash, or a second apply racing the first) gets the registry's stored answer
+  replayed (`Idempotent-Replayed: true`): that write counts as done, never as a second
+  submission. A *different* plan writing the same registration gets 412 → "stale plan".
+- One employer's failure does not stop the others. Failures about the registry as a whole
+  (401, 403, unreachable after the client's retries) do: the remaining writes would fail the
+  same way, so they are reported as not attempted.
+- Blocked employers are reported as skipped; they make apply exit 1 (DESIGN.md: a failed check
+  that blocks an employer is exit 1), after every other write was made.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal, Protocol
+
+from .desired import desired_digest, write_body
+from .errors import AsrctlError, SafetyError, StalePlanError
+from .load import Repo
+from .model import Policy
+from .plan import EmployerPlan, Plan, UnmanagedRegistration, idempotency_key
+from .registry.errors import (
+    Forbidden,
+    PreconditionFailed,
+    RegisteredElsewhere,
+    RegistryUnreachable,
+    Unauthorized,
+)
+from .registry.models import Registration
+from .secrets import Secret, redact
+
+MIN_CHANGES_FOR_THRESHOLD = 5  # up to this many changes never need --force
+STALE = "stale plan: the registration changed since the plan was made; run plan again"
+STALE_HINT = "run `asrctl plan` again, review it, and apply the new plan (nothing was written for this employer)"
+
+Outcome = Literal["created", "updated", "withdrawn", "skipped", "failed", "not_attempted"]
+WriteAction = Literal["create", "update", "withdraw"]
+
+
+class RegistryWriter(Protocol):
+    """What apply needs of the registry client (asrctl.registry.client.RegistryClient)."""
+
+    @property
+    def replays(self) -> int: ...
+
+    def create(self, payroll_tax_number: str, body: Mapping[str, Any], *, idempotency_key: str) -> Registration: ...
+
+    def update(
+        self, payroll_tax_number: str, body: Mapping[str, Any], *, version: int, idempotency_key: str
+    ) -> Registration: ...
+
+    def withdraw(self, payroll_tax_number: str, *, version: int, idempotency_key: str) -> Registration: ...
+
+
+@dataclass(frozen=True)
+class Write:
+    """One registry write the plan asks for."""
+
+    subject: str               # employer id, or the payroll_tax_number of an unmanaged registration
+    payroll_tax_number: str
+    action: WriteAction
+    version: int | None        # If-Match; None on create (If-None-Match: *)
+    employer: EmployerPlan | None = None        # None: an unmanaged registration
+    unmanaged: UnmanagedRegistration | None = None
+
+
+@dataclass(frozen=True)
+class WriteResult:
+    subject: str
+    payroll_tax_number: str
+    action: str                # create | update | withdraw | blocked
+    outcome: Outcome
+    message: str               # what happened, or why not
+    hint: str | None = None
+    replayed: bool = False     # an earlier run of this same plan had made this write already
+    registration: Registration | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.outcome in ("created", "updated", "withdrawn")
+
+
+@dataclass
+class ApplyReport:
+    checksum: str
+    results: list[WriteResult] = field(default_factory=list)
+    unchanged: int = 0
+
+    def count(self, outcome: Outcome) -> int:
+        return sum(1 for r in self.results if r.outcome == outcome)
+
+    @property
+    def write_failed(self) -> bool:
+        """A write failed or was not attempted."""
+        return any(r.outcome in ("failed", "not_attempted") for r in self.results)
+
+    @property
+    def failed(self) -> bool:
+        """Exit 1: a write failed or was not attempted, or an employer was blocked (never submitted)."""
+        return self.write_failed or self.count("skipped") > 0
+
+    @property
+    def replayed(self) -> int:
+        return sum(1 for r in self.results if r.replayed)
+
+
+# --- gates: refuse before any write -------------------------------------------------------------
+
+_HEX64 = re.compile(r"[0-9a-f]{64}")
+
+
+def normalise_checksum(value: str) -> str:
+    """`sha256:<64 hex>` from what a user pastes: with or without the prefix, any case, spaces trimmed."""
+    text = value.strip().lower()
+    bare = text.removeprefix("sha256:")
+    if not _HEX64.fullmatch(bare):
+        raise SafetyError(
+            f"--checksum {value.strip()!r} is not a plan checksum",
+            hint="pass the full checksum plan printed, e.g. --checksum sha256:3f2a… (64 hex digits)",
+        )
+    return "sha256:" + bare
+
+
+def verify_checksum(plan: Plan, expected: str | None) -> None:
+    """Applied = reviewed: refuse unless the plan about to be carried out has the reviewed checksum."""
+    if expected is None:
+        return
+    want = normalise_checksum(expected)
+    if plan.checksum != want:
+        raise SafetyError(
+            f"the plan to apply has checksum {plan.checksum}, not the reviewed {want}: "
+            "the declarations or the registry changed since that plan was reviewed",
+            hint="nothing was written; run `asrctl plan` again, review it, and apply with its checksum",
+        )
+
+
+def writing_employers(plan: Plan) -> list[EmployerPlan]:
+    return [e for e in plan.employers if e.action in ("create", "update", "withdraw")]
+
+
+def accounts_to_resolve(plan: Plan) -> set[str]:
+    """Accounts whose token apply needs: to send it, or to see it is still the one the plan used."""
+    return {e.account for e in plan.employers if e.action in ("create", "update")}
+
+
+def verify_current(plan: Plan, repo: Repo, fingerprints: Mapping[str, str]) -> None:
+    """A plan file is only applied to the inputs it was made from, with the tokens it was made with."""
+    if repo.inputs_digest != plan.inputs_digest:
+        raise StalePlanError(
+            "the declarations or asrctl.yaml changed since the plan was made; run plan again",
+            hint="run `asrctl plan --out FILE` on the current files, review it, and apply that plan",
+        )
+    by_id = {e.id: e for e in repo.employers}
+    moved: dict[str, list[str]] = {}
+    for e in plan.employers:
+        if e.action not in ("create", "update"):
+            continue
+        loaded = by_id.get(e.id)
+        if loaded is None:  # cannot happen with an equal inputs digest; refuse all the same
+            raise StalePlanError(f"employer {e.id} of the plan has no file any more; run plan again")
+        fp = fingerprints.get(e.account)
+        if fp is None or desired_digest(repo.config, loaded.employer, fp) != e.desired_digest:
+            moved.setdefault(e.account, []).append(e.id)
+    if moved:
+        account = sorted(moved)[0]
+        others = sorted(moved)[1:]
+        raise StalePlanError(
+            f"the token of account '{account}' is not the one the plan was made with (its fingerprint changed)"
+            + (f"; so are those of {', '.join(others)}" if others else "")
+            + "; run plan again",
+            hint="a token was rotated since plan ran: run `asrctl plan` again so the new token is reviewed",
+        )
+
+
+def withdrawals(plan: Plan) -> list[str]:
+    out = [e.id for e in plan.employers if e.action == "withdraw"]
+    out += [u.payroll_tax_number for u in plan.unmanaged if u.action == "withdraw"]
+    return out
+
+
+def held_registrations(plan: Plan) -> int:
+    """Registrations of this office the plan saw: the threshold's denominator."""
+    return sum(1 for e in plan.employers if e.status is not None) + len(plan.unmanaged)
+
+
+def changes_to_held(plan: Plan) -> int:
+    """Updates and withdrawals: the writes that change or remove what a.s.r. already holds."""
+    return sum(1 for e in plan.employers if e.action in ("update", "withdraw")) + sum(
+        1 for u in plan.unmanaged if u.action == "withdraw"
+    )
+
+
+def check_safety(plan: Plan, policy: Policy, *, allow_withdraw: bool, force: bool) -> None:
+    """Withdrawals need permission; many changes of what a.s.r. holds need --force."""
+    gone = withdrawals(plan)
+    if gone and not (allow_withdraw or policy.allow_withdraw):
+        shown = ", ".join(gone[:5]) + (f" and {len(gone) - 5} more" if len(gone) > 5 else "")
+        raise SafetyError(
+            f"the plan withdraws (afmelden) {len(gone)} registration{'s' if len(gone) != 1 else ''} ({shown}); "
+            "withdrawing needs permission",
+            hint="nothing was written; if the withdrawal is intended, run apply again with --allow-withdraw "
+            "(or set policy.allow_withdraw: true in asrctl.yaml)",
+        )
+    changes = changes_to_held(plan)
+    held = held_registrations(plan)
+    limit = policy.max_change_fraction * held
+    if not force and changes > MIN_CHANGES_FOR_THRESHOLD and changes > limit:
+        share = f"{changes / held:.0%}" if held else "all"
+        raise SafetyError(
+            f"the plan changes or withdraws {changes} of the {held} registrations this office holds ({share}), "
+            f"more than policy.max_change_fraction ({policy.max_change_fraction:.0%})",
+            hint="nothing was written; review the plan — if so many changes are intended, run apply again "
+            "with --force",
+        )
+
+
+# --- the writes --------------------------------------------------------------------------------
+
+
+def planned_writes(plan: Plan) -> list[Write]:
+    """The writes in plan order: employers (by id), then unmanaged registrations to withdraw."""
+    writes = [
+        Write(e.id, e.payroll_tax_number, e.action, e.registry_version, employer=e)  # type: ignore[arg-type]
+        for e in writing_employers(plan)
+    ]
+    writes += [
+        Write(u.payroll_tax_number, u.payroll_tax_number, "withdraw", u.registry_version, unmanaged=u)
+        for u in plan.unmanaged
+        if u.action == "withdraw"
+    ]
+    return writes
+
+
+def _blocked(plan: Plan) -> Iterator[WriteResult]:
+    for e in plan.employers:
+        if e.action != "blocked":
+            continue
+        errors = [c.id for c in e.checks if c.severity == "error"]
+        yield WriteResult(
+            e.id,
+            e.payroll_tax_number,
+            "blocked",
+            "skipped",
+            "blocked: " + (", ".join(dict.fromkeys(errors)) or "a check failed") + " (not submitted)",
+            hint="fix the findings plan shows for this employer, then plan and apply again",
+        )
+
+
+_DONE: dict[WriteAction, Outcome] = {"create": "created", "update": "updated", "withdraw": "withdrawn"}
+
+
+def _failure(write: Write, exc: AsrctlError) -> WriteResult:
+    hint: str | None
+    if isinstance(exc, PreconditionFailed):
+        message, hint = STALE, STALE_HINT
+    elif isinstance(exc, RegisteredElsewhere):
+        message = "this employer is already connected through another payroll office; contact a.s.r."
+        hint = "a.s.r. can move the registration to this payroll office; until then it cannot be submitted here"
+    else:
+        message, hint = exc.message, exc.hint
+    return WriteResult(
+        write.subject, write.payroll_tax_number, write.action, "failed", redact(message),
+        redact(hint) if hint else None,
+    )
+
+
+def _done(write: Write, registration: Registration, replayed: bool) -> WriteResult:
+    if write.action == "withdraw":
+        text = f"version {registration.version}, status {registration.status}"
+    elif write.action == "update" and write.version is not None:
+        text = f"version {write.version} → {registration.version}, status {registration.status}"
+    else:
+        text = f"version {registration.version}, status {registration.status}"
+    if replayed:
+        text += "; already done by an earlier run of this plan (replayed, not submitted again)"
+    return WriteResult(
+        write.subject, write.payroll_tax_number, write.action, _DONE[write.action], text,
+        replayed=replayed, registration=registration,
+    )
+
+
+def _stops_the_run(exc: AsrctlError) -> bool:
+    """Errors about the registry as a whole: every further write would fail the same way."""
+    return isinstance(exc, (Unauthorized, Forbidden, RegistryUnreachable))
+
+
+def apply_plan(
+    plan: Plan,
+    repo: Repo,
+    registry: RegistryWriter,
+    tokens: Mapping[str, Secret],
+    *,
+    on_result: Callable[[WriteResult], None] | None = None,
+) -> ApplyReport:
+    """Carry out the plan's writes, one at a time in plan order; call the gates first.
+
+    tokens: account name → token, for every account of an employer whose write sends the
+    token (EmployerPlan.needs_token). on_result is called after each write (the CLI prints
+    as it goes, so an interrupted apply still shows what was done).
+    """
+    report = ApplyReport(plan.checksum, unchanged=sum(1 for e in plan.employers if e.action == "noop"))
+
+    def record(result: WriteResult) -> None:
+        report.results.append(result)
+        if on_result is not None:
+            on_result(result)
+
+    by_id = {e.id: e for e in repo.employers}
+    stopped: AsrctlError | None = None
+    for write in planned_writes(plan):
+        if stopped is not None:
+            record(WriteResult(write.subject, write.payroll_tax_number, write.action, "not_attempted",
+                               f"not attempted: {redact(stopped.message)}",
+                               "run apply again once the registry is reachable (writes already done "
+                               "are not repeated)"))
+            continue
+        key = idempotency_key(plan.checksum, write.subject, write.action)
+        before = registry.replays
+        try:
+            registration = _write(write, plan, repo, by_id, registry, tokens, key)
+        except AsrctlError as exc:
+            record(_failure(write, exc))
+            if _stops_the_run(exc):
+                stopped = exc
+            continue
+        record(_done(write, registration, registry.replays > before))
+    for result in _blocked(plan):
+        record(result)
+    return report
+
+
+def _write(
+    write: Write,
+    plan: Plan,
+    repo: Repo,
+    by_id: Mapping[str, Any],
+    registry: RegistryWriter,
+    tokens: Mapping[str, Secret],
+    key: str,
+) -> Registration:
+    if write.action == "withdraw":
+        if write.version is None:
+            raise AsrctlError("the plan has no registry version for this withdrawal; run plan again")
+        return registry.withdraw(write.payroll_tax_number, version=write.version, idempotency_key=key)
+    e = write.employer
+    assert e is not None
+    loaded = by_id.get(e.id)
+    if loaded is None:
+        raise StalePlanError(f"employer {e.id} has no file any more; run plan again")
+    token: Secret | None = None
+    if e.needs_token:
+        token = tokens.get(e.account)
+        if token is None:
+            raise AsrctlError(f"the token of account '{e.account}' was not resolved; it is needed to submit")
+    body = write_body(repo.config, loaded.employer, token)
+    if write.action == "create":
+        return registry.create(write.payroll_tax_number, body, idempotency_key=key)
+    if write.version is None:
+        raise AsrctlError("the plan has no registry version for this change; run plan again")
+    return registry.update(write.payroll_tax_number, body, version=write.version, idempotency_key=key)
+
+
+def summarise(report: ApplyReport) -> str:
+    """One line: what happened, counted by outcome."""
+    parts = [
+        f"{report.count('created')} created",
+        f"{report.count('updated')} changed",
+        f"{report.count('withdrawn')} withdrawn",
+    ]
+    if report.count("skipped"):
+        parts.append(f"{report.count('skipped')} skipped (blocked)")
+    if report.count("failed"):
+        parts.append(f"{report.count('failed')} failed")
+    if report.count("not_attempted"):
+        parts.append(f"{report.count('not_attempted')} not attempted")
+    if report.unchanged:
+        parts.append(f"{report.unchanged} unchanged")
+    if report.write_failed:
+        head = "Apply finished with failures"
+    elif report.count("skipped"):
+        head = "Apply finished; blocked employers were not submitted"
+    else:
+        head = "Apply complete"
+    return f"{head}: {', '.join(parts)}."
+
+
+def results_json(report: ApplyReport) -> dict[str, Any]:
+    return {
+        "checksum": report.checksum,
+        "results": [
+            {
+                "id": r.subject,
+                "payroll_tax_number": r.payroll_tax_number,
+                "action": r.action,
+                "outcome": r.outcome,
+                "message": r.message,
+                "hint": r.hint,
+                "replayed": r.replayed,
+                "version": r.registration.version if r.registration else None,
+                "status": r.registration.status if r.registration else None,
+            }
+            for r in report.results
+        ],
+        "unchanged": report.unchanged,
+        "failed": report.failed,
+    }

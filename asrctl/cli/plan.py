@@ -1,0 +1,48 @@
+"""`asrctl plan`: observe Nmbrs and the registry, print the checks and changes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from .context import Settings
+
+EXIT_CHANGES = 2
+
+
+@click.command("plan")
+@click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), help="Write the JSON plan (no secrets) here.")
+@click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json"]), default="text", show_default=True)
+@click.option("--detailed-exitcode", is_flag=True, help="Exit 2 when there are changes (0 none, 1 error).")
+@click.option("--target", "targets", multiple=True, metavar="ID", help="Only this employer (repeatable).")
+@click.option("--parallelism", type=click.IntRange(1, 64), help="Nmbrs calls in flight (default: nmbrs.parallelism).")
+@click.pass_obj
+def command(settings: Settings, out: Path | None, fmt: str, detailed_exitcode: bool,
+            targets: tuple[str, ...], parallelism: int | None) -> int:
+    """Compare the employer files with Nmbrs and the a.s.r. registry (read-only)."""
+    from ..load import load_repo_or_raise
+    from ..observe import run_plan
+    from ..plan import select_employers
+    from ..render import render_plan
+    from ..secrets import redact
+    from ..services import accounts_in_use, connect
+    from .output import Progress, write_atomic
+
+    repo = load_repo_or_raise(settings.config_path)
+    chosen = set(targets) if targets else None
+    selected = select_employers(repo.employers, chosen)  # unknown --target fails here, before any network
+    progress = Progress("Checking Nmbrs", len(selected))
+    with connect(repo, accounts=accounts_in_use(repo, chosen)) as services:
+        plan = run_plan(repo, services, targets=chosen, parallelism=parallelism, progress=progress)
+    progress.close()
+    if out is not None:
+        write_atomic(out, redact(plan.to_json()) + "\n")
+    click.echo(redact(render_plan(plan, fmt, color=settings.color and fmt == "text")), nl=False)  # type: ignore[arg-type]
+    click.echo(f"Plan checksum: {plan.checksum}", err=True)
+    if plan.failed:
+        return 1
+    if detailed_exitcode and plan.has_changes:
+        return EXIT_CHANGES
+    return 0
+

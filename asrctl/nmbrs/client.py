@@ -1,0 +1,164 @@
+"""zeep over the bundled v3 WSDL: auth headers, fault mapping and retries for one Nmbrs call.
+
+One `SoapClient` per run: parsing the four WSDLs is the slow part, so the zeep clients are built
+once and shared by every account and thread (the auth header is passed per call).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Mapping
+from typing import Any
+
+import requests
+import zeep
+import zeep.exceptions
+
+from ..retry import Retryable, RetryPolicy, retry_call
+from .constants import (
+    ENVIRONMENT_GET,
+    FAULT_LOGIN_SECURITY,
+    FAULT_NOT_ACTIVE,
+    FAULT_UNKNOWN,
+    SERVICES,
+    namespace,
+    soap_operation,
+    split_call,
+)
+from .errors import (
+    CallNotActive,
+    NmbrsRequestError,
+    NmbrsUnavailable,
+    NmbrsUnknownFault,
+    error_for_fault,
+    fault_code,
+    fault_text,
+)
+from .provider import Login
+from .transport import NmbrsTransport, TransientHttpError, wsdl_path
+
+log = logging.getLogger("asrctl.nmbrs.client")
+
+UNAVAILABLE_HINT = (
+    "Try again later. If it keeps failing, check nmbrs.endpoint in asrctl.yaml and whether this "
+    "machine can reach Nmbrs (proxy, firewall)."
+)
+
+
+class _Service:
+    def __init__(self, name: str, endpoint_url: str, transport: NmbrsTransport, settings: zeep.Settings) -> None:
+        ns = namespace(name)
+        self.client = zeep.Client(str(wsdl_path(name)), transport=transport, settings=settings)
+        self.proxy = self.client.create_service(f"{{{ns}}}{name}Soap", f"{endpoint_url}{name}.asmx")
+        self.auth = self.client.get_element(f"{{{ns}}}AuthHeader")
+        self.auth_with_domain = self.client.get_element(f"{{{ns}}}AuthHeaderWithDomain")
+
+
+class SoapClient:
+    """Makes one Nmbrs SOAP call: headers, retries, typed errors. Memoization is the provider's."""
+
+    def __init__(self, endpoint_url: str, *, parallelism: int, timeout: float, retry: RetryPolicy) -> None:
+        if not endpoint_url.endswith("/"):
+            endpoint_url += "/"
+        self.endpoint_url = endpoint_url
+        self.transport = NmbrsTransport(parallelism=parallelism, timeout=timeout)
+        settings = zeep.Settings(strict=False, forbid_dtd=True, forbid_entities=True, forbid_external=True)
+        self._services = {name: _Service(name, endpoint_url, self.transport, settings) for name in SERVICES}
+        self._retry = retry
+        self._inactive: set[tuple[tuple[str, str, str], str]] = set()
+        self._inactive_lock = threading.Lock()
+
+    @property
+    def calls(self) -> int:
+        return self.transport.calls
+
+    def close(self) -> None:
+        self.transport.close()
+
+    def call(self, login: Login, call: str, args: Mapping[str, Any] | None = None) -> Any:
+        """Call "Service.Operation" (rights-list name) for a login; returns zeep's result object.
+
+        A call that answered 1002 once for this login is not sent again in this run.
+        """
+        with self._inactive_lock:
+            if (login.key, call) in self._inactive:
+                raise CallNotActive(f"{call}: not Active for this login", call=call, code=FAULT_NOT_ACTIVE)
+        service_name, _ = split_call(call)
+        service = self._services[service_name]
+        operation = getattr(service.proxy, soap_operation(call))
+        if call == ENVIRONMENT_GET:
+            header = service.auth(Username=login.username, Token=login.token.reveal())
+        else:
+            header = service.auth_with_domain(
+                Username=login.username, Token=login.token.reveal(), Domain=login.domain
+            )
+        params = dict(args or {})
+        unknown_faults = 0
+
+        def attempt() -> Any:
+            nonlocal unknown_faults
+            try:
+                return operation(**params, _soapheaders=[header])
+            except zeep.exceptions.Fault as fault:
+                code = fault_code(fault.message)
+                if code == FAULT_LOGIN_SECURITY:
+                    raise Retryable(NmbrsUnavailable(
+                        f"{call}: Nmbrs fault 1006 (login security failure) kept coming back",
+                        call=call, code=code, hint=UNAVAILABLE_HINT,
+                    )) from None
+                if code == FAULT_UNKNOWN or (code is None and "client" not in str(fault.code or "").lower()):
+                    # 9999 (or a server fault without a code): one more try, then report.
+                    unknown_faults += 1
+                    error = NmbrsUnknownFault(
+                        f"{call}: Nmbrs failed with an unknown error: {fault_text(fault.message)}",
+                        call=call, code=code, hint=UNAVAILABLE_HINT,
+                    )
+                    if unknown_faults == 1:
+                        raise Retryable(error) from None
+                    raise error from None
+                if code is None:
+                    raise NmbrsRequestError(
+                        f"{call}: Nmbrs rejected the request: {fault_text(fault.message)}",
+                        call=call,
+                        hint="asrctl's request does not match this Nmbrs service; please report it as a bug.",
+                    ) from None
+                raise error_for_fault(call, code, fault.message) from None
+            except TransientHttpError as exc:
+                raise Retryable(_unavailable(call, f"HTTP {exc.status}"), retry_after=exc.retry_after) from None
+            except zeep.exceptions.TransportError as exc:
+                status = exc.status_code or 0
+                if status >= 500 or status in (0, 200, 429):
+                    raise Retryable(_unavailable(call, f"an unusable answer (HTTP {status})")) from None
+                raise NmbrsRequestError(
+                    f"{call}: the Nmbrs endpoint answered HTTP {status}",
+                    call=call,
+                    hint="Check nmbrs.endpoint in asrctl.yaml: normally https://api.nmbrs.nl/soap/v3/",
+                ) from None
+            except (zeep.exceptions.XMLSyntaxError, zeep.exceptions.XMLParseError) as exc:
+                raise Retryable(_unavailable(call, f"a response that is not valid SOAP ({exc.__class__.__name__})")) from None
+            except requests.Timeout:
+                raise Retryable(_unavailable(call, "no answer within the timeout")) from None
+            except (requests.ConnectionError, requests.exceptions.ChunkedEncodingError) as exc:
+                raise Retryable(_unavailable(call, f"a connection failure ({_reason(exc)})")) from None
+
+        try:
+            return retry_call(attempt, self._retry, what=f"Nmbrs {call}")
+        except CallNotActive:
+            with self._inactive_lock:
+                self._inactive.add((login.key, call))
+            raise
+
+
+def _unavailable(call: str, what: str) -> NmbrsUnavailable:
+    return NmbrsUnavailable(f"{call}: Nmbrs gave {what}", call=call, hint=UNAVAILABLE_HINT)
+
+
+def _reason(exc: BaseException) -> str:
+    """A short cause without URLs or bodies (requests' messages can be long)."""
+    inner: BaseException = exc
+    for _ in range(10):
+        if inner.__context__ is None:
+            break
+        inner = inner.__context__
+    return inner.__class__.__name__

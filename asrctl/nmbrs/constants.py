@@ -1,0 +1,149 @@
+"""Names of the Nmbrs SOAP v3 API in one place: services, namespaces, calls, a.s.r.'s rights lists.
+
+A *call* is named "Service.Operation" the way Nmbrs' webservice-rights screen (Instellingen >
+Gebruikers > Template Users > API-icoon) shows it; that is the name a payroll office activates.
+For ReportService the SOAP operation may be spelled differently from the rights list
+(API-FACTS.md §5 marks it unverified), so the SOAP names and parameters live here and nowhere
+else: the bundled ReportService WSDL is filled in from `WSDL_PLACEHOLDERS`, and the simulator
+serves the same names.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+AccountModel = Literal["overarching", "per_debtor"]
+
+NAMESPACE_BASE = "https://api.nmbrs.nl/soap/v3/"
+SERVICES: tuple[str, ...] = ("DebtorService", "CompanyService", "EmployeeService", "ReportService")
+PRODUCTION_ENDPOINT = NAMESPACE_BASE
+
+
+def namespace(service: str) -> str:
+    """The service's XML namespace, also the SOAPAction prefix."""
+    return NAMESPACE_BASE + service
+
+
+def soap_action(service: str, operation: str) -> str:
+    return f"{namespace(service)}/{operation}"
+
+
+def split_call(call: str) -> tuple[str, str]:
+    service, _, right = call.partition(".")
+    return service, right
+
+
+# --- fault codes (API-FACTS.md §3) ---------------------------------------------------------------
+FAULT_AUTH = 1001             # username/token wrong, or Domain not the user's environment
+FAULT_NOT_ACTIVE = 1002       # call not Active in the template (webservice rights)
+FAULT_NO_DATA_ACCESS = 1003   # no right to this debtor/company/employee
+FAULT_NO_SUBSCRIPTION = 1004
+FAULT_LOGIN_SECURITY = 1006   # transient
+FAULT_UNAUTHORIZED_COMPANY = 2004
+FAULT_UNAUTHORIZED_DEBTOR = 2009
+FAULT_UNKNOWN = 9999          # retried once
+FAULT_CODE_PATTERN = r"--->\s*(\d{4}):"
+
+# --- ReportService spelling (unverified; see module docstring) --------------------------------------
+# The rights list says "Report_...", public client code calls the SOAP operations "Reports_..." with
+# lower-case parameters and one wage code per task; we follow the client code.
+REPORT_BACKGROUND_RIGHT = "Report_GetWageCodesByRunCompany_FilterByWageCode_Background"
+REPORT_RESULT_RIGHT = "Report_BackgroundTask_Result"
+REPORT_BACKGROUND_OPERATION = "Reports_GetWageCodesByRunCompany_FilterByWageCode_Background"
+REPORT_BACKGROUND_PARAMS = ("companyId", "runId", "year", "wageCode")  # int, int, int, int
+REPORT_RESULT_OPERATION = "Reports_BackgroundTask_Result"
+REPORT_RESULT_PARAMS = ("TaskId",)  # string
+
+WSDL_PLACEHOLDERS: dict[str, str] = {
+    "report_background_operation": REPORT_BACKGROUND_OPERATION,
+    "report_background_company": REPORT_BACKGROUND_PARAMS[0],
+    "report_background_run": REPORT_BACKGROUND_PARAMS[1],
+    "report_background_year": REPORT_BACKGROUND_PARAMS[2],
+    "report_background_wagecode": REPORT_BACKGROUND_PARAMS[3],
+    "report_result_operation": REPORT_RESULT_OPERATION,
+    "report_result_taskid": REPORT_RESULT_PARAMS[0],
+}
+
+# rights-list name -> SOAP operation, where they differ
+_SOAP_OPERATION: dict[str, str] = {
+    f"ReportService.{REPORT_BACKGROUND_RIGHT}": REPORT_BACKGROUND_OPERATION,
+    f"ReportService.{REPORT_RESULT_RIGHT}": REPORT_RESULT_OPERATION,
+}
+_RIGHT_OF_OPERATION: dict[str, str] = {
+    f"{split_call(call)[0]}.{op}": call for call, op in _SOAP_OPERATION.items()
+}
+
+
+def soap_operation(call: str) -> str:
+    """The SOAP operation name of a call (rights-list name)."""
+    return _SOAP_OPERATION.get(call, split_call(call)[1])
+
+
+def right_of(service: str, operation: str) -> str:
+    """The rights-list name ("Service.Operation") of a SOAP operation."""
+    name = f"{service}.{operation}"
+    return _RIGHT_OF_OPERATION.get(name, name)
+
+
+# --- calls asrctl makes ----------------------------------------------------------------------------
+ENVIRONMENT_GET = "DebtorService.Environment_Get"  # needs no right (API-FACTS.md §6)
+COMPANY_LIST = "CompanyService.List_GetAll"
+EMPLOYEE_LIST = "EmployeeService.List_GetByCompany"
+EMPLOYEE_SVW = "EmployeeService.SVW_GetCurrent"
+
+# Optional: outside a.s.r.'s lists. A 1002 on these makes the dependent check nmbrs.unverified.
+DEBTOR_LIST = "DebtorService.List_GetAll"
+DEBTOR_TAGS = "DebtorService.Tags_Get"
+COMPANY_LIST_BY_DEBTOR = "CompanyService.List_GetByDebtor"
+EMPLOYEE_TYPES = "EmployeeService.EmployeeType_GetList"
+EMPLOYEE_SVW_BULK = "EmployeeService.SVW_GetAll_AllEmployeesByCompany"  # shape assumed, see WSDL
+OPTIONAL_CALLS: tuple[str, ...] = (DEBTOR_LIST, DEBTOR_TAGS, COMPANY_LIST_BY_DEBTOR, EMPLOYEE_TYPES, EMPLOYEE_SVW_BULK)
+
+# EmployeeType for List_GetByCompany when EmployeeType_GetList may not be called. Which value means
+# "ordinary employees" is unverified (API-FACTS.md §5); 1 is the first type Nmbrs lists. When the list
+# is readable, the type whose description matches EMPLOYEE_TYPE_PREFERRED is used instead.
+DEFAULT_EMPLOYEE_TYPE = 1
+EMPLOYEE_TYPE_PREFERRED = r"(?i)werknemer|medewerker|employee|personeel"
+
+# --- a.s.r.'s lists (API-FACTS.md §6; the manual's "minimaal onderstaande calls op Active") ---------
+_EMPLOYEE_CALLS = (
+    "Address_GetListCurrent",
+    "BankAccount_GetListCurrent",
+    "Children_Get",
+    "Contract_GetCurrentPeriod",
+    "List_GetByCompany",
+    "Partner_Get",
+    "PersonalInfo_GetCurrent",
+    "Salary_GetAll_AllEmployeesByCompany",
+    "Schedule_GetCurrent",
+    "Schedule_GetList",
+    "SVW_GetCurrent",
+    "WageComponentFixed_GetCurrent",
+    "WageComponentVar_GetCurrent",
+    "Employment_GetAll_AllEmployeesByCompany",
+)
+
+REQUIRED_CALLS: dict[AccountModel, tuple[str, ...]] = {
+    "overarching": (
+        *(f"CompanyService.{op}" for op in ("Company_GetCurrentPeriod", "List_GetAll", "Run_GetList")),
+        *(f"EmployeeService.{op}" for op in _EMPLOYEE_CALLS),
+        f"ReportService.{REPORT_BACKGROUND_RIGHT}",
+        f"ReportService.{REPORT_RESULT_RIGHT}",
+    ),
+    "per_debtor": (
+        *(
+            f"CompanyService.{op}"
+            for op in (
+                "Company_GetCurrentPeriod",
+                "List_GetAll",
+                "Reports_GetWageCodesByRunCompany_FilterByWageCode",
+                "Reports_GetWageCodesByRunCompany_v2",
+                "Run_GetList",
+            )
+        ),
+        *(f"EmployeeService.{op}" for op in _EMPLOYEE_CALLS),
+    ),
+}
+
+# Where a payroll employee switches calls on (the manual, step 2).
+RIGHTS_SCREEN = "Instellingen > Gebruikers > Template Users > API-icoon"

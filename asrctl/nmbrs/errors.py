@@ -1,0 +1,96 @@
+"""Typed Nmbrs errors. Provider-neutral: the SOAP provider maps faults to these, a REST provider would too.
+
+Plan code catches these per account, company or employee and turns them into nmbrs.* checks.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ..errors import ServiceError
+from ..secrets import redact
+from .constants import (
+    FAULT_AUTH,
+    FAULT_CODE_PATTERN,
+    FAULT_NO_DATA_ACCESS,
+    FAULT_NO_SUBSCRIPTION,
+    FAULT_NOT_ACTIVE,
+    FAULT_UNAUTHORIZED_COMPANY,
+    FAULT_UNAUTHORIZED_DEBTOR,
+    FAULT_UNKNOWN,
+)
+
+_CODE = re.compile(FAULT_CODE_PATTERN)
+
+
+class NmbrsError(ServiceError):
+    """Something Nmbrs answered (or did not) for one call."""
+
+    def __init__(self, message: str, *, call: str, code: int | None = None, hint: str | None = None) -> None:
+        super().__init__(redact(message), hint=hint)
+        self.call = call   # "Service.Operation" as the rights list names it
+        self.code = code   # Nmbrs fault code, when there was one
+
+
+class NmbrsAuthError(NmbrsError):
+    """1001: username/token not accepted, or the Domain is not the user's environment."""
+
+
+class NmbrsSubscriptionError(NmbrsError):
+    """1004: the environment has no valid subscription."""
+
+
+class CallNotActive(NmbrsError):
+    """1002: the call is not Active in the login's template (webservice rights)."""
+
+
+class NmbrsFault(NmbrsError):
+    """Another coded Nmbrs fault about the data asked for (the call itself is Active)."""
+
+
+class NoAccess(NmbrsFault):
+    """1003/2004/2009: the login may not see this debtor, company or employee."""
+
+
+class NmbrsUnavailable(NmbrsError):
+    """Nmbrs did not answer usably after retries: timeouts, resets, HTTP 5xx/429, 1006."""
+
+
+class NmbrsUnknownFault(NmbrsUnavailable):
+    """9999 twice: Nmbrs failed internally after checking the rights."""
+
+
+class NmbrsRequestError(NmbrsError):
+    """Nmbrs rejected the request as malformed (soap:Client) or the endpoint is wrong (HTTP 4xx)."""
+
+
+def fault_code(faultstring: str | None) -> int | None:
+    """The 4-digit Nmbrs code in "Server was unable to process request. ---> 1002: ...", if any."""
+    match = _CODE.search(faultstring or "")
+    return int(match.group(1)) if match else None
+
+
+def fault_text(faultstring: str | None) -> str:
+    """The part of a faultstring after the code ("Unauthorized access"), or the whole string."""
+    text = faultstring or ""
+    match = _CODE.search(text)
+    return text[match.end():].strip() if match else text.strip()
+
+
+def error_for_fault(call: str, code: int | None, faultstring: str | None) -> NmbrsError:
+    """Map a final (non-retryable) coded fault to its typed error."""
+    text = fault_text(faultstring)
+    described = f"{call}: Nmbrs fault {code}: {text}" if code else f"{call}: {text}"
+    if code == FAULT_AUTH:
+        return NmbrsAuthError(described, call=call, code=code)
+    if code == FAULT_NOT_ACTIVE:
+        return CallNotActive(described, call=call, code=code)
+    if code == FAULT_NO_SUBSCRIPTION:
+        return NmbrsSubscriptionError(described, call=call, code=code)
+    if code in (FAULT_NO_DATA_ACCESS, FAULT_UNAUTHORIZED_COMPANY, FAULT_UNAUTHORIZED_DEBTOR):
+        return NoAccess(described, call=call, code=code)
+    if code == FAULT_UNKNOWN:
+        return NmbrsUnknownFault(described, call=call, code=code)
+    if code is None:
+        return NmbrsRequestError(described, call=call)
+    return NmbrsFault(described, call=call, code=code)

@@ -1,0 +1,97 @@
+"""Name comparison: near misses of company names (only exact counts) and lenient DGA name matching."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Iterable
+
+from rapidfuzz.distance import Levenshtein
+
+MAX_DISTANCE = 3
+MAX_NEAR_MISSES = 3
+
+
+def _is_punct(ch: str) -> bool:
+    return unicodedata.category(ch).startswith("P")
+
+
+def _without_punct(text: str) -> str:
+    return "".join(ch for ch in text if not _is_punct(ch))
+
+
+def _key(text: str) -> str:
+    """Case, whitespace and punctuation removed: names equal under this key are near misses."""
+    return "".join(_without_punct(text).casefold().split())
+
+
+def describe_difference(wanted: str, found: str) -> str | None:
+    """How `found` differs from `wanted` ("differs in case", ...), or None when it is not a near miss.
+
+    Exact equality is not a near miss (None too): callers handle the exact match first.
+    """
+    if wanted == found:
+        return None
+    if _key(wanted) == _key(found):
+        reasons = []
+        if "".join(_without_punct(wanted).split()) != "".join(_without_punct(found).split()):
+            reasons.append("case")
+        if _without_punct(wanted).casefold() != _without_punct(found).casefold():
+            reasons.append("spaces")
+        punct_wanted = Counter(ch for ch in wanted if _is_punct(ch))
+        punct_found = Counter(ch for ch in found if _is_punct(ch))
+        marks = sorted(set((punct_wanted - punct_found) + (punct_found - punct_wanted)))
+        if marks:
+            reasons.append("punctuation: " + ", ".join(f"'{m}'" for m in marks))
+        return "differs in " + " and ".join(reasons or ["spaces"])
+    key_wanted, key_found = _key(wanted), _key(found)
+    allowed = min(MAX_DISTANCE, max(1, min(len(key_wanted), len(key_found)) // 3))
+    distance = Levenshtein.distance(key_wanted, key_found, score_cutoff=allowed)
+    if distance <= allowed:
+        letters = "character" if distance == 1 else "characters"
+        return f"differs in spelling ({distance} {letters})"
+    return None
+
+
+def near_misses(wanted: str, candidates: Iterable[str], limit: int = MAX_NEAR_MISSES) -> list[tuple[str, str]]:
+    """The closest candidate names with how each differs, closest first, at most `limit`."""
+    found: list[tuple[int, str, str]] = []
+    for name in dict.fromkeys(candidates):  # unique, order kept
+        how = describe_difference(wanted, name)
+        if how is not None:
+            found.append((Levenshtein.distance(wanted, name), name, how))
+    found.sort(key=lambda item: (item[0], item[1]))
+    return [(name, how) for _, name, how in found[:limit]]
+
+
+def _tokens(name: str) -> list[str]:
+    spaced = "".join(" " if _is_punct(ch) else ch for ch in name.casefold())
+    return [t for t in re.split(r"\s+", spaced) if t]
+
+
+def same_person(declared: str, in_nmbrs: str) -> bool:
+    """Lenient: order, case and punctuation do not matter, and an initial matches a name ("J." ~ "Jan").
+
+    Every word on each side must be matched, so "J. de Vries" is not "Jan Pieter de Vries".
+    """
+    left, right = _tokens(declared), _tokens(in_nmbrs)
+    if len(left) != len(right):
+        return False
+    remaining = list(right)
+    # Whole words first, then initials, so "J. Jansen" vs "Jansen, Jan" pairs jansen=jansen and j~jan.
+    pending = []
+    for token in left:
+        if token in remaining:
+            remaining.remove(token)
+        else:
+            pending.append(token)
+    for token in pending:
+        match = next(
+            (r for r in remaining if (len(token) == 1 and r.startswith(token)) or (len(r) == 1 and token.startswith(r))),
+            None,
+        )
+        if match is None:
+            return False
+        remaining.remove(match)
+    return not remaining

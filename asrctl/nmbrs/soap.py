@@ -1,0 +1,208 @@
+"""The SOAP v3 implementation of NmbrsProvider: zeep results → plain data, memoized per run."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable, Mapping
+from typing import Any, Self, TypeVar
+
+from ..retry import RetryPolicy
+from .client import SoapClient
+from .constants import (
+    COMPANY_LIST,
+    COMPANY_LIST_BY_DEBTOR,
+    DEBTOR_LIST,
+    DEBTOR_TAGS,
+    EMPLOYEE_LIST,
+    EMPLOYEE_SVW,
+    EMPLOYEE_SVW_BULK,
+    EMPLOYEE_TYPES,
+    ENVIRONMENT_GET,
+    REPORT_BACKGROUND_PARAMS,
+    REPORT_BACKGROUND_RIGHT,
+    REPORT_RESULT_PARAMS,
+    REPORT_RESULT_RIGHT,
+    REQUIRED_CALLS,
+    AccountModel,
+    split_call,
+)
+from .errors import CallNotActive, NmbrsFault, NmbrsUnknownFault
+from .memo import SingleFlight
+from .provider import Company, Debtor, Employee, EmployeeType, Environment, Insurance, Login
+
+T = TypeVar("T")
+
+NO_TASK = "00000000-0000-0000-0000-000000000000"
+
+
+def _items(result: Any, item: str) -> list[Any]:
+    """A list result: a missing or empty result element is []; zeep may or may not unwrap the array."""
+    if result is None:
+        return []
+    if isinstance(result, list):
+        return result
+    value = getattr(result, item, None)
+    if value is None:
+        return []
+    return value if isinstance(value, list) else [value]
+
+
+def _text(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+def probe_arguments(call: str, *, company_id: int, employee_type: int, year: int) -> dict[str, Any]:
+    """Harmless arguments for a rights probe: ids 0 fail after the rights check, nothing is written.
+
+    Only List_GetByCompany gets a real company (its answer is the employee list asrctl needs anyway).
+    """
+    service, _operation = split_call(call)
+    if call == EMPLOYEE_LIST:
+        return {"CompanyId": company_id, "EmployeeType": employee_type}
+    if call == f"ReportService.{REPORT_BACKGROUND_RIGHT}":
+        return dict(zip(REPORT_BACKGROUND_PARAMS, (0, 0, year, 0), strict=True))
+    if call == f"ReportService.{REPORT_RESULT_RIGHT}":
+        return {REPORT_RESULT_PARAMS[0]: NO_TASK}
+    fixed: dict[str, dict[str, Any]] = {
+        COMPANY_LIST: {},
+        "CompanyService.Company_GetCurrentPeriod": {"CompanyId": 0},
+        "CompanyService.Run_GetList": {"CompanyId": 0, "Year": year},
+        "CompanyService.Reports_GetWageCodesByRunCompany_v2": {"CompanyId": 0, "RunId": 0, "intYear": year},
+        "CompanyService.Reports_GetWageCodesByRunCompany_FilterByWageCode": {
+            "CompanyId": 0, "RunId": 0, "intYear": year, "WageCode": 0,
+        },
+        "EmployeeService.Salary_GetAll_AllEmployeesByCompany": {"CompanyID": 0},
+        "EmployeeService.Employment_GetAll_AllEmployeesByCompany": {"CompanyID": 0},
+        "EmployeeService.Schedule_GetList": {"EmployeeId": 0, "Period": 1, "Year": year},
+    }
+    if call in fixed:
+        return fixed[call]
+    if service == "EmployeeService":
+        return {"EmployeeId": 0}
+    raise ValueError(f"no probe defined for {call}")
+
+
+class SoapProvider:
+    """NmbrsProvider over SOAP v3. Thread-safe; close() when the run is done."""
+
+    def __init__(
+        self,
+        endpoint_url: str,
+        *,
+        parallelism: int = 8,
+        timeout: float = 30.0,
+        retry: RetryPolicy | None = None,
+    ) -> None:
+        self._client = SoapClient(endpoint_url, parallelism=parallelism, timeout=timeout, retry=retry or RetryPolicy())
+        self._memo = SingleFlight()
+        self._year = datetime.date.today().year
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def calls(self) -> int:
+        return self._client.calls
+
+    def close(self) -> None:
+        self._client.close()
+
+    def _cached(self, login: Login, call: str, args: Mapping[str, Any], convert: Callable[[Any], T]) -> T:
+        key = (login.key, call, tuple(sorted(args.items())))
+        return self._memo.get(key, lambda: convert(self._client.call(login, call, args)))
+
+    # --- NmbrsProvider ---------------------------------------------------------------------------
+
+    def required_calls(self, model: AccountModel) -> tuple[str, ...]:
+        return REQUIRED_CALLS[model]
+
+    def probe(self, login: Login, call: str, *, company_id: int, employee_type: int) -> bool:
+        try:
+            if call == COMPANY_LIST:
+                self.companies(login)
+            elif call == EMPLOYEE_LIST and company_id:
+                self.employees(login, company_id, employee_type)
+            else:
+                args = probe_arguments(call, company_id=company_id, employee_type=employee_type, year=self._year)
+                self._cached(login, call, args, lambda _: None)
+        except CallNotActive:
+            return False
+        except (NmbrsFault, NmbrsUnknownFault):
+            return True  # Nmbrs looked at the arguments, so the rights check passed
+        return True
+
+    def environment(self, login: Login) -> Environment:
+        def convert(result: Any) -> Environment:
+            return Environment(domain=_text(getattr(result, "Domain", None)),
+                               subdomain=_text(getattr(result, "SubDomain", None)))
+
+        return self._cached(login, ENVIRONMENT_GET, {}, convert)
+
+    def debtors(self, login: Login) -> list[Debtor]:
+        def convert(result: Any) -> list[Debtor]:
+            return [Debtor(id=d.Id, number=_text(d.Number), name=_text(d.Name)) for d in _items(result, "Debtor")]
+
+        return self._cached(login, DEBTOR_LIST, {}, convert)
+
+    def debtor_tags(self, login: Login, debtor_id: int) -> list[str]:
+        def convert(result: Any) -> list[str]:
+            return [str(t.Tag) for t in _items(result, "DebtorTag") if t.Tag is not None]
+
+        return self._cached(login, DEBTOR_TAGS, {"DebtorId": debtor_id}, convert)
+
+    def companies(self, login: Login) -> list[Company]:
+        return self._cached(login, COMPANY_LIST, {}, _companies)
+
+    def companies_by_debtor(self, login: Login, debtor_id: int) -> list[Company]:
+        return self._cached(login, COMPANY_LIST_BY_DEBTOR, {"DebtorId": debtor_id}, _companies)
+
+    def employee_types(self, login: Login) -> list[EmployeeType]:
+        def convert(result: Any) -> list[EmployeeType]:
+            return [EmployeeType(id=t.Id, description=_text(t.Description)) for t in _items(result, "EmployeeType")]
+
+        return self._cached(login, EMPLOYEE_TYPES, {}, convert)
+
+    def employees(self, login: Login, company_id: int, employee_type: int) -> list[Employee]:
+        def convert(result: Any) -> list[Employee]:
+            return [Employee(id=e.Id, number=e.Number, name=_text(e.DisplayName)) for e in _items(result, "Employee")]
+
+        args = {"CompanyId": company_id, "EmployeeType": employee_type}
+        return self._cached(login, EMPLOYEE_LIST, args, convert)
+
+    def insurance(self, login: Login, employee_id: int) -> Insurance | None:
+        def convert(result: Any) -> Insurance | None:
+            if result is None:
+                return None
+            return Insurance(ww=bool(result.Ww), zw=bool(result.Zw), wao_wia=bool(result.Wao_Wia))
+
+        return self._cached(login, EMPLOYEE_SVW, {"EmployeeId": employee_id}, convert)
+
+    def insurance_by_company(self, login: Login, company_id: int) -> dict[int, Insurance]:
+        year = self._year
+
+        def convert(result: Any) -> dict[int, Insurance]:
+            current: dict[int, Insurance] = {}
+            for item in _items(result, "EmployeeSVWItem"):
+                # The bulk call returns the history; the current record is the latest that has started.
+                records = [
+                    r for r in _items(getattr(item, "EmployeeSVWSettings", None), "EmployeeSVWSettings")
+                    if (r.StartYear or 0) <= year
+                ]
+                if records:
+                    latest = max(records, key=lambda r: (r.StartYear or 0, r.StartPeriod or 0, r.Id or 0))
+                    current[item.EmployeeId] = Insurance(
+                        ww=bool(latest.Ww), zw=bool(latest.Zw), wao_wia=bool(latest.Wao_Wia)
+                    )
+            return current
+
+        return self._cached(login, EMPLOYEE_SVW_BULK, {"CompanyID": company_id}, convert)
+
+
+def _companies(result: Any) -> list[Company]:
+    return [
+        Company(id=c.ID, number=c.Number, name=_text(c.Name), pay_period=_text(c.LoonaangifteTijdvak))
+        for c in _items(result, "Company")
+    ]

@@ -1,0 +1,94 @@
+"""The HTTP side of the SOAP client: one pooled session, timeouts, a bound on calls in flight, no leaks.
+
+zeep's own Transport logs every request envelope at DEBUG, and Nmbrs envelopes carry the API
+token in their header. This subclass replaces `post` (logging only a redacted envelope) and
+`load` (the bundled WSDL, never the network).
+"""
+
+from __future__ import annotations
+
+import logging
+import string
+import threading
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+import requests
+from requests.adapters import HTTPAdapter
+from zeep.transports import Transport
+
+from .. import __version__
+from ..secrets import redact
+from .constants import WSDL_PLACEHOLDERS
+
+log = logging.getLogger("asrctl.nmbrs.transport")
+
+WSDL_DIR = Path(__file__).parent / "wsdl"
+CONNECT_TIMEOUT = 10.0  # seconds; the read timeout comes from nmbrs.timeout_seconds
+
+
+def wsdl_path(service: str) -> Path:
+    return WSDL_DIR / f"{service}.wsdl"
+
+
+class TransientHttpError(Exception):
+    """HTTP 429 or a 5xx that is not a SOAP fault (proxy page, overload): worth another try."""
+
+    def __init__(self, status: int, retry_after: float | None) -> None:
+        super().__init__(f"HTTP {status}")
+        self.status = status
+        self.retry_after = retry_after
+
+
+def _retry_after(value: str | None) -> float | None:
+    try:
+        return float(value) if value is not None else None
+    except ValueError:
+        return None  # an HTTP date: fall back to our own backoff
+
+
+class NmbrsTransport(Transport):  # type: ignore[misc]  # zeep is untyped
+    """Shared by the zeep clients of all four services, all accounts and all threads of a run."""
+
+    def __init__(self, *, parallelism: int, timeout: float) -> None:
+        session = requests.Session()
+        adapter = HTTPAdapter(pool_connections=4, pool_maxsize=max(parallelism, 4), max_retries=0)
+        session.mount("https://", adapter)
+        session.mount("http://", adapter)
+        super().__init__(session=session, timeout=timeout, operation_timeout=timeout)
+        session.headers["User-Agent"] = f"asrctl/{__version__}"
+        self._timeouts = (min(CONNECT_TIMEOUT, timeout), timeout)
+        self._slots = threading.BoundedSemaphore(parallelism)  # Nmbrs calls in flight at once
+        self._lock = threading.Lock()
+        self._calls = 0
+
+    @property
+    def calls(self) -> int:
+        return self._calls
+
+    def load(self, url: str) -> bytes:
+        """Only the bundled WSDL files; asrctl never fetches a service description."""
+        if urlparse(url).scheme in ("http", "https"):
+            raise RuntimeError(f"refusing to fetch {url}: asrctl uses its bundled WSDL")
+        text = Path(url).read_text(encoding="utf-8")
+        return string.Template(text).safe_substitute(WSDL_PLACEHOLDERS).encode("utf-8")
+
+    def post(self, address: str, message: Any, headers: dict[str, str]) -> requests.Response:
+        with self._lock:
+            self._calls += 1
+        action = headers.get("SOAPAction", "")
+        if log.isEnabledFor(logging.DEBUG):
+            body = message.decode("utf-8", "replace") if isinstance(message, bytes) else str(message)
+            log.debug("POST %s SOAPAction %s\n%s", address, action, redact(body))
+        with self._slots:
+            response = self.session.post(address, data=message, headers=headers, timeout=self._timeouts)
+        status = response.status_code
+        log.debug("HTTP %d from %s for %s", status, address, action)
+        content_type = response.headers.get("Content-Type", "")
+        if status == 429 or status >= 502 or (status >= 500 and "xml" not in content_type):
+            raise TransientHttpError(status, _retry_after(response.headers.get("Retry-After")))
+        return response
+
+    def close(self) -> None:
+        self.session.close()

@@ -1,0 +1,72 @@
+"""Observe: ask Nmbrs and the registry what they hold, then diff into a Plan.
+
+The one place where plan's inputs are gathered; `plan`, `apply` (without a plan
+file) and the benchmarks call `run_plan`. Nmbrs checks and the registry listing run
+side by side: they are independent and both wait on the network.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+
+from .checks import Check
+from .errors import ServiceError
+from .load import Repo
+from .plan import Plan, Stats, make_plan, select_employers
+from .registry.models import Registration
+from .services import Services
+
+
+def run_plan(
+    repo: Repo,
+    services: Services,
+    *,
+    targets: set[str] | None = None,
+    parallelism: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> Plan:
+    from .nmbrs.observe import observe_nmbrs  # zeep/lxml only when Nmbrs is really asked
+
+    started = time.monotonic()
+    chosen = select_employers(repo.employers, targets)
+    registry_calls_before = services.registry.calls
+    extra: dict[str, list[Check]] = {}
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="registry") as pool:
+        listing = pool.submit(services.registry.list)
+        nmbrs = observe_nmbrs(
+            repo.config,
+            chosen,
+            services.tokens,
+            endpoint_url=services.nmbrs_url,
+            parallelism=parallelism,
+            progress=progress,
+        )
+        registrations: list[Registration]
+        try:
+            registrations = listing.result()
+        except ServiceError as exc:
+            # Without the registry every employer would look like a create: block them all instead.
+            registrations = []
+            finding = Check("registry.unreachable", "error", f"the a.s.r. registry could not be read: {exc}",
+                            exc.hint or "try again later; check registry.url and the registry token")
+            extra = {e.id: [finding] for e in chosen}
+    stats = Stats(
+        nmbrs_calls=nmbrs.calls,
+        registry_calls=services.registry.calls - registry_calls_before,
+        seconds=round(time.monotonic() - started, 3),
+    )
+    # observe_nmbrs lists findings only; an employer it passed has none.
+    nmbrs_checks = {e.id: nmbrs.checks.get(e.id, []) for e in chosen}
+    return make_plan(
+        repo,
+        nmbrs_checks,
+        registrations,
+        services.token_fingerprints,
+        targets=targets,
+        extra_checks=extra,
+        created_at=_dt.datetime.now(_dt.timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z"),
+        stats=stats,
+    )

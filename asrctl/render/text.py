@@ -1,0 +1,104 @@
+"""The plan as terminal text, terraform-like: `+ create`, `~ update`, `- withdraw`, `! blocked`."""
+
+from __future__ import annotations
+
+import click
+
+from ..checks import Check
+from ..plan import Change, EmployerPlan, Plan
+from .words import (
+    SENSITIVE,
+    SENSITIVE_CHANGED,
+    SYMBOL,
+    headline,
+    notes,
+    plural,
+    reading_order,
+    summary_line,
+    targets_note,
+    unchanged,
+    value,
+)
+
+_ACTION_COLOUR = {"create": "green", "update": "yellow", "withdraw": "red", "blocked": "red", "noop": None}
+_INDENT = "    "
+
+
+class _Style:
+    def __init__(self, color: bool) -> None:
+        self.color = color
+
+    def __call__(self, text: str, fg: str | None = None, *, bold: bool = False) -> str:
+        return click.style(text, fg=fg, bold=bold or None) if self.color and (fg or bold) else text
+
+
+def render_text(plan: Plan, *, color: bool = False) -> str:
+    """ANSI colour only when `color` says so (the caller knows whether stdout is a TTY)."""
+    style = _Style(color)
+    out: list[str] = []
+    if plan.checks:
+        out.append(style("Findings", bold=True))
+        for check in plan.checks:
+            out.extend(_check(check, style, "  "))
+        out.append("")
+
+    for e in reading_order(plan):
+        out.extend(_employer(e, style))
+        out.append("")
+
+    if plan.unmanaged:
+        out.append(style("Registrations no employer file declares", bold=True))
+        for u in plan.unmanaged:
+            what = "will be withdrawn (policy.allow_withdraw)" if u.action == "withdraw" else "kept, see the warning above"
+            sym = style("-", "red") if u.action == "withdraw" else "?"
+            out.append(f"  {sym} {u.payroll_tax_number} {value(u.company_name)} ({u.status}): {what}")
+        out.append("")
+
+    quiet = unchanged(plan)
+    if quiet:
+        out.append(f"{plural(len(quiet), 'employer')} unchanged.")
+    note = targets_note(plan)
+    if note:
+        out.append(note)
+    line = summary_line(plan)
+    out.append(style(line, "red" if plan.failed else None, bold=True))
+    out.append(f"Checksum: {plan.checksum}")
+    return "\n".join(out) + "\n"
+
+
+def _employer(e: EmployerPlan, style: _Style) -> list[str]:
+    fg = _ACTION_COLOUR[e.action]
+    head = style(f"{SYMBOL[e.action]} {e.id}", fg, bold=e.action == "blocked")
+    lines = [f"{head}: {headline(e)}", f"{_INDENT}{e.file} · {e.payroll_tax_number} · account {e.account} · {e.status_text}"]
+    if e.action == "blocked":
+        # What blocks comes first; the pending changes are context.
+        for check in e.checks:
+            lines.extend(_check(check, style, _INDENT))
+        if e.changes:
+            lines.append(f"{_INDENT}pending once the findings are fixed:")
+            lines.extend(_change(c, style, _INDENT + "  ") for c in e.changes)
+        return lines
+    lines.extend(_change(c, style, _INDENT) for c in e.changes)
+    lines.extend(f"{_INDENT}note: {n}" for n in notes(e))
+    for check in e.checks:
+        lines.extend(_check(check, style, _INDENT))
+    return lines
+
+
+def _change(c: Change, style: _Style, indent: str) -> str:
+    if c.before is None:
+        sym, text = "+", SENSITIVE if c.sensitive else value(c.after)
+    elif c.after is None:
+        sym, text = "-", SENSITIVE if c.sensitive else value(c.before)
+    else:
+        sym, text = "~", SENSITIVE_CHANGED if c.sensitive else f"{value(c.before)} → {value(c.after)}"
+    colour = {"+": "green", "-": "red", "~": "yellow"}[sym]
+    return f"{indent}{style(sym, colour)} {c.path}: {text}"
+
+
+def _check(check: Check, style: _Style, indent: str) -> list[str]:
+    mark = style("✗", "red") if check.severity == "error" else style("⚠", "yellow")
+    lines = [f"{indent}{mark} {check.id}: {check.message}"]
+    if check.hint:
+        lines.append(f"{indent}  hint: {check.hint}")
+    return lines

@@ -1,0 +1,153 @@
+"""The embedded default: start the simulators in-process for `sandbox:` URLs.
+
+`nmbrs.endpoint: sandbox:<world file>` starts the Nmbrs SOAP simulator on that
+world; `registry.url: sandbox:<sqlite file>` starts the reference registry on that
+file (created on first use, then seeded from `sandbox/registry-seed.yaml` so the
+demo plan shows an update and a registration held elsewhere). Both listen on
+127.0.0.1 ephemeral ports; asrctl then talks to them over HTTP with its real clients.
+
+Tokens: the office's registry token (from asrctl.yaml) gets write scope for the
+sandbox office; an a.s.r.-side token is made up per start (used by
+`asrctl sandbox advance`), as is the token of the "other office" the seed uses.
+"""
+
+from __future__ import annotations
+
+import secrets as _random
+from pathlib import Path
+from types import TracebackType
+from typing import TYPE_CHECKING, Any
+
+from ..errors import ConfigError
+from ..secrets import Secret
+
+if TYPE_CHECKING:
+    from ..load import Repo
+    from .nmbrs_sim import NmbrsSimulator
+    from .registry_server import RegistryServer
+
+SANDBOX_PREFIX = "sandbox:"
+OFFICE_TENANT = "sandbox-office"
+OTHER_TENANT = "other-office"
+SEED_FILE = "sandbox/registry-seed.yaml"
+
+
+def sandbox_path(url: str, root: Path) -> Path | None:
+    if not url.startswith(SANDBOX_PREFIX):
+        return None
+    raw = url[len(SANDBOX_PREFIX):].strip()
+    if not raw:
+        raise ConfigError(f"'{url}': a sandbox URL needs a file, e.g. sandbox:sandbox/world.yaml")
+    path = Path(raw)
+    return path if path.is_absolute() else root / path
+
+
+class EmbeddedSandbox:
+    def __init__(self, repo: Repo, office_token: Secret) -> None:
+        config = repo.config
+        self.repo = repo
+        self.world = sandbox_path(config.nmbrs.endpoint, repo.root)
+        self.database = sandbox_path(config.registry.url, repo.root)
+        if self.world is not None and not self.world.is_file():
+            raise ConfigError(
+                f"{repo.config_path}: nmbrs.endpoint names the sandbox world {self.world}, which does not exist",
+                hint="point it at a world file (see sandbox/world.yaml) or at https://api.nmbrs.nl/soap/v3/",
+            )
+        self.office_token = office_token
+        # Made up per start: only this process knows them.
+        self.asr_token = Secret("sandbox-asr-" + _random.token_hex(12), "sandbox a.s.r. token")
+        self.other_token = Secret("sandbox-other-" + _random.token_hex(12), "sandbox other office token")
+        self.nmbrs: NmbrsSimulator | None = None
+        self.registry: RegistryServer | None = None
+
+    @property
+    def nmbrs_url(self) -> str | None:
+        return self.nmbrs.url if self.nmbrs else None
+
+    @property
+    def registry_url(self) -> str | None:
+        return self.registry.url if self.registry else None
+
+    def start(self) -> None:
+        if self.world is not None:
+            from .nmbrs_sim import NmbrsSimulator
+
+            self.nmbrs = NmbrsSimulator(self.world)
+            self.nmbrs.start()
+        if self.database is not None:
+            from .registry_server import RegistryServer, TokenGrant
+
+            self.database.parent.mkdir(parents=True, exist_ok=True)
+            fresh = not self.database.exists()
+            self.registry = RegistryServer(
+                self.database,
+                {
+                    self.office_token.reveal(): TokenGrant(OFFICE_TENANT, "write"),
+                    self.other_token.reveal(): TokenGrant(OTHER_TENANT, "write"),
+                    self.asr_token.reveal(): TokenGrant("asr", "asr"),
+                },
+            )
+            self.registry.start()
+            if fresh:
+                self._seed()
+
+    def stop(self) -> None:
+        if self.registry is not None:
+            self.registry.stop()
+        if self.nmbrs is not None:
+            self.nmbrs.stop()
+
+    def __enter__(self) -> EmbeddedSandbox:
+        try:
+            self.start()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.stop()
+
+    def _seed(self) -> None:
+        """Put the seed registrations in, through the API as the offices and a.s.r. would."""
+        seed_file = self.repo.root / SEED_FILE
+        if not seed_file.is_file() or self.registry is None:
+            return
+        import yaml
+
+        from ..registry.client import RegistryClient
+        from ..secrets import resolve
+
+        data: dict[str, Any] = yaml.safe_load(seed_file.read_text(encoding="utf-8")) or {}
+        repo = self.repo
+        clients = {
+            "self": RegistryClient(self.registry.url, self.office_token),
+            "other": RegistryClient(self.registry.url, self.other_token),
+        }
+        asr = RegistryClient(self.registry.url, self.asr_token)
+        try:
+            for number, item in enumerate(data.get("registrations", [])):
+                body = dict(item["body"])
+                nmbrs = dict(body["nmbrs"])
+                account = nmbrs.pop("token_of_account", None)
+                if account is not None:
+                    ref = repo.config.accounts[account].token
+                    nmbrs["token"] = resolve(ref, base_dir=repo.root, what=f"account '{account}' token").reveal()
+                body["nmbrs"] = nmbrs
+                ptn = item["payroll_tax_number"]
+                client = clients[item.get("office", "self")]
+                reg = client.create(ptn, body, idempotency_key=f"seed-{number}-create")
+                move = item.get("status")
+                if move:
+                    asr.set_status(
+                        ptn,
+                        status=move["status"],
+                        version=reg.version,
+                        status_detail=move.get("status_detail"),
+                        first_exchange_date=move.get("first_exchange_date"),
+                        idempotency_key=f"seed-{number}-status",
+                    )
+        finally:
+            for client in (*clients.values(), asr):
+                client.close()

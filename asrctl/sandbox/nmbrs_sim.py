@@ -1,0 +1,579 @@
+"""Nmbrs SOAP v3 simulator: real SOAP 1.1 over HTTP on loopback, serving a world file.
+
+Behaves like Nmbrs where asrctl depends on it: routes on SOAPAction, reads only parameters
+qualified in the service namespace (a missing int is 0), authenticates with AuthHeader
+(Environment_Get) or AuthHeaderWithDomain (everything else, Domain = the environment's subdomain
+or full domain), checks the call is Active for the login *before* looking at the arguments
+(fault 1002), then scopes data by tag or debtor (1003/2004/2009). Faults are HTTP 500 with
+faultstring "Server was unable to process request. ---> NNNN: text".
+
+For tests and benchmarks: a thread-safe call log (`calls`), latency per call, and fault
+injection on the first N calls of an operation (http500, fault1006, reset, 429).
+
+Standalone: ``python -m asrctl.sandbox.nmbrs_sim WORLD.yaml [--port N] [--latency S]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import socket
+import struct
+import sys
+import threading
+import time
+import uuid
+import xml.etree.ElementTree as ET
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Literal, Self
+from xml.sax.saxutils import escape
+
+from ..nmbrs.constants import (
+    ENVIRONMENT_GET,
+    REPORT_BACKGROUND_OPERATION,
+    REPORT_BACKGROUND_PARAMS,
+    REPORT_RESULT_OPERATION,
+    REPORT_RESULT_PARAMS,
+    SERVICES,
+    namespace,
+    right_of,
+)
+from .world import SERVED_CALLS, World, WorldCompany, WorldDebtor, WorldEmployee, WorldLogin, load_world
+
+log = logging.getLogger("asrctl.sandbox.nmbrs_sim")
+
+SOAP_ENV = "http://schemas.xmlsoap.org/soap/envelope/"
+FaultKind = Literal["http500", "fault1006", "reset", "429"]
+FAULT_TEXT = {
+    1001: "Invalid authentication",
+    1002: "Unauthorized access",
+    1003: "Unauthorized access to the data",
+    1004: "No valid subscription",
+    1006: "Login security failure",
+    2004: "Unauthorized company",
+    2009: "Unauthorized debtor",
+    9999: "Unknown error",
+}
+_ENVELOPE = (
+    '<?xml version="1.0" encoding="utf-8"?>'
+    f'<soap:Envelope xmlns:soap="{SOAP_ENV}" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" '
+    'xmlns:xsd="http://www.w3.org/2001/XMLSchema"><soap:Body>{body}</soap:Body></soap:Envelope>'
+)
+
+
+@dataclass(frozen=True)
+class CallEntry:
+    operation: str      # "Service.Operation" as the rights list names it
+    username: str | None
+    outcome: str        # "ok", "fault NNNN", "client fault", "http500", "reset", "429"
+
+
+class CallLog:
+    """Every request the simulator received, in order. Thread-safe."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._entries: list[CallEntry] = []
+
+    def add(self, entry: CallEntry) -> None:
+        with self._lock:
+            self._entries.append(entry)
+
+    @property
+    def entries(self) -> list[CallEntry]:
+        with self._lock:
+            return list(self._entries)
+
+    @property
+    def total(self) -> int:
+        with self._lock:
+            return len(self._entries)
+
+    def count(self, operation: str | None = None, username: str | None = None) -> int:
+        wanted = _normalise(operation) if operation else None
+        return sum(
+            1
+            for e in self.entries
+            if (wanted is None or e.operation == wanted) and (username is None or e.username == username)
+        )
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+
+def _normalise(operation: str) -> str:
+    service, _, op = operation.partition(".")
+    return right_of(service, op)
+
+
+class SimFault(Exception):
+    def __init__(self, code: int | None, text: str | None = None, *, client: bool = False) -> None:
+        super().__init__(text)
+        self.code = code
+        self.text = text or FAULT_TEXT.get(code or 0, "Error")
+        self.client = client
+
+    def envelope(self) -> str:
+        if self.client:
+            faultcode, faultstring = "soap:Client", self.text
+        else:
+            faultcode, faultstring = "soap:Server", f"Server was unable to process request. ---> {self.code}: {self.text}"
+        return _ENVELOPE.format(
+            body=f"<soap:Fault><faultcode>{faultcode}</faultcode>"
+            f"<faultstring>{escape(faultstring)}</faultstring><detail /></soap:Fault>"
+        )
+
+
+def _el(tag: str, value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        value = "true" if value else "false"
+    return f"<{tag}>{escape(str(value))}</{tag}>"
+
+
+def _items(tag: str, rows: list[str]) -> str:
+    return "".join(f"<{tag}>{row}</{tag}>" for row in rows)
+
+
+class _Request:
+    """One parsed SOAP call."""
+
+    def __init__(self, service: str, operation: str, body: bytes) -> None:
+        self.service = service
+        self.operation = operation
+        self.call = right_of(service, operation)
+        ns = namespace(service)
+        try:
+            root = ET.fromstring(body)
+        except ET.ParseError:
+            raise SimFault(None, "Server was unable to read request.", client=True) from None
+        header = root.find(f"{{{SOAP_ENV}}}Header")
+        wanted = "AuthHeader" if self.call == ENVIRONMENT_GET else "AuthHeaderWithDomain"
+        auth = header.find(f"{{{ns}}}{wanted}") if header is not None else None
+        self.username = _child(auth, ns, "Username")
+        self.token = _child(auth, ns, "Token")
+        self.domain = _child(auth, ns, "Domain")
+        payload = root.find(f"{{{SOAP_ENV}}}Body/{{{ns}}}{operation}")
+        # Unqualified children are not seen, like ASMX (elementFormDefault=qualified).
+        self.params = {
+            child.tag.split("}", 1)[1]: (child.text or "")
+            for child in (payload if payload is not None else [])
+            if child.tag.startswith(f"{{{ns}}}")
+        }
+
+    def int(self, name: str) -> int:
+        raw = self.params.get(name, "").strip()
+        if not raw:
+            return 0  # ASMX turns a missing int into 0
+        try:
+            return int(raw)
+        except ValueError:
+            raise SimFault(None, f"Server was unable to read request. ---> Input string was not in a correct format ({name}).",
+                           client=True) from None
+
+    def text(self, name: str) -> str:
+        return self.params.get(name, "")
+
+
+def _child(parent: ET.Element | None, ns: str, name: str) -> str | None:
+    if parent is None:
+        return None
+    node = parent.find(f"{{{ns}}}{name}")
+    return None if node is None else (node.text or "")
+
+
+@dataclass(frozen=True)
+class _Scope:
+    """What one login can see, indexed (a world of thousands of companies answers in O(1) per call)."""
+
+    debtors: list[WorldDebtor]
+    debtor_by_id: dict[int, WorldDebtor]
+    companies: list[WorldCompany]
+    company_by_id: dict[int, WorldCompany]
+    employee_by_id: dict[int, WorldEmployee]
+
+    @classmethod
+    def of(cls, world: World, login: WorldLogin) -> _Scope:
+        debtors = world.visible_debtors(login)
+        companies = world.visible_companies(login)
+        return cls(
+            debtors=debtors,
+            debtor_by_id={d.id: d for d in debtors if d.id is not None},
+            companies=companies,
+            company_by_id={c.id: c for c in companies if c.id is not None},
+            employee_by_id={e.id: e for c in companies for e in c.employees if e.id is not None},
+        )
+
+
+class NmbrsSimulator:
+    """In-process Nmbrs on loopback. `with NmbrsSimulator(world) as sim: ... sim.url ...`
+
+    The world is read when a login first calls; do not change it while the simulator runs.
+    """
+
+    def __init__(self, world: World | Path | str, *, host: str = "127.0.0.1", port: int = 0, latency: float = 0.0) -> None:
+        self.world = world if isinstance(world, World) else load_world(world)
+        self.host = host
+        self.port = port
+        self.latency = latency
+        self.calls = CallLog()
+        self._inject_lock = threading.Lock()
+        self._injections: dict[str, list[tuple[FaultKind, float | None]]] = {}
+        self._tasks: dict[str, str] = {}
+        self._scopes: dict[str, _Scope] = {}
+        self._server: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+        self._handlers = self._build_handlers()
+
+    # --- lifecycle ---------------------------------------------------------------------------------
+
+    @property
+    def url(self) -> str:
+        if self._server is None:
+            raise RuntimeError("simulator not started")
+        return f"http://{self.host}:{self._server.server_address[1]}/soap/v3/"
+
+    def start(self) -> None:
+        if self._server is not None:
+            return
+        simulator = self
+
+        class Handler(_Handler):
+            sim = simulator
+
+        server = ThreadingHTTPServer((self.host, self.port), Handler)
+        server.daemon_threads = True
+        server.handle_error = lambda request, client_address: log.debug("connection error")  # type: ignore[method-assign]
+        self._server = server
+        self._thread = threading.Thread(target=server.serve_forever, name="nmbrs-sim", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        if self._server is None:
+            return
+        self._server.shutdown()
+        self._server.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+        self._server = None
+        self._thread = None
+
+    def __enter__(self) -> Self:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    # --- fault injection ---------------------------------------------------------------------------
+
+    def inject(self, operation: str, kind: FaultKind, times: int = 1, *, retry_after: float | None = None) -> None:
+        """Fail the next `times` calls of "Service.Operation" with `kind` (429 may carry Retry-After)."""
+        call = _normalise(operation)
+        if call not in SERVED_CALLS:
+            raise ValueError(f"unknown operation {operation!r}")
+        if kind not in ("http500", "fault1006", "reset", "429"):
+            raise ValueError(f"unknown fault kind {kind!r}")
+        with self._inject_lock:
+            self._injections.setdefault(call, []).extend([(kind, retry_after)] * times)
+
+    def _take_injection(self, call: str) -> tuple[FaultKind, float | None] | None:
+        with self._inject_lock:
+            queue = self._injections.get(call)
+            return queue.pop(0) if queue else None
+
+    # --- the service -------------------------------------------------------------------------------
+
+    def _authenticate(self, req: _Request) -> WorldLogin:
+        login = self.world.login(req.username)
+        if login is None or not login.active or req.token != login.token:
+            raise SimFault(1001)
+        if req.call != ENVIRONMENT_GET and req.domain not in (login.domain, f"{login.domain}.nmbrs.nl"):
+            raise SimFault(1001)
+        if req.call != ENVIRONMENT_GET and req.call not in login.active_calls():
+            raise SimFault(1002)  # before any argument is looked at, like Nmbrs
+        return login
+
+    def handle(self, req: _Request) -> str:
+        """The response envelope for an authenticated, authorised call (raises SimFault)."""
+        login = self._authenticate(req)
+        result = self._handlers[req.call](req, login)
+        op, ns = req.operation, namespace(req.service)
+        inner = "" if result is None else f"<{op}Result>{result}</{op}Result>"
+        return _ENVELOPE.format(body=f'<{op}Response xmlns="{ns}">{inner}</{op}Response>')
+
+    def _scope(self, login: WorldLogin) -> _Scope:
+        with self._inject_lock:
+            scope = self._scopes.get(login.username)
+            if scope is None:
+                scope = self._scopes[login.username] = _Scope.of(self.world, login)
+            return scope
+
+    def _company(self, login: WorldLogin, company_id: int) -> WorldCompany:
+        company = self._scope(login).company_by_id.get(company_id)
+        if company is None:
+            raise SimFault(2004)
+        return company
+
+    def _employee(self, login: WorldLogin, employee_id: int) -> WorldEmployee:
+        employee = self._scope(login).employee_by_id.get(employee_id)
+        if employee is None:
+            raise SimFault(1003)
+        return employee
+
+    def _build_handlers(self) -> dict[str, Callable[[_Request, WorldLogin], str | None]]:
+        world = self.world
+
+        def environment(req: _Request, login: WorldLogin) -> str:
+            return _el("Domain", f"{login.domain}.nmbrs.nl") + _el("SubDomain", login.domain)
+
+        def debtors(req: _Request, login: WorldLogin) -> str:
+            return _items("Debtor", [_el("Id", d.id) + _el("Number", d.number) + _el("Name", d.name)
+                                     for d in self._scope(login).debtors])
+
+        def visible_debtor(login: WorldLogin, debtor_id: int) -> WorldDebtor:
+            debtor = self._scope(login).debtor_by_id.get(debtor_id)
+            if debtor is None:
+                raise SimFault(2009)
+            return debtor
+
+        def tags(req: _Request, login: WorldLogin) -> str:
+            debtor = visible_debtor(login, req.int("DebtorId"))
+            return _items("DebtorTag", [_el("Number", i + 1) + _el("HexColor", "#2E7D32") + _el("Tag", t)
+                                        for i, t in enumerate(debtor.tags)])
+
+        def company_rows(companies: list[WorldCompany]) -> str:
+            return _items("Company", [
+                _el("ID", c.id) + _el("Number", c.number) + _el("Name", c.name)
+                + _el("LoonaangifteTijdvak", c.loonaangifte_tijdvak)
+                for c in companies
+            ])
+
+        def companies(req: _Request, login: WorldLogin) -> str:
+            return company_rows(self._scope(login).companies)
+
+        def companies_by_debtor(req: _Request, login: WorldLogin) -> str:
+            number = visible_debtor(login, req.int("DebtorId")).number
+            return company_rows([c for c in self._scope(login).companies if c.debtor == number])
+
+        def current_period(req: _Request, login: WorldLogin) -> str:
+            company = self._company(login, req.int("CompanyId"))
+            today = date.today()
+            if company.loonaangifte_tijdvak == "Week4":
+                return escape(f"{today.year}-{min(13, (today.timetuple().tm_yday - 1) // 28 + 1)}-4W")
+            return escape(f"{today.year}-{today.month}-M")
+
+        def runs(req: _Request, login: WorldLogin) -> str:
+            self._company(login, req.int("CompanyId"))
+            return ""
+
+        def company_report(req: _Request, login: WorldLogin) -> str:
+            company = self._company(login, req.int("CompanyId"))
+            return escape(f'<Report CompanyId="{company.id}" RunId="{req.int("RunId")}" />')
+
+        def employee_list(req: _Request, login: WorldLogin) -> str:
+            company = self._company(login, req.int("CompanyId"))
+            wanted = req.int("EmployeeType")
+            return _items("Employee", [_el("Id", e.id) + _el("Number", e.number) + _el("DisplayName", e.display_name)
+                                       for e in company.employees if e.type == wanted])
+
+        def employee_types(req: _Request, login: WorldLogin) -> str:
+            return _items("EmployeeType", [_el("Id", t.id) + _el("Description", t.description)
+                                           for t in world.employee_types])
+
+        def svw(req: _Request, login: WorldLogin) -> str | None:
+            employee = self._employee(login, req.int("EmployeeId"))
+            if employee.svw is None:
+                return None
+            s = employee.svw
+            return (_el("Id", employee.id) + _el("PremieKorting", 0) + _el("PremieKortingVerhoging", False)
+                    + _el("CodeCao", 0) + _el("Wao_Wia", s.wao_wia) + _el("Ww", s.ww) + _el("Zw", s.zw)
+                    + _el("CodeIabZvw", 0) + _el("RisicoGroep", 0) + _el("Sector", 0))
+
+        def svw_bulk(req: _Request, login: WorldLogin) -> str:
+            company = self._company(login, req.int("CompanyID"))
+            rows = []
+            for e in company.employees:
+                record = ""
+                if e.svw is not None:
+                    s = e.svw
+                    record = ("<EmployeeSVWSettings>" + _el("Id", e.id) + _el("StartYear", 2020) + _el("StartPeriod", 1)
+                              + _el("Wao_Wia", s.wao_wia) + _el("Ww", s.ww) + _el("Zw", s.zw) + "</EmployeeSVWSettings>")
+                rows.append(_el("EmployeeId", e.id) + f"<EmployeeSVWSettings>{record}</EmployeeSVWSettings>")
+            return _items("EmployeeSVWItem", rows)
+
+        def per_company_items(item: str) -> Callable[[_Request, WorldLogin], str]:
+            def handler(req: _Request, login: WorldLogin) -> str:
+                company = self._company(login, req.int("CompanyID"))
+                return _items(item, [_el("EmployeeId", e.id) for e in company.employees])
+            return handler
+
+        def personal_info(req: _Request, login: WorldLogin) -> str:
+            e = self._employee(login, req.int("EmployeeId"))
+            return _el("Id", e.id) + _el("Number", e.number) + _el("DisplayName", e.display_name) + _el("IdentificationType", 0)
+
+        def per_employee(kind: Literal["empty", "none", "item"]) -> Callable[[_Request, WorldLogin], str | None]:
+            def handler(req: _Request, login: WorldLogin) -> str | None:
+                e = self._employee(login, req.int("EmployeeId"))
+                return {"empty": "", "none": None, "item": _el("EmployeeId", e.id)}[kind]
+            return handler
+
+        def report_background(req: _Request, login: WorldLogin) -> str:
+            company = self._company(login, req.int(REPORT_BACKGROUND_PARAMS[0]))
+            task = str(uuid.uuid4())
+            with self._inject_lock:
+                self._tasks[task] = f'<Report CompanyId="{company.id}" />'
+            return task
+
+        def report_result(req: _Request, login: WorldLogin) -> str:
+            task = req.text(REPORT_RESULT_PARAMS[0])
+            with self._inject_lock:
+                content = self._tasks.get(task)
+            status = "Success" if content is not None else "Unknown"
+            return _el("TaskId", task) + _el("Status", status) + _el("Content", content)
+
+        handlers: dict[str, Callable[[_Request, WorldLogin], str | None]] = {
+            "DebtorService.Environment_Get": environment,
+            "DebtorService.List_GetAll": debtors,
+            "DebtorService.Tags_Get": tags,
+            "CompanyService.List_GetAll": companies,
+            "CompanyService.List_GetByDebtor": companies_by_debtor,
+            "CompanyService.Company_GetCurrentPeriod": current_period,
+            "CompanyService.Run_GetList": runs,
+            "CompanyService.Reports_GetWageCodesByRunCompany_v2": company_report,
+            "CompanyService.Reports_GetWageCodesByRunCompany_FilterByWageCode": company_report,
+            "EmployeeService.List_GetByCompany": employee_list,
+            "EmployeeService.EmployeeType_GetList": employee_types,
+            "EmployeeService.SVW_GetCurrent": svw,
+            "EmployeeService.SVW_GetAll_AllEmployeesByCompany": svw_bulk,
+            "EmployeeService.Salary_GetAll_AllEmployeesByCompany": per_company_items("EmployeeSalaryItem"),
+            "EmployeeService.Employment_GetAll_AllEmployeesByCompany": per_company_items("EmployeeEmploymentItem"),
+            "EmployeeService.PersonalInfo_GetCurrent": personal_info,
+            "EmployeeService.Address_GetListCurrent": per_employee("empty"),
+            "EmployeeService.BankAccount_GetListCurrent": per_employee("empty"),
+            "EmployeeService.Children_Get": per_employee("item"),
+            "EmployeeService.Contract_GetCurrentPeriod": per_employee("item"),
+            "EmployeeService.Partner_Get": per_employee("none"),
+            "EmployeeService.Schedule_GetCurrent": per_employee("none"),
+            "EmployeeService.Schedule_GetList": per_employee("empty"),
+            "EmployeeService.WageComponentFixed_GetCurrent": per_employee("empty"),
+            "EmployeeService.WageComponentVar_GetCurrent": per_employee("empty"),
+            right_of("ReportService", REPORT_BACKGROUND_OPERATION): report_background,
+            right_of("ReportService", REPORT_RESULT_OPERATION): report_result,
+        }
+        assert set(handlers) == set(SERVED_CALLS), set(handlers) ^ set(SERVED_CALLS)
+        return handlers
+
+
+class _Handler(BaseHTTPRequestHandler):
+    sim: NmbrsSimulator
+    protocol_version = "HTTP/1.1"  # keep-alive, so the client's connection pool is exercised
+    server_version = "NmbrsSimulator"
+
+    def log_message(self, format: str, *args: object) -> None:
+        log.debug("%s " + format, self.address_string(), *args)
+
+    def _send(self, status: int, body: str, content_type: str = "text/xml; charset=utf-8",
+              headers: dict[str, str] | None = None) -> None:
+        data = body.encode("utf-8")
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(data)))
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(data)
+
+    def do_GET(self) -> None:
+        self._send(404, "<html><body>Not found: asrctl's simulator serves no WSDL</body></html>", "text/html")
+
+    def do_POST(self) -> None:
+        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        prefix = "/soap/v3/"
+        path = self.path.split("?", 1)[0]
+        service = path[len(prefix):-len(".asmx")] if path.startswith(prefix) and path.endswith(".asmx") else ""
+        if service not in SERVICES:
+            self._send(404, "<html><body>The resource cannot be found.</body></html>", "text/html")
+            return
+        action = (self.headers.get("SOAPAction") or "").strip().strip('"')
+        operation = action.rsplit("/", 1)[-1] if action.startswith(namespace(service) + "/") else ""
+        call = right_of(service, operation) if operation else ""
+        if call not in SERVED_CALLS or not call.startswith(service + "."):
+            fault = SimFault(None, f"Server did not recognize the value of HTTP Header SOAPAction: {action}.", client=True)
+            self.sim.calls.add(CallEntry(f"{service}.{operation or '?'}", None, "client fault"))
+            self._send(500, fault.envelope())
+            return
+        try:
+            req = _Request(service, operation, body)
+        except SimFault as fault:
+            self.sim.calls.add(CallEntry(call, None, "client fault"))
+            self._send(500, fault.envelope())
+            return
+        if self.sim.latency > 0:
+            time.sleep(self.sim.latency)
+        injected = self.sim._take_injection(call)
+        if injected is not None:
+            kind, retry_after = injected
+            self.sim.calls.add(CallEntry(call, req.username, kind))
+            self._inject(kind, retry_after)
+            return
+        try:
+            envelope = self.sim.handle(req)
+        except SimFault as fault:
+            self.sim.calls.add(CallEntry(call, req.username, "client fault" if fault.client else f"fault {fault.code}"))
+            self._send(500, fault.envelope())
+            return
+        self.sim.calls.add(CallEntry(call, req.username, "ok"))
+        self._send(200, envelope)
+
+    def _inject(self, kind: FaultKind, retry_after: float | None) -> None:
+        if kind == "reset":
+            # SO_LINGER 0 makes close() send a TCP RST: the client sees "connection reset by peer".
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            self.close_connection = True
+            self.connection.close()
+        elif kind == "http500":
+            self._send(500, "<html><body><h1>500 - Internal server error.</h1></body></html>", "text/html")
+        elif kind == "fault1006":
+            self._send(500, SimFault(1006).envelope())
+        else:
+            headers = {} if retry_after is None else {"Retry-After": f"{retry_after:g}"}
+            self._send(429, "<html><body>Too many requests</body></html>", "text/html", headers)
+
+
+def serve(world: Path | str, *, host: str = "127.0.0.1", port: int = 0, latency: float = 0.0,
+          ready: Callable[[NmbrsSimulator], None] | None = None) -> None:
+    """Run the simulator until Ctrl-C (what `asrctl sandbox serve` calls)."""
+    simulator = NmbrsSimulator(world, host=host, port=port, latency=latency)
+    simulator.start()
+    try:
+        if ready is not None:
+            ready(simulator)
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        simulator.stop()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m asrctl.sandbox.nmbrs_sim", description="Run the Nmbrs simulator.")
+    parser.add_argument("world", type=Path, help="world YAML file")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=0, help="0: an ephemeral port")
+    parser.add_argument("--latency", type=float, default=0.0, help="seconds added to each call")
+    args = parser.parse_args(argv)
+    serve(args.world, host=args.host, port=args.port, latency=args.latency,
+          ready=lambda sim: print(f"Nmbrs simulator at {sim.url} (Ctrl-C to stop)", file=sys.stderr, flush=True))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

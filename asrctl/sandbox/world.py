@@ -1,0 +1,256 @@
+"""The Nmbrs simulator's world: who can log in, which calls are Active, and the payroll data they see.
+
+World YAML format (all keys below; unknown keys are an error)::
+
+    environment: voorbeeld            # optional default subdomain for logins (default "sandbox")
+    employee_types:                   # optional; what EmployeeType_GetList answers
+      - {id: 1, description: Werknemer}          # default: 1 Werknemer, 2 Stagiair
+    logins:
+      - username: api-asr@voorbeeld.nl           # the Nmbrs login (e-mail)
+        token: sandbox-token-kantoor             # its API token (a fake: the simulator's only "secret")
+        domain: voorbeeld                        # environment subdomain; full domain is <domain>.nmbrs.nl
+        model: overarching                       # overarching (accountant login) | per_debtor (master company login)
+        rights: asr-overarching                  # optional; see below. Default: a.s.r.'s list for the model
+        extra_rights: [DebtorService.List_GetAll]       # optional, added to `rights`
+        missing_rights: [EmployeeService.Partner_Get]   # optional, removed from `rights`
+        tag: a.s.r.                              # overarching: sees only debtors with this tag (omit: all debtors)
+        debtor: "1042"                           # per_debtor: the debtor number the login belongs to
+        companies: [2001]                        # per_debtor, optional: only these company ids of that debtor
+        active: true                             # false: the user was deactivated (every call: fault 1001)
+    debtors:
+      - {id: 101, number: "1042", name: Bakkerij De Vries Holding, tags: [a.s.r.]}
+    companies:
+      - id: 2001                                 # optional; ids are assigned when omitted
+        number: 1                                # optional; assigned per debtor when omitted
+        name: Bakkerij De Vries B.V.
+        debtor: "1042"                           # debtor number
+        loonaangifte_tijdvak: Month              # None | Month | Week4 | Month6 | Year (alias LoonaangifteTijdvak)
+        employees:
+          - id: 30001                            # optional
+            number: 1                            # personeelsnummer; optional, assigned in order
+            display_name: J. de Vries            # alias: name
+            type: 1                              # EmployeeType id (default 1)
+            svw: {ww: false, zw: false, wao_wia: false}   # aliases Ww/Zw/Wao_Wia; default all true; null: no SVW data
+
+`rights` is a list of "Service.Operation" names as Nmbrs' rights screen shows them, or one of the
+shorthands `asr-overarching` / `asr-per-debtor` (exactly a.s.r.'s list of API-FACTS.md §6) or
+`all` (every call the simulator serves). DebtorService.Environment_Get needs no right.
+"""
+
+from __future__ import annotations
+
+from itertools import count
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from ..errors import ConfigError
+from ..nmbrs.constants import REQUIRED_CALLS, SERVICES, right_of
+
+PayPeriod = Literal["None", "Month", "Week4", "Month6", "Year"]
+
+# Every call the simulator serves, as rights-list names (the bundled WSDL's operations).
+SERVED_CALLS: tuple[str, ...] = (
+    "DebtorService.Environment_Get",
+    "DebtorService.List_GetAll",
+    "DebtorService.Tags_Get",
+    "CompanyService.List_GetAll",
+    "CompanyService.List_GetByDebtor",
+    "CompanyService.Company_GetCurrentPeriod",
+    "CompanyService.Run_GetList",
+    "CompanyService.Reports_GetWageCodesByRunCompany_v2",
+    "CompanyService.Reports_GetWageCodesByRunCompany_FilterByWageCode",
+    *sorted({c for c in REQUIRED_CALLS["overarching"] if not c.startswith("CompanyService.")}),
+    "EmployeeService.EmployeeType_GetList",
+    "EmployeeService.SVW_GetAll_AllEmployeesByCompany",
+)
+RIGHT_SHORTHANDS: dict[str, tuple[str, ...]] = {
+    "asr-overarching": REQUIRED_CALLS["overarching"],
+    "asr-per-debtor": REQUIRED_CALLS["per_debtor"],
+    "all": SERVED_CALLS,
+}
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+class Svw(_Model):
+    ww: bool = Field(default=True, validation_alias=AliasChoices("ww", "Ww"))
+    zw: bool = Field(default=True, validation_alias=AliasChoices("zw", "Zw"))
+    wao_wia: bool = Field(default=True, validation_alias=AliasChoices("wao_wia", "Wao_Wia"))
+
+
+class WorldEmployee(_Model):
+    id: int | None = None
+    number: int | None = None
+    display_name: str = Field(validation_alias=AliasChoices("display_name", "name", "DisplayName"))
+    type: int = 1
+    svw: Svw | None = Field(default_factory=Svw)
+
+
+class WorldCompany(_Model):
+    id: int | None = None
+    number: int | None = None
+    name: str
+    debtor: str
+    loonaangifte_tijdvak: PayPeriod = Field(
+        default="Month", validation_alias=AliasChoices("loonaangifte_tijdvak", "LoonaangifteTijdvak")
+    )
+    employees: list[WorldEmployee] = Field(default_factory=list)
+
+
+class WorldDebtor(_Model):
+    id: int | None = None
+    number: str
+    name: str
+    tags: list[str] = Field(default_factory=list)
+
+
+class EmployeeTypeDef(_Model):
+    id: int
+    description: str
+
+
+class WorldLogin(_Model):
+    username: str
+    token: str = Field(min_length=1)
+    domain: str | None = None
+    model: Literal["overarching", "per_debtor"] = "overarching"
+    rights: str | list[str] | None = None
+    extra_rights: list[str] = Field(default_factory=list)
+    missing_rights: list[str] = Field(default_factory=list)
+    tag: str | None = None
+    debtor: str | None = None
+    companies: list[int] | None = None
+    active: bool = True
+
+    def active_calls(self) -> frozenset[str]:
+        """The calls set Active in this login's template (rights-list names)."""
+        rights = self.rights
+        if rights is None:
+            base: tuple[str, ...] = REQUIRED_CALLS[self.model]
+        elif isinstance(rights, str):
+            base = RIGHT_SHORTHANDS[rights]
+        else:
+            base = tuple(rights)
+        norm = {_normalise_call(c) for c in (*base, *self.extra_rights)}
+        return frozenset(norm - {_normalise_call(c) for c in self.missing_rights})
+
+
+def _normalise_call(call: str) -> str:
+    service, _, operation = call.partition(".")
+    return right_of(service, operation)
+
+
+class World(_Model):
+    environment: str = "sandbox"
+    employee_types: list[EmployeeTypeDef] = Field(
+        default_factory=lambda: [
+            EmployeeTypeDef(id=1, description="Werknemer"),
+            EmployeeTypeDef(id=2, description="Stagiair"),
+        ]
+    )
+    logins: list[WorldLogin] = Field(default_factory=list)
+    debtors: list[WorldDebtor] = Field(default_factory=list)
+    companies: list[WorldCompany] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _complete(self) -> World:
+        """Assign missing ids and numbers, then check references and uniqueness."""
+        _assign(self.debtors, start=100)
+        _assign(self.companies, start=2000)
+        next_employee_id = count(max([e.id or 0 for c in self.companies for e in c.employees] + [30000]) + 1)
+        per_debtor_number: dict[str, int] = {}
+        for company in self.companies:
+            if company.number is None:
+                per_debtor_number[company.debtor] = per_debtor_number.get(company.debtor, 0) + 1
+                company.number = per_debtor_number[company.debtor]
+            numbers = count(max([e.number or 0 for e in company.employees] + [0]) + 1)
+            for employee in company.employees:
+                if employee.id is None:
+                    employee.id = next(next_employee_id)
+                if employee.number is None:
+                    employee.number = next(numbers)
+        debtor_numbers = {d.number for d in self.debtors}
+        problems: list[str] = []
+        for kind, ids in (
+            ("debtor id", [d.id for d in self.debtors]),
+            ("debtor number", [d.number for d in self.debtors]),
+            ("company id", [c.id for c in self.companies]),
+            ("employee id", [e.id for c in self.companies for e in c.employees]),
+            ("login username", [login.username for login in self.logins]),
+        ):
+            seen: set[object] = set()
+            for value in ids:
+                if value in seen:
+                    problems.append(f"duplicate {kind} {value!r}")
+                seen.add(value)
+        for company in self.companies:
+            if company.debtor not in debtor_numbers:
+                problems.append(f"company {company.name!r}: unknown debtor {company.debtor!r}")
+            if len({e.number for e in company.employees}) != len(company.employees):
+                problems.append(f"company {company.name!r}: duplicate employee numbers")
+        for login in self.logins:
+            if login.domain is None:
+                login.domain = self.environment
+            if isinstance(login.rights, str) and login.rights not in RIGHT_SHORTHANDS:
+                problems.append(
+                    f"login {login.username}: rights must be a list or one of {', '.join(RIGHT_SHORTHANDS)}"
+                )
+            listed = login.rights if isinstance(login.rights, list) else []
+            for call in (*listed, *login.extra_rights, *login.missing_rights):
+                if _normalise_call(call) not in SERVED_CALLS or call.partition(".")[0] not in SERVICES:
+                    problems.append(f"login {login.username}: unknown call {call!r} (write Service.Operation)")
+            if login.model == "per_debtor" and login.debtor not in debtor_numbers:
+                problems.append(f"login {login.username}: per_debtor needs `debtor:` naming a known debtor number")
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+    # --- lookups the simulator uses -------------------------------------------------------------
+
+    def login(self, username: str | None) -> WorldLogin | None:
+        return next((login for login in self.logins if login.username == username), None)
+
+    def visible_debtors(self, login: WorldLogin) -> list[WorldDebtor]:
+        if login.model == "per_debtor":
+            return [d for d in self.debtors if d.number == login.debtor]
+        if login.tag is not None:
+            return [d for d in self.debtors if login.tag in d.tags]
+        return list(self.debtors)
+
+    def visible_companies(self, login: WorldLogin) -> list[WorldCompany]:
+        numbers = {d.number for d in self.visible_debtors(login)}
+        companies = [c for c in self.companies if c.debtor in numbers]
+        if login.model == "per_debtor" and login.companies is not None:
+            companies = [c for c in companies if c.id in login.companies]
+        return companies
+
+
+def _assign(items: list[WorldDebtor] | list[WorldCompany], *, start: int) -> None:
+    ids = count(max([item.id or 0 for item in items] + [start]) + 1)
+    for item in items:
+        if item.id is None:
+            item.id = next(ids)
+
+
+def load_world(path: Path | str) -> World:
+    """Read and check a world YAML file; problems raise ConfigError naming the file."""
+    path = Path(path)
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ConfigError(f"cannot read world file {path}: {exc.strerror or exc}") from None
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"world file {path} is not valid YAML: {exc}") from None
+    try:
+        return World.model_validate(data or {})
+    except ValidationError as exc:
+        details = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc']) or '(top)'}: {err['msg']}" for err in exc.errors()
+        )
+        raise ConfigError(f"world file {path} is invalid: {details}",
+                          hint="see the format in asrctl/sandbox/world.py") from None

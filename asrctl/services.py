@@ -1,0 +1,68 @@
+"""The edge where declarations meet the outside: resolve tokens, reach (or start) the services.
+
+`connect(repo)` yields a `Services` bundle: the registry client, the Nmbrs endpoint
+URL and the resolved tokens. For `sandbox:` URLs it starts the Nmbrs simulator and
+the reference registry in-process on loopback ephemeral ports first (DESIGN.md
+"The embedded default"), so plan and apply use the same clients as in production.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
+
+from .load import Repo
+from .registry.client import RegistryClient
+from .sandbox.embedded import SANDBOX_PREFIX, EmbeddedSandbox
+from .secrets import Secret, resolve
+
+
+@dataclass
+class Services:
+    registry: RegistryClient
+    nmbrs_url: str
+    tokens: dict[str, Secret]          # account name -> Nmbrs API token
+    registry_token: Secret
+    sandbox: EmbeddedSandbox | None = None
+    token_fingerprints: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.token_fingerprints = {name: token.fingerprint for name, token in self.tokens.items()}
+
+
+def resolve_tokens(repo: Repo, accounts: set[str] | None = None) -> dict[str, Secret]:
+    """Resolve the Nmbrs token of every account in use (or the given ones); unset env → SecretError."""
+    names = sorted(accounts if accounts is not None else repo.config.accounts)
+    return {
+        name: resolve(repo.config.accounts[name].token, base_dir=repo.root, what=f"account '{name}' token")
+        for name in names
+    }
+
+
+def accounts_in_use(repo: Repo, targets: set[str] | None = None) -> set[str]:
+    return {e.employer.nmbrs.account for e in repo.employers if targets is None or e.id in targets}
+
+
+@contextmanager
+def connect(repo: Repo, *, accounts: set[str] | None = None) -> Iterator[Services]:
+    """Resolve tokens and open the clients; start the embedded sandbox where the config says `sandbox:`."""
+    config = repo.config
+    registry_token = resolve(config.registry.token, base_dir=repo.root, what="registry token")
+    tokens = resolve_tokens(repo, accounts)
+    with ExitStack() as stack:
+        sandbox: EmbeddedSandbox | None = None
+        if config.nmbrs.endpoint.startswith(SANDBOX_PREFIX) or config.registry.url.startswith(SANDBOX_PREFIX):
+            sandbox = stack.enter_context(EmbeddedSandbox(repo, registry_token))
+        nmbrs_url = sandbox.nmbrs_url if sandbox and sandbox.nmbrs_url else config.nmbrs.endpoint
+        registry_url = sandbox.registry_url if sandbox and sandbox.registry_url else config.registry.url
+        client = stack.enter_context(
+            RegistryClient(registry_url, registry_token, timeout=config.registry.timeout_seconds)
+        )
+        yield Services(
+            registry=client,
+            nmbrs_url=nmbrs_url,
+            tokens=tokens,
+            registry_token=registry_token,
+            sandbox=sandbox,
+        )

@@ -1,0 +1,67 @@
+"""Shared pieces of the apply tests: the reference registry in-process, real clients, small plans.
+
+Employers are built as models (tests/plan_samples.py); the registry is the reference server on a
+loopback port, spoken to with the real RegistryClient — nothing at the network boundary is mocked.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from plan_samples import TOKENS, config, plan_of, repo
+
+from asrctl.apply import ApplyReport, apply_plan
+from asrctl.model import Config, Employer
+from asrctl.plan import Plan
+from asrctl.registry.client import RegistryClient
+from asrctl.retry import RetryPolicy
+from asrctl.sandbox.registry_server import RegistryServer, TokenGrant
+from asrctl.secrets import Secret
+
+OFFICE = "office-token-7c1d2e3f4a5b6c7d"
+OTHER = "other-office-token-0a9b8c7d6e5f"
+ASR = "asr-side-token-1234567890abcdef"
+READ = "office-read-token-99887766aa"
+GRANTS = {
+    OFFICE: TokenGrant("office", "write"),
+    OTHER: TokenGrant("other", "write"),
+    ASR: TokenGrant("asr", "asr"),
+    READ: TokenGrant("office", "read"),
+}
+# Small waits so fault tests take milliseconds; Retry-After is honoured up to 1.5 s.
+FAST = RetryPolicy(max_attempts=6, base_delay=0.01, max_delay=0.05, max_total=10.0, max_retry_after=1.5)
+NMBRS_TOKENS = {name: Secret(value, f"test {name}") for name, value in TOKENS.items()}
+
+
+@contextmanager
+def registry(tmp_path: Path, name: str = "registry.db") -> Iterator[RegistryServer]:
+    with RegistryServer(tmp_path / name, GRANTS) as server:
+        yield server
+
+
+def client(server: RegistryServer, token: str = OFFICE, **options: Any) -> RegistryClient:
+    options.setdefault("policy", FAST)
+    options.setdefault("timeout", 5.0)
+    return RegistryClient(server.url, Secret(token, "test registry token"), **options)
+
+
+def plan_against(
+    reg: RegistryClient, employers: dict[str, Employer], cfg: Config | None = None, **kwargs: Any
+) -> Plan:
+    """plan's engine on the registry's current listing; no Nmbrs findings unless given."""
+    return plan_of(employers, reg.list(), cfg=cfg or config(), **kwargs)
+
+
+def run(plan: Plan, employers: dict[str, Employer], reg: RegistryClient, cfg: Config | None = None) -> ApplyReport:
+    return apply_plan(plan, repo(employers, cfg or config()), reg, NMBRS_TOKENS)
+
+
+def state(reg: RegistryClient) -> dict[str, tuple[Any, ...]]:
+    """What a registry holds, without timestamps: comparable between two runs."""
+    return {
+        r.payroll_tax_number: (r.version, r.status, r.token_fingerprint, repr(r.comparable()))
+        for r in reg.list()
+    }

@@ -1,0 +1,68 @@
+"""`asrctl explain` and the operator guide's check reference: one text, every check id, both places."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from asrctl.checks import CATALOGUE
+from asrctl.cli import cli
+from asrctl.cli.errors import run_guarded
+from asrctl.explain_texts import DOC_BEGIN, DOC_END, EXPLANATIONS, render_markdown, splice_doc
+
+GUIDE = Path(__file__).resolve().parents[1] / "docs" / "operator-guide.md"
+REGENERATE = "regenerate it: .venv/bin/python -m asrctl.explain_texts docs/operator-guide.md"
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    code = run_guarded(cli, list(args))
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def test_every_check_id_has_an_explanation_and_no_text_is_orphaned() -> None:
+    assert sorted(CATALOGUE) == sorted(EXPLANATIONS)
+    for check_id, text in EXPLANATIONS.items():
+        assert len(text.meaning) > 80 and len(text.fix) > 60, check_id
+
+
+def test_every_check_id_is_documented_in_the_operator_guide() -> None:
+    guide = GUIDE.read_text(encoding="utf-8")
+    for check_id in CATALOGUE:
+        assert f"### `{check_id}`" in guide, f"{check_id} missing from docs/operator-guide.md; {REGENERATE}"
+    assert splice_doc(guide) == guide, f"docs/operator-guide.md's check reference is out of date; {REGENERATE}"
+
+
+def test_the_generated_reference_sits_between_its_markers() -> None:
+    guide = GUIDE.read_text(encoding="utf-8")
+    inner = guide[guide.index(DOC_BEGIN) + len(DOC_BEGIN): guide.index(DOC_END)]
+    assert inner.strip() == render_markdown().strip()
+
+
+def test_explain_lists_every_check_with_severity(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "explain")
+    assert code == 0
+    for info in CATALOGUE.values():
+        line = next(line for line in out.splitlines() if line.startswith(info.id + " "))
+        assert info.severity in line and info.summary in line
+
+
+def test_explain_one_check_says_what_it_means_and_how_to_fix_it(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "explain", "nmbrs.api-rights")
+    assert code == 0
+    assert out.startswith("nmbrs.api-rights (error)")
+    assert "What it means" in out and "How to fix" in out
+    assert "Instellingen > Gebruikers > Template Users" in out and "API-icoon" in out
+
+
+def test_explain_markdown_is_the_guide_entry(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "explain", "--format", "markdown", "registry.unmanaged")
+    assert code == 0 and out in GUIDE.read_text(encoding="utf-8")
+
+
+def test_an_unknown_id_suggests_the_nearest(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _out, err = run(capsys, "explain", "nmbrs.compnay")
+    assert code == 1
+    assert "unknown check id 'nmbrs.compnay'" in err and "did you mean nmbrs.company" in err
+    assert "Traceback" not in err
