@@ -158,13 +158,17 @@ def accounts_to_resolve(plan: Plan) -> set[str]:
     return {e.account for e in plan.employers if e.action in ("create", "update")}
 
 
-def verify_current(plan: Plan, repo: Repo, fingerprints: Mapping[str, str]) -> None:
-    """A plan file is only applied to the inputs it was made from, with the tokens it was made with."""
+def verify_inputs(plan: Plan, repo: Repo) -> None:
+    """A plan file is only applied to the declarations and asrctl.yaml it was made from."""
     if repo.inputs_digest != plan.inputs_digest:
         raise StalePlanError(
             "the declarations or asrctl.yaml changed since the plan was made; run plan again",
             hint="run `asrctl plan --out FILE` on the current files, review it, and apply that plan",
         )
+
+
+def verify_tokens(plan: Plan, repo: Repo, fingerprints: Mapping[str, str]) -> None:
+    """... and with the tokens it was made with: a rotated token must be reviewed (as a sensitive change)."""
     by_id = {e.id: e for e in repo.employers}
     moved: dict[str, list[str]] = {}
     for e in plan.employers:
@@ -177,14 +181,19 @@ def verify_current(plan: Plan, repo: Repo, fingerprints: Mapping[str, str]) -> N
         if fp is None or desired_digest(repo.config, loaded.employer, fp) != e.desired_digest:
             moved.setdefault(e.account, []).append(e.id)
     if moved:
-        account = sorted(moved)[0]
-        others = sorted(moved)[1:]
+        account, *others = sorted(moved)
         raise StalePlanError(
             f"the token of account '{account}' is not the one the plan was made with (its fingerprint changed)"
-            + (f"; so are those of {', '.join(others)}" if others else "")
+            + (f"; nor is that of {', '.join(repr(o) for o in others)}" if others else "")
             + "; run plan again",
             hint="a token was rotated since plan ran: run `asrctl plan` again so the new token is reviewed",
         )
+
+
+def verify_current(plan: Plan, repo: Repo, fingerprints: Mapping[str, str]) -> None:
+    """Both checks of a plan file: same inputs, same tokens."""
+    verify_inputs(plan, repo)
+    verify_tokens(plan, repo, fingerprints)
 
 
 def withdrawals(plan: Plan) -> list[str]:
@@ -256,8 +265,7 @@ def _blocked(plan: Plan) -> Iterator[WriteResult]:
             e.payroll_tax_number,
             "blocked",
             "skipped",
-            "blocked: " + (", ".join(dict.fromkeys(errors)) or "a check failed") + " (not submitted)",
-            hint="fix the findings plan shows for this employer, then plan and apply again",
+            "blocked by " + (", ".join(dict.fromkeys(errors)) or "a failed check") + "; not submitted",
         )
 
 
@@ -287,7 +295,7 @@ def _done(write: Write, registration: Registration, replayed: bool) -> WriteResu
     else:
         text = f"version {registration.version}, status {registration.status}"
     if replayed:
-        text += "; already done by an earlier run of this plan (replayed, not submitted again)"
+        text += "; already carried out for this plan: the registry replayed its answer, nothing was submitted twice"
     return WriteResult(
         write.subject, write.payroll_tax_number, write.action, _DONE[write.action], text,
         replayed=replayed, registration=registration,
@@ -379,7 +387,7 @@ def summarise(report: ApplyReport) -> str:
     """One line: what happened, counted by outcome."""
     parts = [
         f"{report.count('created')} created",
-        f"{report.count('updated')} changed",
+        f"{report.count('updated')} updated",
         f"{report.count('withdrawn')} withdrawn",
     ]
     if report.count("skipped"):

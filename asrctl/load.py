@@ -7,8 +7,8 @@ Three layers per file, then one across files:
    line:col in the user's words. The tidy schema is at least as strict as the models for
    data without nulls (a test holds them to that), so a file pydantic accepts and that holds
    no null is schema-valid, and a valid repo never pays for jsonschema.
-3. Semantics (asrctl/semantics.py): 11-test, e-mail, account references; then cross-file
-   uniqueness.
+3. Semantics (asrctl/semantics.py): 11-test, e-mail, account references, read from the plain
+   data so they come in the same run as schema problems; then cross-file uniqueness.
 Nothing here touches the network or resolves a secret.
 """
 
@@ -146,7 +146,8 @@ class _Loader:
     def targets(self, paths: Sequence[Path] | None) -> tuple[list[_File], list[_File]]:
         """(employer files to check and report, other employer files of the repo for cross-file checks)."""
         default_dir = os.path.join(self.root, EMPLOYERS_DIR)
-        if paths is None:
+        if paths is None or all(os.path.abspath(p) == self.config.path for p in paths):
+            # asrctl.yaml alone (e.g. from a pre-commit hook): its accounts concern every employer file
             return self.discover(default_dir), []
         chosen: dict[str, _File] = {}
         for given in paths:
@@ -211,23 +212,20 @@ class _Loader:
         return doc
 
     # --- models -----------------------------------------------------------------------------------------------
-    def model(self, kind: Literal["config", "employer"], file: _File, doc: YamlDoc,
-              report: bool = True) -> BaseModel | None:
-        """The file's model, or None with its schema problems (when `report`)."""
+    def model(self, kind: Literal["config", "employer"], file: _File, doc: YamlDoc) -> BaseModel | None:
+        """The file's model, or None with its schema problems."""
         cls: type[BaseModel] = Config if kind == "config" else Employer
         data = doc.data
         what = "asrctl.yaml" if kind == "config" else "an employer file"
         needs = ", ".join(n for n, f in cls.model_fields.items() if f.is_required())
         if data is EMPTY or data is None:
-            if report:
-                self.error(file, "the file is empty", f"{what} needs {needs}", "yaml.empty")
+            self.error(file, "the file is empty", f"{what} needs {needs}", "yaml.empty")
             return None
         if not isinstance(data, dict):
-            if report:
-                line, col = doc.values.get("", (1, 1))
-                self.error(file, f"the file holds {'a list' if isinstance(data, list) else 'a single value'}; "
-                           f"{what} is a mapping of fields ('key: value' lines)", f"{what} needs {needs}",
-                           "yaml.not-a-mapping", line, col)
+            line, col = doc.values.get("", (1, 1))
+            self.error(file, f"the file holds {'a list' if isinstance(data, list) else 'a single value'}; "
+                       f"{what} is a mapping of fields ('key: value' lines)", f"{what} needs {needs}",
+                       "yaml.not-a-mapping", line, col)
             return None
         refused: ValidationError | None = None
         if not doc.has_null:
@@ -235,8 +233,6 @@ class _Loader:
                 return cls.model_validate(data)
             except ValidationError as exc:
                 refused = exc
-        if not report:
-            return None
         from .schema_problems import model_problems, schema_problems  # only for invalid files
 
         name = "asrctl.schema.json" if kind == "config" else "employer.schema.json"
@@ -263,10 +259,10 @@ class _Loader:
             doc = self.parse(config_file)
             if doc is not None:
                 result = self.model("config", config_file, doc)
-                accounts = accounts_of(doc.data, doc)
-                if isinstance(result, Config):
-                    config = result
-                    self.problems.extend(config_problems(config, config_file.shown, doc))
+                config = result if isinstance(result, Config) else None
+                accounts = accounts_of(doc.data)
+                if isinstance(doc.data, dict):
+                    self.problems.extend(config_problems(doc.data, config_file.shown, doc))
 
         targets, context = self.targets(paths)
         if paths is None and not targets and not missing and not os.path.isdir(os.path.join(self.root, EMPLOYERS_DIR)):
@@ -275,22 +271,24 @@ class _Loader:
                                          f"declare each employer in {EMPLOYERS_DIR}/<id>.yaml", "load.no-employers"))
         loaded: list[LoadedEmployer] = []
         declared: list[Declared] = []
-        for file, report in [(f, True) for f in targets] + [(f, False) for f in context]:
+        for file in targets:
             employer_id, suffix = file.stem_and_suffix
-            if report:
-                bad_name = stem_problem(employer_id, suffix, file.shown)
-                if bad_name:
-                    self.problems.append(bad_name)
-            doc = self.parse(file, report=report)
+            bad_name = stem_problem(employer_id, suffix, file.shown)
+            if bad_name:
+                self.problems.append(bad_name)
+            doc = self.parse(file)
             if doc is None:
                 continue
-            employer = self.model("employer", file, doc, report)
-            if not isinstance(employer, Employer):
-                continue
-            declared.append(Declared(employer_id, file.shown, employer, doc, report))
-            if report:
-                self.problems.extend(employer_problems(employer, file.shown, doc, accounts))
+            employer = self.model("employer", file, doc)
+            if isinstance(employer, Employer):
                 loaded.append(LoadedEmployer(employer_id, file.rel, employer, doc.keys))
+            if isinstance(doc.data, dict):
+                self.problems.extend(employer_problems(doc.data, file.shown, doc, accounts))
+                declared.append(Declared(employer_id, file.shown, doc, reported=True))
+        for file in context:  # only for the cross-file checks: nothing of their own is reported
+            doc = self.parse(file, report=False)
+            if doc is not None and isinstance(doc.data, dict):
+                declared.append(Declared(file.stem_and_suffix[0], file.shown, doc, reported=False))
         self.problems.extend(cross_file_problems(declared, accounts))
 
         problems = sorted(set(self.problems), key=_order)

@@ -21,6 +21,8 @@ from . import model as m
 from .problems import Problem
 from .schema_gen import schema_for
 from .semantics import did_you_mean
+from .todo import CODE as TODO_CODE
+from .todo import is_todo, todo_problem
 from .yamlpos import Position, YamlDoc
 
 _TYPE_WORDS = {
@@ -110,7 +112,10 @@ class _Mapper:
         where = shown_path(parts)
         value = error.instance
         keyword = error.validator
-        if keyword == "required":
+        if is_todo(value):  # a placeholder of `asrctl import`: the same problem semantics reports (deduplicated)
+            _, todo_message, todo_hint = todo_problem(tuple(parts))
+            yield self.problem(parts, todo_message, todo_hint, TODO_CODE)
+        elif keyword == "required":
             yield from self._required(error, parts)
         elif keyword == "additionalProperties":
             yield from self._unknown(error, parts)
@@ -151,12 +156,8 @@ class _Mapper:
                 continue
             where = f" in {shown_path(parts)}" if parts else ""
             hint = _REQUIRED_HINTS.get(name) or self.deref(props.get(name, {})).get("description")
-            if parts:
-                yield self.problem(parts, f"missing required field '{name}'{where}", hint, "schema.required", key=True)
-            else:  # the document itself: point at its first line
-                line, col = self.doc.values.get("", (1, 1))
-                yield Problem(self.shown, line, col, "error", f"missing required field '{name}'", hint,
-                              "schema.required")
+            # at the key of the mapping that lacks it (the document's first line for a top-level field)
+            yield self.problem(parts, f"missing required field '{name}'{where}", hint, "schema.required", key=True)
 
     def _unknown(self, error: SchemaError, parts: list[Any]) -> Iterator[Problem]:
         allowed = list(error.schema.get("properties", {})) if isinstance(error.schema, dict) else []

@@ -1,8 +1,12 @@
-"""Semantic and cross-file checks of declarations that already passed the JSON Schema.
+"""Semantic and cross-file checks: what a JSON Schema cannot say.
 
-What a schema cannot say: the 11-test of the loonheffingennummer, a stricter e-mail syntax,
-that a referenced account exists and fits the employer, and that no employer or company is
-declared twice across files.
+The 11-test of the loonheffingennummer, a stricter e-mail syntax, that a referenced account
+exists and fits the employer, that no employer or company is declared twice across files.
+
+The checks read the plain data (not the models) and look only at fields that already have the
+schema's shape, so a file with a schema problem elsewhere still gets its semantic problems in
+the same run, and no problem is reported twice (a malformed loonheffingennummer is the
+schema's to report, a well-formed one failing the 11-test is ours).
 """
 
 from __future__ import annotations
@@ -14,9 +18,11 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from .model import EMPLOYER_ID_PATTERN, Config, Employer
-from .problems import Problem
-from .yamlpos import Position, YamlDoc
+from .model import ACCOUNT_NAME_PATTERN, EMAIL_PATTERN, EMPLOYER_ID_PATTERN, PAYROLL_TAX_NUMBER_PATTERN
+from .problems import Problem, Severity
+from .todo import CODE as TODO_CODE
+from .todo import todo_paths, todo_problem
+from .yamlpos import YamlDoc
 
 _ELEVEN_WEIGHTS = (9, 8, 7, 6, 5, 4, 3, 2, -1)
 
@@ -26,7 +32,10 @@ _EMAIL = re.compile(
     r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
     r"@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+\Z"
 )
+_SCHEMA_EMAIL = re.compile(EMAIL_PATTERN)
 _EMPLOYER_ID = re.compile(EMPLOYER_ID_PATTERN)
+_ACCOUNT_NAME = re.compile(ACCOUNT_NAME_PATTERN)
+_PAYROLL_TAX_NUMBER = re.compile(PAYROLL_TAX_NUMBER_PATTERN)
 
 
 def passes_eleven_test(nine_digits: str) -> bool:
@@ -50,6 +59,15 @@ def did_you_mean(word: str, choices: Iterable[str]) -> str | None:
     return close[0] if close else None
 
 
+def _text(data: Any, *keys: str) -> str | None:
+    """data[k1][k2]... when that is text, else None (absent or the schema's to report)."""
+    for key in keys:
+        if not isinstance(data, dict):
+            return None
+        data = data.get(key)
+    return data if isinstance(data, str) else None
+
+
 @dataclass(frozen=True)
 class AccountInfo:
     """What employer checks need to know of an account; read from asrctl.yaml even when it is invalid."""
@@ -57,21 +75,16 @@ class AccountInfo:
     name: str
     model: str | None
     debtor: str | None
-    position: Position
 
 
-def accounts_of(config_data: Any, doc: YamlDoc | None) -> dict[str, AccountInfo] | None:
+def accounts_of(config_data: Any) -> dict[str, AccountInfo] | None:
     """The accounts declared in asrctl.yaml (best effort), or None when that is unknowable."""
     if not isinstance(config_data, dict) or not isinstance(config_data.get("accounts"), dict):
         return None
-    out: dict[str, AccountInfo] = {}
-    for name, raw in config_data["accounts"].items():
-        raw = raw if isinstance(raw, dict) else {}
-        model = raw.get("model") if isinstance(raw.get("model"), str) else None
-        debtor = raw.get("debtor") if isinstance(raw.get("debtor"), str) else None
-        position = doc.keys.get(f"accounts.{name}", (0, 0)) if doc else (0, 0)
-        out[name] = AccountInfo(name, model, debtor, position)
-    return out
+    return {
+        name: AccountInfo(name, _text(raw, "model"), _text(raw, "debtor"))
+        for name, raw in config_data["accounts"].items()
+    }
 
 
 class _Located:
@@ -81,36 +94,39 @@ class _Located:
         self.shown, self.doc = shown, doc
         self.problems: list[Problem] = []
 
-    def at(self, path: str, *, key: bool = False) -> Position:
-        table = self.doc.keys if key else self.doc.values
-        return table.get(path) or self.doc.keys.get(path) or (1, 1)
-
     def add(self, path: str, message: str, hint: str | None, code: str, *, key: bool = False,
-            severity: str = "error") -> None:
-        line, col = self.at(path, key=key)
-        self.problems.append(
-            Problem(self.shown, line, col, "warning" if severity == "warning" else "error", message, hint, code)
-        )
+            severity: Severity = "error") -> None:
+        table = self.doc.keys if key else self.doc.values
+        line, col = table.get(path) or self.doc.keys.get(path) or (1, 1)
+        self.problems.append(Problem(self.shown, line, col, severity, message, hint, code))
 
 
-def config_problems(config: Config, shown: str, doc: YamlDoc) -> list[Problem]:
+def _check_email(out: _Located, data: Any, path: str, what: str, hint: str) -> None:
+    value = _text(data, *path.split("."))
+    if value is not None and _SCHEMA_EMAIL.match(value) and not is_email(value):
+        out.add(path, f"{what} '{value}' is not a valid e-mail address", hint, "semantic.email")
+
+
+def config_problems(data: Any, shown: str, doc: YamlDoc) -> list[Problem]:
     out = _Located(shown, doc)
-    if not is_email(config.organisation.contact_email):
-        out.add("organisation.contact_email", f"'{config.organisation.contact_email}' is not a valid e-mail address",
-                "write it as name@example.nl (no spaces, no double dots)", "semantic.email")
-    for name, account in config.accounts.items():
+    _check_email(out, data, "organisation.contact_email", "contact_email",
+                 "write it as name@example.nl (no spaces, no double dots)")
+    accounts = data.get("accounts") if isinstance(data, dict) else None
+    for name, account in (accounts.items() if isinstance(accounts, dict) else ()):
+        if not isinstance(account, dict):
+            continue
         base = f"accounts.{name}"
-        if not is_email(account.username):
-            out.add(f"{base}.username", f"username '{account.username}' is not a valid e-mail address",
-                    "the Nmbrs login is the e-mail address the user signs in with", "semantic.email")
-        if account.model == "per_debtor" and account.debtor is None:
+        _check_email(out, data, f"{base}.username", "username",
+                     "the Nmbrs login is the e-mail address the user signs in with")
+        model = account.get("model")
+        if model == "per_debtor" and "debtor" not in account:
             out.add(base, f"per_debtor account '{name}' needs a debtor",
                     'add debtor: "1042" with the Nmbrs debtor number (debiteurnummer) of this master company '
                     "login, in quotes", "semantic.per-debtor-without-debtor", key=True)
-        if account.model == "per_debtor" and account.tag is not None:
+        if model == "per_debtor" and "tag" in account:
             out.add(f"{base}.tag", f"tag is only used by overarching accounts; account '{name}' is per_debtor",
                     "remove the tag, or use model: overarching", "semantic.tag-unused", severity="warning")
-        if account.model == "overarching" and account.debtor is not None:
+        if model == "overarching" and "debtor" in account:
             out.add(f"{base}.debtor", f"debtor is only used by per_debtor accounts; account '{name}' is overarching",
                     "remove it here; declare nmbrs.debtor in the employer files that need it",
                     "semantic.debtor-unused", severity="warning")
@@ -132,62 +148,54 @@ def stem_problem(stem: str, suffix: str, shown: str) -> Problem | None:
     return None
 
 
-def employer_problems(
-    employer: Employer, shown: str, doc: YamlDoc, accounts: Mapping[str, AccountInfo] | None
-) -> list[Problem]:
+def employer_problems(data: Any, shown: str, doc: YamlDoc, accounts: Mapping[str, AccountInfo] | None
+                      ) -> list[Problem]:
     out = _Located(shown, doc)
-    number = employer.payroll_tax_number
-    if not passes_eleven_test(number[:9]):
+    for todo in todo_paths(data):  # placeholders `asrctl import` leaves: "<field> is still TODO: ..."
+        out.add(*todo_problem(todo), TODO_CODE)
+    number = _text(data, "payroll_tax_number")
+    if number is not None and _PAYROLL_TAX_NUMBER.match(number) and not passes_eleven_test(number[:9]):
         out.add("payroll_tax_number",
                 f"loonheffingennummer {number} fails the 11-test: its first 9 digits are not a valid RSIN/BSN",
                 "check for a typo or swapped digits; copy it from the Belastingdienst's letter or the "
                 "company's settings in Nmbrs", "semantic.eleven-test")
-    if accounts is not None:
-        name = employer.nmbrs.account
-        account = accounts.get(name)
-        if account is None:
-            close = did_you_mean(name, accounts)
-            known = ", ".join(sorted(accounts)) or "none"
-            out.add("nmbrs.account", f"account '{name}' is not declared in asrctl.yaml",
-                    (f"did you mean '{close}'? " if close else "") + f"accounts in asrctl.yaml: {known}",
-                    "semantic.unknown-account")
-        elif account.model == "per_debtor" and account.debtor and employer.nmbrs.debtor not in (None, account.debtor):
-            out.add("nmbrs.debtor",
-                    f"debtor '{employer.nmbrs.debtor}' differs from debtor '{account.debtor}' of per_debtor "
-                    f"account '{name}'",
-                    "a per_debtor login sees only its own debtor: remove debtor here, or use an account "
-                    "that sees this debtor", "semantic.debtor-mismatch")
+    name = _text(data, "nmbrs", "account")
+    if accounts is None or name is None or not _ACCOUNT_NAME.match(name):
+        return out.problems
+    account = accounts.get(name)
+    debtor = _text(data, "nmbrs", "debtor")
+    if account is None:
+        close = did_you_mean(name, accounts)
+        known = ", ".join(sorted(accounts)) or "none"
+        out.add("nmbrs.account", f"account '{name}' is not declared in asrctl.yaml",
+                (f"did you mean '{close}'? " if close else "") + f"accounts in asrctl.yaml: {known}",
+                "semantic.unknown-account")
+    elif account.model == "per_debtor" and account.debtor and debtor not in (None, account.debtor):
+        out.add("nmbrs.debtor",
+                f"debtor '{debtor}' differs from debtor '{account.debtor}' of per_debtor account '{name}'",
+                "a per_debtor login sees only its own debtor: remove debtor here, or use an account "
+                "that sees this debtor", "semantic.debtor-mismatch")
     return out.problems
 
 
 @dataclass(frozen=True)
 class Declared:
-    """One schema-valid employer file, for the cross-file checks."""
+    """One employer file that could be read, for the cross-file checks."""
 
     id: str
     shown: str
-    employer: Employer
     doc: YamlDoc
     reported: bool  # problems of this file are reported (it was asked for, not only context)
 
 
-def _effective_debtor(employer: Employer, accounts: Mapping[str, AccountInfo] | None) -> str | None:
-    if employer.nmbrs.debtor is not None:
-        return employer.nmbrs.debtor
-    account = (accounts or {}).get(employer.nmbrs.account)
-    return account.debtor if account and account.model == "per_debtor" else None
-
-
 def cross_file_problems(declared: list[Declared], accounts: Mapping[str, AccountInfo] | None) -> list[Problem]:
-    """Unique ids, payroll_tax_numbers and (account, debtor, company) across files; both sides reported."""
+    """Unique ids, payroll_tax_numbers and (account, debtor, company) across files; each side reported."""
     problems: list[Problem] = []
 
     def report(groups: Mapping[Any, list[Declared]], path: str, what: Callable[[Any], str], hint: str,
                code: str) -> None:
         for key, group in groups.items():
-            if len(group) < 2:
-                continue
-            for item in group:
+            for item in group if len(group) > 1 else ():
                 if not item.reported:
                     continue
                 others = ", ".join(
@@ -203,10 +211,16 @@ def cross_file_problems(declared: list[Declared], accounts: Mapping[str, Account
     by_number: dict[str, list[Declared]] = defaultdict(list)
     by_company: dict[tuple[str, str | None, str], list[Declared]] = defaultdict(list)
     for item in declared:
+        data = item.doc.data
         by_id[item.id].append(item)
-        by_number[item.employer.payroll_tax_number].append(item)
-        nmbrs = item.employer.nmbrs
-        by_company[(nmbrs.account, _effective_debtor(item.employer, accounts), nmbrs.company)].append(item)
+        number = _text(data, "payroll_tax_number")
+        if number is not None and _PAYROLL_TAX_NUMBER.match(number):
+            by_number[number].append(item)
+        account, company = _text(data, "nmbrs", "account"), _text(data, "nmbrs", "company")
+        if account is not None and company:
+            info = (accounts or {}).get(account)
+            implied = info.debtor if info and info.model == "per_debtor" else None
+            by_company[(account, _text(data, "nmbrs", "debtor") or implied, company)].append(item)
 
     report(by_id, "", lambda key: f"employer id '{key}'",
            "two files with the same name in different directories: rename one", "semantic.duplicate-id")

@@ -21,9 +21,6 @@ from validate_helpers import (
     make_repo,
 )
 
-from asrctl.problems import Problem
-from asrctl.render.validate import render_github
-
 CASES = sorted(p.name for p in CORPUS.iterdir() if p.is_dir() and not p.name.startswith("_"))
 EMPLOYER = SHARED_EMPLOYER.read_text()
 
@@ -149,8 +146,9 @@ def test_all_problems_of_all_files_in_one_run_sorted(tmp_path: Path, monkeypatch
     run = asrctl("validate", "--format", "json")
     problems = json.loads(run.stdout)
     located = [(p["path"], p["line"]) for p in problems]
-    assert located == [("employers/a.yaml", 12), ("employers/b.yaml", 8)]
-    # semantic problems of a.yaml (unknown account) wait until its schema problems are fixed:
+    # schema and semantic problems of a file together, sorted by path and line:
+    assert located == [("employers/a.yaml", 4), ("employers/a.yaml", 12), ("employers/b.yaml", 8)]
+    assert [p["code"] for p in problems] == ["semantic.unknown-account", "schema.range", "schema.enum"]
     assert run.code == 1
 
 
@@ -175,17 +173,6 @@ def test_github_format_annotates_files(tmp_path: Path, monkeypatch: pytest.Monke
         "payroll.frequency must be one of monthly, four_weekly, not the text 'weekly'"
         "%0Ahint: did you mean 'four_weekly'?\n"
     )
-
-
-def test_github_escaping_follows_the_workflow_command_rules() -> None:
-    problem = Problem("dir,with:odd%name.yaml", 3, 5, "warning", "100% wrong,\r\nreally: yes", "fix: a,b", "x.y")
-    out = render_github([problem])
-    assert out == (
-        "::warning file=dir%2Cwith%3Aodd%25name.yaml,line=3,col=5,title=asrctl validate (x.y)::"
-        "100%25 wrong,%0D%0Areally: yes%0Ahint: fix: a,b\n"
-    )
-    whole_file = render_github([Problem("a.yaml", 0, 0, "error", "empty")])
-    assert whole_file == "::error file=a.yaml,title=asrctl validate::empty\n"
 
 
 def test_json_format_is_a_list_of_problems(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -243,6 +230,14 @@ def test_paths_may_be_directories_and_missing_paths_are_reported(tmp_path: Path,
     run = asrctl("validate", "employers/nope.yaml")
     assert run.code == 1
     assert "employers/nope.yaml: error: no such file or directory" in run.stdout
+
+
+def test_asrctl_yaml_alone_checks_every_employer_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    repo = make_repo(tmp_path, {"bakkerij.yaml": EMPLOYER.replace("kantoor", "kantor")})
+    monkeypatch.chdir(repo)
+    run = asrctl("validate", "asrctl.yaml")  # as a pre-commit hook passes it when only asrctl.yaml changed
+    assert run.code == 1
+    assert "employers/bakkerij.yaml:4:12: error: account 'kantor' is not declared in asrctl.yaml" in run.stdout
 
 
 def test_config_option_from_another_directory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -39,7 +39,8 @@ def command(settings: Settings, out: Path | None, fmt: str, detailed_exitcode: b
     if out is not None:
         write_atomic(out, redact(plan.to_json()) + "\n")
     click.echo(redact(render_plan(plan, fmt, color=settings.color and fmt == "text")), nl=False)  # type: ignore[arg-type]
-    click.echo(f"Plan checksum: {plan.checksum}", err=True)
+    if fmt != "text":  # the text rendering ends with the checksum already
+        click.echo(f"Plan checksum: {plan.checksum}", err=True)
     if plan.failed:
         return 1
     if detailed_exitcode and plan.has_changes:

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import cast
 
 import click
 
+from ..render.validate import VALIDATE_FORMATS, ValidateFormat, render_problems, summary
 from .context import Settings
 
 
@@ -15,7 +17,7 @@ from .context import Settings
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["text", "github", "json"]),
+    type=click.Choice(VALIDATE_FORMATS),
     default="text",
     show_default=True,
     help="text for people, github for annotations in a workflow, json for tools.",
@@ -27,13 +29,12 @@ def command(ctx: click.Context, paths: tuple[Path, ...], fmt: str) -> None:
     PATHS may be employer files or directories. Reports every problem of every file as
     path:line:col; exit 1 when there is an error (warnings alone exit 0). No network.
     """
-    from ..load import check_repo
-    from ..render.validate import render_problems, summary
+    from ..load import check_repo  # pydantic and the models: not needed for --help
 
     settings: Settings = ctx.obj
     result = check_repo(settings.config_path, list(paths) or None)
     color = settings.color and sys.stdout.isatty()
-    click.echo(render_problems(result.problems, fmt, color=color), nl=False)  # type: ignore[arg-type]
+    click.echo(render_problems(result.problems, cast(ValidateFormat, fmt), color=color), nl=False)
     if fmt != "json":
         click.echo(summary(result.problems, result.files), err=True)
     ctx.exit(1 if result.errors else 0)

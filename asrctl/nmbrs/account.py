@@ -188,7 +188,8 @@ class AccountView:
             self.checks.append(found.rights_missing(self.name, account.username, account.model, missing))
         if unanswered:
             calls_text = ", ".join(e.call for e in unanswered)
-            self.checks.append(found.unreachable(unanswered[0], f"checking whether {calls_text} are Active"))
+            verb = "is" if len(unanswered) == 1 else "are"
+            self.checks.append(found.unreachable(unanswered[0], f"checking whether {calls_text} {verb} Active"))
 
     # --- debtors ---------------------------------------------------------------------------------
 
@@ -238,6 +239,8 @@ class AccountView:
         Raises NmbrsUnavailable when Nmbrs does not answer.
         """
         login = self._logged_in()
+        if not employees:
+            return InsuranceView({}, complete=True)
         try:
             return InsuranceView(self.provider.insurance_by_company(login, company.id), complete=True)
         except (CallNotActive, NmbrsFault):

@@ -6,13 +6,14 @@ Only builders live here: which finding applies is decided in account.py / employ
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Literal
 
 from ..checks import Check
 from .constants import RIGHTS_SCREEN, AccountModel, split_call
 from .errors import NmbrsError
 from .provider import Company, Debtor, Employee, Insurance
 
-FREQUENCY_OF_PERIOD = {"Month": "monthly", "Week4": "four_weekly"}
+FREQUENCY_OF_PERIOD: dict[str, Literal["monthly", "four_weekly"]] = {"Month": "monthly", "Week4": "four_weekly"}
 _PERIOD_WORDS = {
     "Month": "monthly (Month)",
     "Week4": "four-weekly (Week4)",

@@ -18,6 +18,7 @@ from .provider import Company, Debtor, Employee
 class _Findings:
     """Checks of one employer; what could not be verified is gathered per missing call (one warning each)."""
 
+    who: str  # "account 'kantoor' (api-asr@voorbeeld.nl)"
     checks: list[Check] = field(default_factory=list)
     unverified: dict[str, list[str]] = field(default_factory=dict)
 
@@ -37,7 +38,7 @@ class _Findings:
 
     def result(self) -> list[Check]:
         notes = [
-            found.unverified(f"Not checked because {found.not_active(call)}: {'; '.join(whats)}.", call)
+            found.unverified(f"Not checked because {call} is not Active for {self.who}: {'; '.join(whats)}.", call)
             for call, whats in self.unverified.items()
         ]
         return self.checks + notes
@@ -46,7 +47,8 @@ class _Findings:
 def observe_employer(view: AccountView, loaded: LoadedEmployer) -> list[Check]:
     """All nmbrs.* findings for one employer (account-level ones included); passing checks are not listed."""
     view.ready()
-    findings = _Findings(checks=list(view.checks))
+    who = f"account '{view.name}'" + (f" ({view.account.username})" if view.account else "")
+    findings = _Findings(who, checks=list(view.checks))
     if view.fatal or view.companies is None:
         return findings.result()
     employer = loaded.employer
@@ -212,7 +214,7 @@ def _dgas(view: AccountView, company: Company, declared: list[Dga], findings: _F
             findings.add(found.dga_missing(index, dga.name, dga.employee_number, company, namesakes,
                                            view.employee_type_note))
             continue
-        if not (employee.name and same_person(dga.name, employee.name)):
+        if employee.name and not same_person(dga.name, employee.name):
             findings.add(found.dga_name(index, dga.name, employee))
         dgas.append((dga, employee))
     declared_ids = {employee.id for _, employee in dgas}

@@ -56,13 +56,14 @@ def describe_difference(wanted: str, found: str) -> str | None:
 
 def near_misses(wanted: str, candidates: Iterable[str], limit: int = MAX_NEAR_MISSES) -> list[tuple[str, str]]:
     """The closest candidate names with how each differs, closest first, at most `limit`."""
-    found: list[tuple[int, str, str]] = []
+    found: list[tuple[bool, int, str, str]] = []
     for name in dict.fromkeys(candidates):  # unique, order kept
         how = describe_difference(wanted, name)
         if how is not None:
-            found.append((Levenshtein.distance(wanted, name), name, how))
-    found.sort(key=lambda item: (item[0], item[1]))
-    return [(name, how) for _, name, how in found[:limit]]
+            # Same letters (only case, spaces or punctuation differ) before spelling differences.
+            found.append((_key(wanted) != _key(name), Levenshtein.distance(wanted, name), name, how))
+    found.sort()
+    return [(name, how) for _, _, name, how in found[:limit]]
 
 
 def _tokens(name: str) -> list[str]:

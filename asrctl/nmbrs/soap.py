@@ -51,20 +51,17 @@ def _text(value: Any) -> str | None:
     return None if value is None else str(value)
 
 
-def probe_arguments(call: str, *, company_id: int, employee_type: int, year: int) -> dict[str, Any]:
+def probe_arguments(call: str, *, year: int) -> dict[str, Any]:
     """Harmless arguments for a rights probe: ids 0 fail after the rights check, nothing is written.
 
-    Only List_GetByCompany gets a real company (its answer is the employee list asrctl needs anyway).
+    (List_GetAll and List_GetByCompany are probed by the real reads asrctl needs anyway.)
     """
-    service, _operation = split_call(call)
-    if call == EMPLOYEE_LIST:
-        return {"CompanyId": company_id, "EmployeeType": employee_type}
+    service, _ = split_call(call)
     if call == f"ReportService.{REPORT_BACKGROUND_RIGHT}":
         return dict(zip(REPORT_BACKGROUND_PARAMS, (0, 0, year, 0), strict=True))
     if call == f"ReportService.{REPORT_RESULT_RIGHT}":
         return {REPORT_RESULT_PARAMS[0]: NO_TASK}
     fixed: dict[str, dict[str, Any]] = {
-        COMPANY_LIST: {},
         "CompanyService.Company_GetCurrentPeriod": {"CompanyId": 0},
         "CompanyService.Run_GetList": {"CompanyId": 0, "Year": year},
         "CompanyService.Reports_GetWageCodesByRunCompany_v2": {"CompanyId": 0, "RunId": 0, "intYear": year},
@@ -123,10 +120,10 @@ class SoapProvider:
         try:
             if call == COMPANY_LIST:
                 self.companies(login)
-            elif call == EMPLOYEE_LIST and company_id:
+            elif call == EMPLOYEE_LIST:  # a real company when the login has one: its list is needed anyway
                 self.employees(login, company_id, employee_type)
             else:
-                args = probe_arguments(call, company_id=company_id, employee_type=employee_type, year=self._year)
+                args = probe_arguments(call, year=self._year)
                 self._cached(login, call, args, lambda _: None)
         except CallNotActive:
             return False

@@ -43,8 +43,20 @@ def sandbox_path(url: str, root: Path) -> Path | None:
 
 
 class EmbeddedSandbox:
-    def __init__(self, repo: Repo, office_token: Secret) -> None:
+    def __init__(
+        self,
+        repo: Repo,
+        office_token: Secret,
+        *,
+        nmbrs_port: int = 0,
+        registry_port: int = 0,
+        asr_token: Secret | None = None,
+        other_token: Secret | None = None,
+    ) -> None:
+        """Ports 0 = ephemeral; `asrctl sandbox serve` passes fixed ports and chosen tokens."""
         config = repo.config
+        self.nmbrs_port = nmbrs_port
+        self.registry_port = registry_port
         self.repo = repo
         self.world = sandbox_path(config.nmbrs.endpoint, repo.root)
         self.database = sandbox_path(config.registry.url, repo.root)
@@ -55,8 +67,10 @@ class EmbeddedSandbox:
             )
         self.office_token = office_token
         # Made up per start: only this process knows them.
-        self.asr_token = Secret("sandbox-asr-" + _random.token_hex(12), "sandbox a.s.r. token")
-        self.other_token = Secret("sandbox-other-" + _random.token_hex(12), "sandbox other office token")
+        self.asr_token = asr_token or Secret("sandbox-asr-" + _random.token_hex(12), "sandbox a.s.r. token")
+        self.other_token = other_token or Secret(
+            "sandbox-other-" + _random.token_hex(12), "sandbox other office token"
+        )
         self.nmbrs: NmbrsSimulator | None = None
         self.registry: RegistryServer | None = None
 
@@ -72,7 +86,7 @@ class EmbeddedSandbox:
         if self.world is not None:
             from .nmbrs_sim import NmbrsSimulator
 
-            self.nmbrs = NmbrsSimulator(self.world)
+            self.nmbrs = NmbrsSimulator(self.world, port=self.nmbrs_port)
             self.nmbrs.start()
         if self.database is not None:
             from .registry_server import RegistryServer, TokenGrant
@@ -86,6 +100,7 @@ class EmbeddedSandbox:
                     self.other_token.reveal(): TokenGrant(OTHER_TENANT, "write"),
                     self.asr_token.reveal(): TokenGrant("asr", "asr"),
                 },
+                port=self.registry_port,
             )
             self.registry.start()
             if fresh:

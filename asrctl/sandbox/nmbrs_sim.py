@@ -8,7 +8,7 @@ or full domain), checks the call is Active for the login *before* looking at the
 faultstring "Server was unable to process request. ---> NNNN: text".
 
 For tests and benchmarks: a thread-safe call log (`calls`), latency per call, and fault
-injection on the first N calls of an operation (http500, fault1006, reset, 429).
+injection on the first N calls of an operation (http500, fault1006, reset, 429, fault9999).
 
 Standalone: ``python -m asrctl.sandbox.nmbrs_sim WORLD.yaml [--port N] [--latency S]``.
 """
@@ -47,7 +47,7 @@ from .world import SERVED_CALLS, World, WorldCompany, WorldDebtor, WorldEmployee
 log = logging.getLogger("asrctl.sandbox.nmbrs_sim")
 
 SOAP_ENV = "http://schemas.xmlsoap.org/soap/envelope/"
-FaultKind = Literal["http500", "fault1006", "reset", "429"]
+FaultKind = Literal["http500", "fault1006", "reset", "429", "fault9999"]
 FAULT_TEXT = {
     1001: "Invalid authentication",
     1002: "Unauthorized access",
@@ -251,7 +251,9 @@ class NmbrsSimulator:
         server.daemon_threads = True
         server.handle_error = lambda request, client_address: log.debug("connection error")  # type: ignore[method-assign]
         self._server = server
-        self._thread = threading.Thread(target=server.serve_forever, name="nmbrs-sim", daemon=True)
+        # A short poll interval keeps stop() fast (tests start and stop many simulators).
+        self._thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
+                                        name="nmbrs-sim", daemon=True)
         self._thread.start()
 
     def stop(self) -> None:
@@ -278,7 +280,7 @@ class NmbrsSimulator:
         call = _normalise(operation)
         if call not in SERVED_CALLS:
             raise ValueError(f"unknown operation {operation!r}")
-        if kind not in ("http500", "fault1006", "reset", "429"):
+        if kind not in ("http500", "fault1006", "reset", "429", "fault9999"):
             raise ValueError(f"unknown fault kind {kind!r}")
         with self._inject_lock:
             self._injections.setdefault(call, []).extend([(kind, retry_after)] * times)
@@ -474,6 +476,7 @@ class NmbrsSimulator:
 class _Handler(BaseHTTPRequestHandler):
     sim: NmbrsSimulator
     protocol_version = "HTTP/1.1"  # keep-alive, so the client's connection pool is exercised
+    disable_nagle_algorithm = True  # headers and body go out in two writes: no 40 ms delayed-ACK stall
     server_version = "NmbrsSimulator"
 
     def log_message(self, format: str, *args: object) -> None:
@@ -540,8 +543,8 @@ class _Handler(BaseHTTPRequestHandler):
             self.connection.close()
         elif kind == "http500":
             self._send(500, "<html><body><h1>500 - Internal server error.</h1></body></html>", "text/html")
-        elif kind == "fault1006":
-            self._send(500, SimFault(1006).envelope())
+        elif kind in ("fault1006", "fault9999"):
+            self._send(500, SimFault(int(kind[5:])).envelope())
         else:
             headers = {} if retry_after is None else {"Retry-After": f"{retry_after:g}"}
             self._send(429, "<html><body>Too many requests</body></html>", "text/html", headers)

@@ -1,0 +1,167 @@
+"""`asrctl apply [PLANFILE]`: carry out a plan — submit, change or withdraw registrations."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from .context import Settings
+
+if TYPE_CHECKING:
+    from ..apply import WriteResult
+    from ..load import Repo
+    from ..plan import Plan
+    from ..services import Services
+
+_SYMBOL = {"created": "+", "updated": "~", "withdrawn": "-", "skipped": "!", "failed": "✗", "not_attempted": "✗"}
+_COLOUR = {"created": "green", "updated": "yellow", "withdrawn": "red", "skipped": "red", "failed": "red",
+           "not_attempted": "red"}
+
+
+@click.command("apply")
+@click.argument("planfile", required=False, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--auto-approve", is_flag=True, help="Do not ask (CI). Without a plan file and off a terminal it is required.")
+@click.option("--allow-withdraw", is_flag=True, help="Allow withdrawals (afmelden), also when policy.allow_withdraw is false.")
+@click.option("--force", is_flag=True, help="Apply even above policy.max_change_fraction.")
+@click.option("--checksum", metavar="SHA256", help="Apply only if the plan's checksum is this one (the reviewed plan's).")
+@click.option("--target", "targets", multiple=True, metavar="ID", help="Without a plan file: only this employer (repeatable).")
+@click.option("--parallelism", type=click.IntRange(1, 64), help="Without a plan file: Nmbrs calls in flight while planning.")
+@click.pass_obj
+def command(settings: Settings, planfile: Path | None, auto_approve: bool, allow_withdraw: bool, force: bool,
+            checksum: str | None, targets: tuple[str, ...], parallelism: int | None) -> int:
+    """Carry out a plan: submit, change or withdraw registrations at the a.s.r. registry.
+
+    With PLANFILE (written by `asrctl plan --out`), exactly that plan is carried out, if the
+    declarations, asrctl.yaml and the tokens are still those it was made from. Without one, a
+    fresh plan is made, shown, and carried out after you confirm (or with --auto-approve).
+    """
+    from ..apply import normalise_checksum
+    from ..load import load_repo_or_raise
+
+    if checksum is not None:
+        normalise_checksum(checksum)  # a malformed --checksum fails before any work
+    if planfile is not None and (targets or parallelism):
+        raise click.UsageError("--target and --parallelism are for apply without a plan file; the plan file "
+                               "already says which employers it covers")
+    if planfile is None and not auto_approve and not _interactive():
+        from ..errors import SafetyError
+
+        raise SafetyError(
+            "apply without a plan file asks for confirmation, but this is not a terminal",
+            hint="run it on a terminal, pass --auto-approve (CI), or apply a reviewed plan: "
+            "`asrctl plan --out plan.json` then `asrctl apply plan.json`",
+        )
+    repo = load_repo_or_raise(settings.config_path)
+    if planfile is not None:
+        return _apply_file(settings, repo, planfile, checksum=checksum, allow_withdraw=allow_withdraw, force=force)
+    return _apply_fresh(settings, repo, targets=set(targets) if targets else None, parallelism=parallelism,
+                        checksum=checksum, auto_approve=auto_approve, allow_withdraw=allow_withdraw, force=force)
+
+
+def _interactive() -> bool:
+    return sys.stdin.isatty() and sys.stderr.isatty()
+
+
+def _read_plan(path: Path) -> Plan:
+    from ..errors import ConfigError
+    from ..plan import Plan
+
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ConfigError(f"cannot read plan file {path}: {exc.strerror or exc.__class__.__name__}",
+                          hint="pass the file written by `asrctl plan --out FILE`") from None
+    return Plan.from_json(data, source=f"plan file {path}")
+
+
+def _apply_file(settings: Settings, repo: Repo, path: Path, *, checksum: str | None, allow_withdraw: bool,
+                force: bool) -> int:
+    from ..apply import accounts_to_resolve, check_safety, verify_checksum, verify_inputs, verify_tokens
+    from ..services import connect
+
+    plan = _read_plan(path)
+    verify_checksum(plan, checksum)
+    verify_inputs(plan, repo)
+    check_safety(plan, repo.config.policy, allow_withdraw=allow_withdraw, force=force)
+    with connect(repo, accounts=accounts_to_resolve(plan)) as services:
+        verify_tokens(plan, repo, services.token_fingerprints)
+        click.echo(f"Applying plan {plan.checksum} from {path}", err=True)
+        return _carry_out(settings, repo, plan, services)
+
+
+def _apply_fresh(settings: Settings, repo: Repo, *, targets: set[str] | None, parallelism: int | None,
+                 checksum: str | None, auto_approve: bool, allow_withdraw: bool, force: bool) -> int:
+    from ..apply import check_safety, planned_writes, verify_checksum
+    from ..observe import run_plan
+    from ..plan import select_employers
+    from ..render import render_plan
+    from ..secrets import redact
+    from ..services import accounts_in_use, connect
+    from .output import Progress
+
+    selected = select_employers(repo.employers, targets)  # an unknown --target fails before any network
+    progress = Progress("Checking Nmbrs", len(selected))
+    with connect(repo, accounts=accounts_in_use(repo, targets)) as services:
+        plan = run_plan(repo, services, targets=targets, parallelism=parallelism, progress=progress)
+        progress.close()
+        click.echo(redact(render_plan(plan, "text", color=_color(settings))), nl=False)
+        verify_checksum(plan, checksum)
+        if not planned_writes(plan):
+            if plan.summary.blocked:
+                click.echo(f"Nothing to apply; {plan.summary.blocked} blocked employer(s) are not submitted.")
+                return 1
+            click.echo("Nothing to apply.")
+            return 0
+        check_safety(plan, repo.config.policy, allow_withdraw=allow_withdraw, force=force)
+        if not auto_approve and not click.confirm(
+            "Apply these changes to the a.s.r. registry? Only 'y' applies", default=False, err=True
+        ):
+            click.echo("Apply cancelled; nothing was written.", err=True)
+            return 1
+        return _carry_out(settings, repo, plan, services)
+
+
+def _carry_out(settings: Settings, repo: Repo, plan: Plan, services: Services) -> int:
+    from ..apply import apply_plan, summarise
+    from ..secrets import redact
+
+    color = _color(settings)
+    done = 0
+
+    def show(result: WriteResult) -> None:
+        nonlocal done
+        done += result.ok
+        click.echo(redact(_line(result, color)))
+        if result.hint and not result.ok:
+            click.echo(redact(f"    hint: {result.hint}"))
+
+    try:
+        report = apply_plan(plan, repo, services.registry, services.tokens, on_result=show)
+    except KeyboardInterrupt:
+        click.echo(
+            f"interrupted after {done} write(s); run apply again to finish — with the same plan file, "
+            "writes already made are replayed, not repeated",
+            err=True,
+        )
+        raise
+    line = summarise(report)
+    click.echo(click.style(line, fg="red" if report.failed else "green", bold=True) if color else line)
+    return 1 if report.failed else 0
+
+
+def _line(result: WriteResult, color: bool) -> str:
+    symbol = _SYMBOL[result.outcome]
+    if color:
+        symbol = click.style(symbol, fg=_COLOUR[result.outcome])
+    if result.outcome == "failed":
+        return f"{symbol} {result.subject}: failed: {result.message}"
+    if result.outcome == "not_attempted":
+        return f"{symbol} {result.subject}: {result.message}"
+    return f"{symbol} {result.subject}: {result.outcome} ({result.message})"
+
+
+def _color(settings: Settings) -> bool:
+    return settings.color and sys.stdout.isatty()

@@ -1,0 +1,70 @@
+"""`asrctl import --account NAME`: employer files for what Nmbrs and the registry already hold."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from .context import Settings
+
+
+@click.command("import")
+@click.option("--account", "account", required=True, metavar="NAME", help="The account (Nmbrs login) in asrctl.yaml.")
+@click.option("--out", "out", type=click.Path(file_okay=False, path_type=Path),
+              help="Directory to write to (default: employers/ beside asrctl.yaml).")
+@click.option("--force", is_flag=True, help="Update existing files (their comments and filled-in values are kept).")
+@click.pass_obj
+def command(settings: Settings, account: str, out: Path | None, force: bool) -> int:
+    """Write an employer file per company the login sees in Nmbrs (within its tag or debtor),
+    taking contract, DGAs and payroll from the a.s.r. registry where the company is registered.
+
+    What neither source can tell is written as TODO with a comment; validate names each TODO
+    until it is filled in. Existing files are never overwritten without --force.
+    """
+    from ..errors import ConfigError
+    from ..importer import build_drafts, scan_declared, schema_reference, write_drafts
+    from ..config_only import load_config_repo
+    from ..load import EMPLOYERS_DIR
+    from ..nmbrs.discover import discover_companies
+    from ..secrets import redact
+    from ..services import connect
+
+    repo = load_config_repo(settings.config_path)  # employer files may still hold TODOs of an earlier import
+    if account not in repo.config.accounts:
+        raise ConfigError(f"asrctl.yaml has no account '{account}'",
+                          hint=f"use one of: {', '.join(sorted(repo.config.accounts))}")
+    employers_dir = repo.root / EMPLOYERS_DIR
+    out_dir = out if out is not None else employers_dir
+    with connect(repo, accounts={account}) as services:
+        registrations = services.registry.list()
+        discovery = discover_companies(repo.config, account, services.tokens[account],
+                                       endpoint_url=services.nmbrs_url)
+    for note in discovery.notes:
+        click.echo(redact(f"warning: {note.id}: {note.message}"), err=True)
+    drafts = build_drafts(repo.config, account, discovery, registrations)
+    declared = scan_declared([employers_dir, out_dir])
+    results = write_drafts(drafts, out_dir, account, declared, schema_ref=schema_reference(repo.root, out_dir),
+                           force=force)
+    for result in results:
+        shown = _shown(result.path)
+        verb = "wrote" if result.outcome == "written" else "updated" if result.outcome == "updated" else "skipped"
+        subject = shown if result.outcome in ("written", "updated", "exists") else repr(result.company)
+        click.echo(redact(f"{verb} {subject}: {result.detail}"))
+    written = sum(1 for r in results if r.outcome in ("written", "updated"))
+    todo = sum(1 for r in results if r.outcome in ("written", "updated") and "TODO:" in r.detail)
+    skipped = len(results) - written
+    line = f"{written} employer file{'s' if written != 1 else ''} written for account '{account}'"
+    if skipped:
+        line += f", {skipped} skipped"
+    if todo:
+        line += f"; {todo} with TODOs to fill in — then run `asrctl validate` and `asrctl plan`"
+    click.echo(line + ".")
+    return 0
+
+
+def _shown(path: Path) -> str:
+    try:
+        return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        return str(path)

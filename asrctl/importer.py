@@ -1,0 +1,408 @@
+"""`asrctl import`: employer files for what one Nmbrs login and the a.s.r. registry already hold.
+
+Sources, per field:
+- registered companies (this office's registrations made with the login's username): every
+  value from the registry — so plan afterwards shows no change for them; a withdrawn
+  registration of a company Nmbrs still holds is written as `state: withdrawn`;
+- companies not registered yet: the company name, debtor (only where the name is ambiguous)
+  and frequency from Nmbrs, DGA candidates (employees not insured for WW, ZW and WIA) where
+  Nmbrs lets us look; the rest is `TODO` with a comment (asrctl/todo.py): validate then names
+  each TODO until someone fills it in.
+
+Files are written with ruamel.yaml round-trip (comments kept). An existing file is never
+overwritten without `force`; with it, the file is updated in place: its comments and any value
+it has where import only knows TODO are kept. A company already declared in another file is
+never written again.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from io import StringIO
+from pathlib import Path
+from typing import Any, Literal
+
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
+from .errors import ConfigError
+from .model import Config
+from .nmbrs.discover import DiscoveredCompany, Discovery
+from .plan import describe_status
+from .registry.models import Registration
+from .todo import TODO, is_todo
+
+SCHEMA_FILE = "schemas/employer.schema.json"
+_LEGAL_FORMS = {"b-v", "bv", "n-v", "nv", "v-o-f", "vof", "c-v", "cv"}
+_COMMENT_COLUMN = 36
+
+Outcome = Literal["written", "updated", "exists", "declared", "elsewhere"]
+
+
+@dataclass
+class Draft:
+    """One employer file to write: values in file order, end-of-line comments by dotted key."""
+
+    stem: str
+    company: str
+    values: dict[str, Any]
+    comments: dict[str, str] = field(default_factory=dict)
+    header: list[str] = field(default_factory=list)
+    registration: Registration | None = None
+    elsewhere: str | None = None  # registered by this office with another Nmbrs login: that account's to import
+
+    @property
+    def todos(self) -> list[str]:
+        out: list[str] = []
+
+        def walk(node: Any, path: str) -> None:
+            if is_todo(node):
+                out.append(path)
+            elif isinstance(node, dict):
+                for key, value in node.items():
+                    walk(value, f"{path}.{key}" if path else key)
+
+        walk(self.values, "")
+        return out
+
+    @property
+    def payroll_tax_number(self) -> str | None:
+        number = self.values.get("payroll_tax_number")
+        return None if is_todo(number) else number
+
+
+@dataclass(frozen=True)
+class FileResult:
+    path: Path
+    company: str
+    outcome: Outcome
+    detail: str
+
+
+# --- names ---------------------------------------------------------------------------------------
+
+
+def slug(name: str) -> str:
+    """An employer id from a company name: ascii, lowercase, [a-z0-9-], legal form dropped."""
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii")
+    words = re.sub(r"[^a-z0-9]+", "-", ascii_name.lower().replace(".", "-")).strip("-")
+    parts = words.split("-") if words else []
+    # Drop a trailing legal form ("B.V." → "b-v"), when something is left.
+    text = "-".join(parts)
+    for form in sorted(_LEGAL_FORMS, key=len, reverse=True):
+        if text.endswith("-" + form) and len(text) > len(form) + 1:
+            text = text[: -len(form) - 1]
+            break
+    return text.strip("-") or "employer"
+
+
+# --- what is already declared ----------------------------------------------------------------------
+
+
+@dataclass
+class Declared:
+    """Employer files already on disk: by loonheffingennummer and by (account, company)."""
+
+    by_number: dict[str, Path] = field(default_factory=dict)
+    by_company: dict[tuple[str, str], Path] = field(default_factory=dict)
+    by_name: dict[str, Path] = field(default_factory=dict)  # company name, under any account
+    stems: dict[Path, set[str]] = field(default_factory=dict)  # directory -> stems taken
+
+    def owner(self, draft: Draft, account: str) -> Path | None:
+        number = draft.payroll_tax_number
+        if number is not None and number in self.by_number:
+            return self.by_number[number]
+        found = self.by_company.get((account, draft.company))
+        if found is None and draft.registration is None:
+            # Not registered: the same company may be declared through another login of this office.
+            found = self.by_name.get(draft.company)
+        return found
+
+
+def scan_declared(directories: Iterable[Path]) -> Declared:
+    """Read what the employer files in `directories` declare; unreadable files only take their name."""
+    reader = YAML(typ="safe", pure=True)
+    found = Declared()
+    for directory in dict.fromkeys(d.resolve() for d in directories):
+        stems = found.stems.setdefault(directory, set())
+        if not directory.is_dir():
+            continue
+        for path in sorted(directory.glob("*.yaml")):
+            stems.add(path.stem)
+            try:
+                data = reader.load(path.read_text(encoding="utf-8"))
+            except Exception:  # a broken file is validate's to report; its name is still taken
+                continue
+            if not isinstance(data, dict):
+                continue
+            number = data.get("payroll_tax_number")
+            if isinstance(number, str) and not is_todo(number):
+                found.by_number.setdefault(number, path)
+            nmbrs = data.get("nmbrs")
+            if isinstance(nmbrs, dict) and isinstance(nmbrs.get("account"), str) and isinstance(
+                nmbrs.get("company"), str
+            ):
+                found.by_company.setdefault((nmbrs["account"], nmbrs["company"]), path)
+                found.by_name.setdefault(nmbrs["company"], path)
+    return found
+
+
+# --- drafts ---------------------------------------------------------------------------------------
+
+
+def build_drafts(
+    config: Config, account_name: str, discovery: Discovery, registrations: Sequence[Registration]
+) -> list[Draft]:
+    """One draft per company the login sees, plus registrations of this login Nmbrs no longer shows."""
+    account = config.accounts.get(account_name)
+    if account is None:
+        raise ConfigError(f"asrctl.yaml has no account '{account_name}'",
+                          hint=f"use one of: {', '.join(sorted(config.accounts))}")
+    username = account.username.casefold()
+    mine = [r for r in registrations if r.nmbrs.username.casefold() == username]
+    by_company: dict[str, list[Registration]] = {}
+    for reg in mine:
+        by_company.setdefault(reg.nmbrs.company_name, []).append(reg)
+    others = {r.nmbrs.company_name: r for r in registrations
+              if r.nmbrs.username.casefold() != username and r.status != "withdrawn"}
+    account_of = {a.username.casefold(): name for name, a in config.accounts.items()}
+    names = Counter(c.name for c in discovery.companies)
+
+    drafts: list[Draft] = []
+    seen: set[str] = set()
+    for company in discovery.companies:
+        if not company.name:
+            continue
+        regs = by_company.get(company.name, [])
+        # Prefer a live registration over a withdrawn one when a name was registered twice.
+        match = min(regs, key=lambda r: (r.status == "withdrawn", r.payroll_tax_number)) if regs else None
+        if match is not None:
+            seen.add(match.payroll_tax_number)
+        ambiguous = account.model == "overarching" and names[company.name] > 1
+        draft = _draft(account_name, company.name, company, match, ambiguous)
+        other = others.get(company.name) if match is None else None
+        if other is not None:
+            owner = account_of.get(other.nmbrs.username.casefold())
+            draft.elsewhere = f"registered ({other.payroll_tax_number}) with Nmbrs login {other.nmbrs.username}" + (
+                f"; run `asrctl import --account {owner}`" if owner else ", which no account in asrctl.yaml uses")
+        drafts.append(draft)
+    for reg in sorted(mine, key=lambda r: r.payroll_tax_number):
+        if reg.payroll_tax_number in seen or reg.status == "withdrawn":
+            continue
+        drafts.append(_draft(account_name, reg.nmbrs.company_name, None, reg, False))
+    return drafts
+
+
+def _draft(account_name: str, name: str, company: DiscoveredCompany | None, reg: Registration | None,
+           ambiguous: bool) -> Draft:
+    comments: dict[str, str] = {}
+    nmbrs: dict[str, Any] = {"account": account_name}
+    if ambiguous and company is not None:
+        if company.debtor_number:
+            nmbrs["debtor"] = company.debtor_number
+            comments["nmbrs.debtor"] = "the company name exists under several debtors"
+        else:
+            nmbrs["debtor"] = TODO
+            comments["nmbrs.debtor"] = "TODO: the name exists under several debtors; which one is it?"
+    nmbrs["company"] = name
+    comments["nmbrs.company"] = "literal Nmbrs company name"
+    header: list[str] = []
+    if company is not None:
+        where = f"company {company.number}" + (f", debtor {company.debtor_number}" if company.debtor_number else "")
+        header.append(f"Nmbrs: {where}")
+    else:
+        comments["nmbrs.company"] = "not among the companies this login sees in Nmbrs: check the name"
+
+    if reg is not None:
+        header.append("a.s.r. registry: " + describe_status(reg.status, reg.status_detail, reg.first_exchange_date))
+        values: dict[str, Any] = {
+            "contract_number": reg.contract_number,
+            "payroll_tax_number": reg.payroll_tax_number,
+            "nmbrs": nmbrs,
+            "payroll": {"frequency": reg.payroll.frequency, "thirteenth_month": reg.payroll.thirteenth_month},
+            "dga": [{"name": d.name, "employee_number": d.employee_number} for d in reg.dga],
+            "state": "withdrawn" if reg.status == "withdrawn" else "active",
+        }
+        comments["contract_number"] = "raamwerkcontractnummer (from the a.s.r. registry)"
+        comments["payroll_tax_number"] = "loonheffingennummer (from the a.s.r. registry)"
+        if company is not None and company.frequency not in (None, reg.payroll.frequency):
+            comments["payroll.frequency"] = f"Nmbrs says {company.frequency} ({company.pay_period}): check"
+        if reg.status == "withdrawn":
+            comments["state"] = "the registration is withdrawn (afgemeld) at a.s.r."
+        return Draft(slug(name), name, values, comments, header, reg)
+
+    header.append("a.s.r. registry: not registered")
+    frequency: str = company.frequency if company is not None and company.frequency else TODO
+    if frequency == TODO:
+        period = company.pay_period if company is not None else None
+        comments["payroll.frequency"] = (
+            f"TODO: Nmbrs pays this company per {period}; a.s.r. connects monthly or four_weekly payrolls"
+        )
+    values = {
+        "contract_number": TODO,
+        "payroll_tax_number": TODO,
+        "nmbrs": nmbrs,
+        "payroll": {"frequency": frequency, "thirteenth_month": TODO},
+        "dga": _dgas(company, comments),
+        "state": "active",
+    }
+    comments["contract_number"] = "TODO: raamwerkcontractnummer of the employer's a.s.r. policy"
+    comments["payroll_tax_number"] = "TODO: loonheffingennummer, e.g. 123456782L01 (Nmbrs does not list it)"
+    comments["payroll.thirteenth_month"] = "TODO: true when a 13th month (dertiende maand) is paid"
+    return Draft(slug(name), name, values, comments, header, None)
+
+
+def _dgas(company: DiscoveredCompany | None, comments: dict[str, str]) -> Any:
+    if company is None:
+        return TODO
+    candidates = [{"name": e.name or f"employee {e.number}", "employee_number": e.number}
+                  for e in company.dga_candidates]
+    if candidates:
+        comments["dga"] = "from Nmbrs: not insured for WW, ZW and WIA — check that each is a DGA" + (
+            "" if company.dgas_checked else "; not every employee could be looked at")
+        return candidates
+    if company.dgas_checked:
+        comments["dga"] = "no employee in Nmbrs looks like a DGA (all are insured for WW, ZW or WIA)"
+        return []
+    comments["dga"] = "TODO: Nmbrs could not be asked about the employees' insurance"
+    return TODO
+
+
+# --- YAML -------------------------------------------------------------------------------------------
+
+
+def _yaml() -> YAML:
+    yaml = YAML(typ="rt")
+    yaml.indent(mapping=2, sequence=4, offset=2)
+    yaml.width = 4096
+    yaml.preserve_quotes = True
+    return yaml
+
+
+def _commented(value: Any, comments: Mapping[str, str], path: str) -> Any:
+    if isinstance(value, dict):
+        node = CommentedMap()
+        for key, item in value.items():
+            node[key] = _commented(item, comments, f"{path}.{key}" if path else key)
+        for key in value:
+            text = comments.get(f"{path}.{key}" if path else key)
+            if text and (not isinstance(value[key], dict | list) or value[key] == []):
+                node.yaml_add_eol_comment(text, key, column=_COMMENT_COLUMN)
+        return node
+    if isinstance(value, list):
+        seq = CommentedSeq(_commented(item, comments, path) for item in value)
+        if not value:
+            seq.fa.set_flow_style()
+        return seq
+    return value
+
+
+def render_draft(draft: Draft, schema_ref: str, account: str) -> str:
+    """A new employer file: schema header, provenance, values with comments, block comments before lists."""
+    document = _commented(draft.values, draft.comments, "")
+    for key, value in draft.values.items():
+        text = draft.comments.get(key)
+        if text and isinstance(value, dict | list) and value != []:
+            document.yaml_set_comment_before_after_key(key, before=text, indent=0)
+    lines = [f"yaml-language-server: $schema={schema_ref}",
+             f"Imported by `asrctl import --account {account}`. " + "; ".join(draft.header) + "."]
+    if draft.todos:
+        lines.append("Fill in each TODO, then run `asrctl validate` and `asrctl plan`.")
+    document.yaml_set_start_comment("\n".join(lines))
+    out = StringIO()
+    _yaml().dump(document, out)
+    return out.getvalue()
+
+
+def merge_draft(existing: str, draft: Draft) -> str:
+    """Update an existing file in place: comments stay, and so does any value import only knows as TODO."""
+    yaml = _yaml()
+    document = yaml.load(existing)
+    if not isinstance(document, CommentedMap):
+        raise ValueError("not a mapping")
+    _merge(document, draft.values, draft.comments, "")
+    out = StringIO()
+    yaml.dump(document, out)
+    return out.getvalue()
+
+
+def _merge(target: CommentedMap, values: Mapping[str, Any], comments: Mapping[str, str], path: str) -> None:
+    for key, value in values.items():
+        here = f"{path}.{key}" if path else key
+        current = target.get(key)
+        if isinstance(value, dict) and isinstance(current, CommentedMap):
+            _merge(current, value, comments, here)
+        elif is_todo(value) and key in target and not is_todo(current):
+            continue  # someone filled it in: keep their value
+        elif current != value:
+            target[key] = _commented(value, comments, here)
+
+
+# --- writing ----------------------------------------------------------------------------------------
+
+
+def write_drafts(
+    drafts: Sequence[Draft], out_dir: Path, account: str, declared: Declared, *, schema_ref: str, force: bool
+) -> list[FileResult]:
+    from .cli.output import write_atomic
+
+    out_dir = out_dir.resolve()
+    taken = declared.stems.setdefault(out_dir, set())
+    chosen: set[str] = set()
+    results: list[FileResult] = []
+    for draft in drafts:
+        if draft.elsewhere is not None:
+            results.append(FileResult(out_dir, draft.company, "elsewhere", draft.elsewhere))
+            continue
+        owner = declared.owner(draft, account)
+        if owner is not None and owner.parent.resolve() == out_dir and owner.stem not in chosen:
+            path = owner  # this very employer's file: update it with --force, else leave it
+            if not force:
+                results.append(FileResult(path, draft.company, "exists",
+                                          "exists; use --force to update it (its comments and filled-in values "
+                                          "are kept)"))
+                continue
+            try:
+                text = merge_draft(path.read_text(encoding="utf-8"), draft)
+            except Exception:  # unreadable YAML: do not guess, leave the user's file alone
+                results.append(FileResult(path, draft.company, "exists",
+                                          "exists and is not readable YAML; fix or remove it, then import again"))
+                continue
+            write_atomic(path, text)
+            chosen.add(path.stem)
+            results.append(FileResult(path, draft.company, "updated", _describe(draft)))
+            continue
+        if owner is not None:
+            results.append(FileResult(owner, draft.company, "declared", f"already declared in {owner}"))
+            continue
+        stem = draft.stem
+        n = 2
+        while stem in taken or stem in chosen:
+            stem = f"{draft.stem}-{n}"
+            n += 1
+        chosen.add(stem)
+        path = out_dir / f"{stem}.yaml"
+        write_atomic(path, render_draft(draft, schema_ref, account))
+        results.append(FileResult(path, draft.company, "written", _describe(draft)))
+    return results
+
+
+def _describe(draft: Draft) -> str:
+    reg = draft.registration
+    if reg is not None:
+        text = "registered: " + describe_status(reg.status, reg.status_detail, reg.first_exchange_date)
+    else:
+        text = "not registered"
+    todos = draft.todos
+    if todos:
+        text += "; TODO: " + ", ".join(todos)
+    return text
+
+
+def schema_reference(repo_root: Path, out_dir: Path) -> str:
+    return Path(os.path.relpath(repo_root.resolve() / SCHEMA_FILE, out_dir.resolve())).as_posix()

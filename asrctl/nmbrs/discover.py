@@ -1,0 +1,170 @@
+"""Read what one Nmbrs login holds, for `asrctl import`: its companies and the employees that look like DGAs."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Literal
+
+from ..checks import Check
+from ..errors import ConfigError, ServiceError
+from ..model import Config
+from ..retry import RetryPolicy
+from ..secrets import Secret
+from . import checks as found
+from .account import AccountView
+from .checks import FREQUENCY_OF_PERIOD
+from .constants import COMPANY_LIST
+from .errors import CallNotActive, NmbrsError, NmbrsFault
+from .provider import Company, Debtor, Employee, NmbrsProvider
+
+
+@dataclass(frozen=True)
+class DiscoveredCompany:
+    id: int
+    number: int
+    name: str
+    debtor_number: str | None       # None when the login may not list debtors
+    debtor_name: str | None
+    pay_period: str | None          # LoonaangifteTijdvak as Nmbrs says
+    frequency: Literal["monthly", "four_weekly"] | None  # None: a pay period a.s.r. cannot connect
+    dga_candidates: tuple[Employee, ...]  # not insured for WW, ZW and WIA
+    dgas_checked: bool              # False: the employees could not all be looked at (see notes)
+
+
+@dataclass(frozen=True)
+class Discovery:
+    account: str
+    companies: list[DiscoveredCompany]   # sorted by debtor number, then name
+    notes: list[Check]                   # nmbrs.* findings about the login (unverified, api-rights ...)
+    calls: int
+
+
+def discover_companies(
+    config: Config,
+    account_name: str,
+    token: Secret,
+    *,
+    endpoint_url: str,
+    parallelism: int | None = None,
+    retry: RetryPolicy | None = None,
+    with_dgas: bool = True,
+) -> Discovery:
+    """The companies `account_name` sees, within its tag (overarching) or debtor (per_debtor).
+
+    Raises ServiceError when the login cannot be used at all (token refused, Nmbrs unreachable).
+    """
+    from .soap import SoapProvider
+
+    workers = parallelism or config.nmbrs.parallelism
+    provider = SoapProvider(endpoint_url, parallelism=workers, timeout=config.nmbrs.timeout_seconds, retry=retry)
+    try:
+        return discover_with(provider, config, account_name, token, parallelism=workers, with_dgas=with_dgas)
+    finally:
+        provider.close()
+
+
+def discover_with(
+    provider: NmbrsProvider,
+    config: Config,
+    account_name: str,
+    token: Secret,
+    *,
+    parallelism: int,
+    with_dgas: bool = True,
+) -> Discovery:
+    account = config.accounts.get(account_name)
+    if account is None:
+        raise ConfigError(
+            f"asrctl.yaml has no account '{account_name}'",
+            hint=f"Use one of: {', '.join(sorted(config.accounts))}",
+        )
+    with ThreadPoolExecutor(parallelism, thread_name_prefix="nmbrs-call") as leaf, \
+            ThreadPoolExecutor(parallelism, thread_name_prefix="nmbrs-company") as outer:
+        view = AccountView(provider, account_name, account, token, leaf=leaf,
+                           max_employee_scan=config.nmbrs.max_employee_scan)
+        view.ready()
+        errors = [c for c in view.checks if c.severity == "error" and c.id != "nmbrs.api-rights"]
+        if view.fatal or errors:
+            raise ServiceError(errors[0].message, hint=errors[0].hint)
+        if view.companies is None:
+            raise ServiceError(
+                f"{COMPANY_LIST} is not Active for account '{account_name}', so its companies cannot be listed.",
+                hint=next((c.hint for c in view.checks if c.id == "nmbrs.api-rights"), None),
+            )
+        notes = list(view.checks)
+        placed = _in_scope(view, view.companies, notes)
+        futures = [
+            (company, debtor, outer.submit(_dga_candidates, view, company, notes) if with_dgas else None)
+            for company, debtor in placed
+        ]
+        result = []
+        for company, debtor, future in futures:
+            candidates, checked = future.result() if future is not None else ((), False)
+            result.append(DiscoveredCompany(
+                id=company.id,
+                number=company.number,
+                name=company.name or "",
+                debtor_number=debtor.number if debtor else None,
+                debtor_name=debtor.name if debtor else None,
+                pay_period=company.pay_period,
+                frequency=FREQUENCY_OF_PERIOD.get(company.pay_period or "None"),
+                dga_candidates=tuple(candidates),
+                dgas_checked=checked,
+            ))
+    result.sort(key=lambda c: (c.debtor_number or "", c.name, c.id))
+    return Discovery(account=account_name, companies=result, notes=_unique(notes), calls=provider.calls)
+
+
+def _in_scope(view: AccountView, companies: list[Company], notes: list[Check]) -> list[tuple[Company, Debtor | None]]:
+    """Companies with their debtor, limited to the account's debtor or tag where Nmbrs lets us tell."""
+    account = view.account
+    assert account is not None
+    try:
+        mapping = view.debtors_of_companies()
+    except CallNotActive as error:
+        notes.append(found.unverified(
+            f"The debtors of the companies were not read ({found.not_active(error.call)}): every company the "
+            "login sees is listed, without its debtor number.", error.call))
+        return [(c, None) for c in companies]
+    wanted: set[int] | None = None
+    if account.model == "per_debtor" and account.debtor:
+        wanted = {d.id for d in view.debtors() if (d.number or "").strip() == account.debtor.strip()}
+    elif account.model == "overarching" and account.tag:
+        try:
+            tag_futures = [(d, view.leaf.submit(view.debtor_tags, d)) for d in view.debtors()]
+            wanted = {d.id for d, future in tag_futures if account.tag in future.result()}
+        except CallNotActive as error:
+            notes.append(found.unverified(
+                f"Debtor tags were not read ({found.not_active(error.call)}): companies of debtors without "
+                f"the tag '{account.tag}' may be listed too.", error.call))
+    placed = []
+    for company in companies:
+        debtors = mapping.get(company.id, [])
+        if wanted is not None:
+            debtors = [d for d in debtors if d.id in wanted]
+            if not debtors:
+                continue
+        placed.append((company, debtors[0] if debtors else None))
+    return placed
+
+
+def _dga_candidates(view: AccountView, company: Company, notes: list[Check]) -> tuple[list[Employee], bool]:
+    try:
+        employees = view.employees(company)
+        insurance = view.insurance(company, employees, declared=())
+    except NmbrsFault:
+        return [], False
+    except NmbrsError as error:
+        if isinstance(error, CallNotActive):
+            return [], False  # List_GetByCompany or SVW_GetCurrent off: nmbrs.api-rights in the notes
+        notes.append(found.unreachable(error, f"reading the employees of '{company.name}'"))
+        return [], False
+    if insurance.note is not None:
+        notes.append(insurance.note)
+    candidates = [e for e in employees if (s := insurance.by_employee.get(e.id)) is not None and s.looks_like_dga]
+    return candidates, insurance.complete
+
+
+def _unique(checks: list[Check]) -> list[Check]:
+    return list(dict.fromkeys(checks))

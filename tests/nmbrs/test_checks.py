@@ -1,0 +1,292 @@
+"""Every nmbrs.* check, passing and failing: the real zeep client against the simulator over HTTP."""
+
+from __future__ import annotations
+
+from asrctl.nmbrs.constants import REPORT_BACKGROUND_RIGHT, REQUIRED_CALLS, RIGHTS_SCREEN
+from asrctl.sandbox.nmbrs_sim import NmbrsSimulator
+
+from .conftest import ACCOUNTS, Observe, employer, ids, make_config, only
+
+
+def test_a_correct_employer_has_no_findings(observe: Observe) -> None:
+    result = observe([employer("de-vries", "kantoor", "Bakkerij De Vries B.V.", dga=[("J. de Vries", 1)])])
+    assert result.checks == {"de-vries": []}
+    assert result.calls > 0
+
+
+# --- nmbrs.auth / nmbrs.domain / nmbrs.api-rights -----------------------------------------------------
+
+
+def test_auth_fails_for_a_user_who_left_and_nothing_else_is_tried(observe: Observe, sim: NmbrsSimulator) -> None:
+    result = observe([employer("a", "left", "Bakkerij De Vries B.V.")])
+    check = only(result.checks["a"], "nmbrs.auth")
+    assert check.severity == "error"
+    assert "vertrokken@voorbeeld.nl" in check.message and "1001" in check.message
+    assert "env NMBRS_TOKEN_LEFT" in (check.hint or "") and "API-Token" in (check.hint or "")
+    assert ids(result.checks["a"]) == ["nmbrs.auth"]
+    assert sim.calls.total == 1  # Environment_Get only
+
+
+def test_auth_fails_for_a_wrong_token(observe: Observe, world) -> None:  # type: ignore[no-untyped-def]
+    from asrctl.secrets import Secret
+
+    from .conftest import tokens_for
+
+    tokens = tokens_for(world) | {"kantoor": Secret("tok-kantoor-wrong-value", "env NMBRS_TOKEN_KANTOOR")}
+    result = observe([employer("a", "kantoor", "Bakkerij De Vries B.V.")], tokens=tokens)
+    assert ids(result.checks["a"]) == ["nmbrs.auth"]
+
+
+def test_missing_token_or_account_is_an_auth_error_not_a_crash(observe: Observe) -> None:
+    result = observe(
+        [employer("a", "kantoor", "Bakkerij De Vries B.V."), employer("b", "nobody", "Bakkerij De Vries B.V.")],
+        tokens={},
+    )
+    assert ids(result.checks["a"]) == ["nmbrs.auth"] and "token" in result.checks["a"][0].message
+    assert ids(result.checks["b"]) == ["nmbrs.auth"] and "'nobody'" in result.checks["b"][0].message
+
+
+def test_wrong_domain_is_reported_and_the_other_checks_still_run(observe: Observe) -> None:
+    accounts = {**ACCOUNTS, "kantoor": {**ACCOUNTS["kantoor"], "domain": "voorbeld"}}
+    result = observe(
+        [employer("a", "kantoor", "Bakkerij De Vries B.V.", frequency="four_weekly")], config=make_config(accounts)
+    )
+    domain = only(result.checks["a"], "nmbrs.domain")
+    assert "'voorbeld'" in domain.message and "'voorbeeld' (voorbeeld.nmbrs.nl)" in domain.message
+    assert "domain: voorbeeld" in (domain.hint or "")
+    assert "nmbrs.frequency" in ids(result.checks["a"])  # sent the real subdomain, so Nmbrs kept answering
+
+
+def test_missing_api_rights_are_listed_per_service_with_where_to_fix_them(observe: Observe) -> None:
+    result = observe([employer("a", "missing", "Bakkerij De Vries B.V.", dga=[("J. de Vries", 1)])])
+    check = only(result.checks["a"], "nmbrs.api-rights")
+    assert check.severity == "error"
+    assert "CompanyService: Run_GetList; EmployeeService: SVW_GetCurrent" in check.message
+    assert RIGHTS_SCREEN in (check.hint or "") and "Active" in (check.hint or "")
+
+
+def test_a_login_with_exactly_asrs_list_blocks_nothing(observe: Observe) -> None:
+    employers = [
+        employer("a", "asr-only", "Bakkerij De Vries B.V.", dga=[("J. de Vries", 1)]),
+        employer("b", "asr-only", "Jansen Transport B.V.", frequency="four_weekly",
+                 dga=[("H. Jansen", 1), ("M. Jansen", 2)], debtor="1077"),
+        employer("c", "de-vries", "Bakkerij De Vries Utrecht B.V.", frequency="four_weekly"),
+    ]
+    result = observe(employers)
+    for checks in result.checks.values():
+        assert checks, "the optional calls that are off must be named"
+        assert {c.severity for c in checks} == {"warning"}
+        assert set(ids(checks)) == {"nmbrs.unverified"}
+    warning = result.checks["b"][0]
+    assert "DebtorService.List_GetAll" in warning.message and "debtor 1077" in warning.message
+    assert "DebtorService > List_GetAll" in (warning.hint or "")
+
+
+def test_rights_probe_sends_each_required_call_once(observe: Observe, sim: NmbrsSimulator) -> None:
+    result = observe([employer("a", "kantoor", "Bakkerij De Vries B.V.", dga=[("J. de Vries", 1)])])
+    assert result.checks["a"] == []
+    for call in REQUIRED_CALLS["overarching"]:
+        assert sim.calls.count(call) == 1, call  # the probes of List_GetAll/List_GetByCompany are the real lists
+    # Probes never start work: no background report task was created.
+    started = [e for e in sim.calls.entries if e.operation == f"ReportService.{REPORT_BACKGROUND_RIGHT}"]
+    assert [e.outcome for e in started] == ["fault 2004"]
+
+
+# --- nmbrs.debtor ------------------------------------------------------------------------------------
+
+
+def test_declared_debtor_that_the_login_does_not_see(observe: Observe) -> None:
+    result = observe([employer("a", "kantoor", "Verborgen B.V.", debtor="2001")])
+    check = only(result.checks["a"], "nmbrs.debtor")
+    assert "Debtor 2001" in check.message and "tag 'a.s.r.'" in check.message
+    assert "nmbrs.company" in ids(result.checks["a"])
+
+
+def test_debtor_without_the_tag_names_the_near_miss(observe: Observe) -> None:
+    accounts = {**ACCOUNTS, "alles": {**ACCOUNTS["alles"], "tag": "a.s.r."}}
+    result = observe([employer("a", "alles", "Verborgen B.V.")], config=make_config(accounts))
+    check = only(result.checks["a"], "nmbrs.debtor")
+    assert "does not carry the tag 'a.s.r.'" in check.message and "'asr'" in check.message
+    assert "Tags" in (check.hint or "")
+
+
+def test_tagged_debtor_passes(observe: Observe) -> None:
+    result = observe([employer("a", "kantoor", "Jansen Holding B.V.", debtor="1077")])
+    assert "nmbrs.debtor" not in ids(result.checks["a"])
+
+
+def test_per_debtor_account_and_a_different_declared_debtor(observe: Observe) -> None:
+    result = observe([employer("a", "de-vries", "Bakkerij De Vries B.V.", debtor="1077")])
+    check = only(result.checks["a"], "nmbrs.debtor")
+    assert "1077" in check.message and "1042" in check.message
+
+
+# --- nmbrs.company / nmbrs.company-ambiguous -------------------------------------------------------------
+
+
+def test_company_near_misses_say_how_they_differ(observe: Observe) -> None:
+    result = observe([
+        employer("case", "kantoor", "Bakkerij de Vries B.V."),
+        employer("dots", "kantoor", "Bakkerij De Vries BV"),
+        employer("none", "kantoor", "Garage Het Wiel B.V."),
+    ])
+    case = only(result.checks["case"], "nmbrs.company")
+    assert "found 'Bakkerij De Vries B.V.' — differs in case" in case.message
+    assert "capitals, spaces, dots and commas" in (case.hint or "")
+    dots = only(result.checks["dots"], "nmbrs.company")
+    assert "differs in punctuation: '.'" in dots.message
+    none = only(result.checks["none"], "nmbrs.company")
+    assert "No company named 'Garage Het Wiel B.V.'" in none.message and "found" not in none.message
+    assert "tag 'a.s.r.'" in (none.hint or "")
+
+
+def test_company_under_another_debtor(observe: Observe) -> None:
+    result = observe([employer("a", "kantoor", "Jansen Transport B.V.", debtor="1042", frequency="four_weekly")])
+    check = only(result.checks["a"], "nmbrs.company")
+    assert "not under debtor 1042" in check.message and "debtor 1077" in check.message
+
+
+def test_same_name_under_two_debtors_needs_a_debtor(observe: Observe) -> None:
+    result = observe([
+        employer("ambiguous", "kantoor", "Dubbel B.V."),
+        employer("chosen", "kantoor", "Dubbel B.V.", debtor="1099"),
+    ])
+    check = only(result.checks["ambiguous"], "nmbrs.company-ambiguous")
+    assert "under debtors 1077, 1099" in check.message and "nmbrs.debtor" in (check.hint or "")
+    assert result.checks["chosen"] == []
+
+
+def test_ambiguity_without_debtor_rights_is_still_an_error(observe: Observe) -> None:
+    result = observe([employer("a", "asr-only", "Dubbel B.V.")])
+    check = only(result.checks["a"], "nmbrs.company-ambiguous")
+    assert "company numbers" in check.message
+
+
+def test_ambiguity_with_a_declared_debtor_that_cannot_be_verified_only_warns(observe: Observe) -> None:
+    result = observe([employer("a", "asr-only", "Dubbel B.V.", debtor="1099")])
+    assert {c.severity for c in result.checks["a"]} == {"warning"}
+    assert any("2 companies are named 'Dubbel B.V.'" in c.message for c in result.checks["a"])
+
+
+# --- nmbrs.frequency ------------------------------------------------------------------------------------
+
+
+def test_frequency(observe: Observe) -> None:
+    result = observe([
+        employer("ok", "kantoor", "Jansen Transport B.V.", frequency="four_weekly",
+                 dga=[("H. Jansen", 1), ("M. Jansen", 2)]),
+        employer("wrong", "kantoor", "Jansen Transport B.V.", frequency="monthly",
+                 dga=[("H. Jansen", 1), ("M. Jansen", 2)]),
+        employer("yearly", "kantoor", "Jansen Holding B.V.", frequency="monthly"),
+    ])
+    assert result.checks["ok"] == []
+    wrong = only(result.checks["wrong"], "nmbrs.frequency")
+    assert "four-weekly (Week4)" in wrong.message and "declares monthly" in wrong.message
+    assert "payroll.frequency: four_weekly" in (wrong.hint or "")
+    yearly = only(result.checks["yearly"], "nmbrs.frequency")
+    assert "yearly (Year)" in yearly.message and "only monthly" in yearly.message
+
+
+# --- DGAs --------------------------------------------------------------------------------------------------
+
+
+def test_dga_number_name_and_insurance(observe: Observe) -> None:
+    result = observe([
+        employer("missing", "kantoor", "Bakkerij De Vries B.V.", dga=[("J. de Vries", 7)]),
+        employer("renamed", "kantoor", "Bakkerij De Vries B.V.", dga=[("K. de Vries", 1)]),
+        employer("reordered", "kantoor", "Bakkerij De Vries B.V.", dga=[("de Vries, J.", 1)]),
+        employer("insured", "kantoor", "Jansen Transport B.V.", frequency="four_weekly",
+                 dga=[("H. Jansen", 1), ("M. Jansen", 2), ("R. Smit", 3)]),
+    ])
+    missing = only(result.checks["missing"], "nmbrs.dga")
+    assert "employee number 7" in missing.message and "'J. de Vries' as employee 1" in missing.message
+    assert "dga[0].employee_number" in (missing.hint or "")
+    # employee 1 is then undeclared and looks like a DGA
+    assert "nmbrs.dga-undeclared" in ids(result.checks["missing"])
+    renamed = only(result.checks["renamed"], "nmbrs.dga-name")
+    assert renamed.severity == "warning" and "'J. de Vries' in Nmbrs" in renamed.message
+    assert result.checks["reordered"] == []
+    insured = only(result.checks["insured"], "nmbrs.dga-insured")
+    assert insured.severity == "warning" and "'R. Smit'" in insured.message and "WW, ZW, WIA" in insured.message
+
+
+def test_undeclared_dga_found_by_bulk_call_and_by_per_employee_scan(observe: Observe, sim: NmbrsSimulator) -> None:
+    result = observe([
+        employer("bulk", "kantoor", "Jansen Transport B.V.", frequency="four_weekly", dga=[("H. Jansen", 1)]),
+        employer("scan", "asr-only", "Jansen Transport B.V.", frequency="four_weekly", dga=[("H. Jansen", 1)]),
+    ])
+    for employer_id in ("bulk", "scan"):
+        check = only(result.checks[employer_id], "nmbrs.dga-undeclared")
+        assert "2 'M. Jansen'" in check.message and "H. Jansen" not in check.message
+        assert "Zonder Gegevens" not in check.message  # no SVW data: nothing to judge
+    assert sim.calls.count("EmployeeService.SVW_GetAll_AllEmployeesByCompany", username="kantoor@voorbeeld.nl") == 1
+    # a.s.r.'s list lacks the bulk call: one 1002, then one SVW_GetCurrent per employee
+    assert sim.calls.count("EmployeeService.SVW_GetAll_AllEmployeesByCompany", username="asr-only@voorbeeld.nl") == 1
+    assert sim.calls.count("EmployeeService.SVW_GetCurrent", username="asr-only@voorbeeld.nl") == 1 + 4
+
+
+def test_company_too_large_to_scan_is_unverified_but_declared_dgas_are_checked(observe: Observe) -> None:
+    config = make_config(max_employee_scan=2)
+    result = observe(
+        [employer("a", "asr-only", "Jansen Transport B.V.", frequency="four_weekly", dga=[("R. Smit", 3)])],
+        config=config,
+    )
+    checks = result.checks["a"]
+    assert "nmbrs.dga-undeclared" not in ids(checks)
+    assert "nmbrs.dga-insured" in ids(checks)
+    scan = [c for c in checks if "max_employee_scan (2)" in c.message]
+    assert len(scan) == 1 and scan[0].id == "nmbrs.unverified"
+    assert "SVW_GetAll_AllEmployeesByCompany" in scan[0].message
+
+
+def test_employees_of_another_employee_type_are_not_listed(observe: Observe) -> None:
+    # S. Stagiair (type 2 in the world) looks like a DGA but is not an ordinary employee.
+    result = observe([employer("a", "kantoor", "Bakkerij De Vries B.V.", dga=[("J. de Vries", 1)])])
+    assert result.checks["a"] == []
+
+
+# --- nmbrs.unreachable, withdrawn, progress ---------------------------------------------------------------
+
+
+def test_unreachable_is_per_employer_not_a_crash(observe: Observe, sim: NmbrsSimulator) -> None:
+    sim.inject("EmployeeService.SVW_GetAll_AllEmployeesByCompany", "http500", times=50)
+    result = observe([
+        employer("a", "kantoor", "Bakkerij De Vries B.V.", dga=[("J. de Vries", 1)]),
+        employer("b", "kantoor", "Bakkerij De Vries Utrecht B.V.", frequency="four_weekly"),
+        employer("c", "kantoor", "Jansen Holding B.V.", frequency="monthly"),  # no employees: no SVW call
+    ])
+    for employer_id in ("a", "b"):
+        check = only(result.checks[employer_id], "nmbrs.unreachable")
+        assert check.severity == "error" and "HTTP 500" in check.message and "insurance" in check.message
+    assert ids(result.checks["c"]) == ["nmbrs.frequency"]
+
+
+def test_nmbrs_down_gives_unreachable_for_every_employer() -> None:
+    import socket
+
+    from asrctl.nmbrs.observe import observe_nmbrs
+    from asrctl.secrets import Secret
+
+    from .conftest import FAST
+
+    with socket.socket() as s:  # a port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    result = observe_nmbrs(
+        make_config(), [employer("a", "kantoor", "X"), employer("b", "kantoor", "Y")],
+        {"kantoor": Secret("tok-kantoor-7f3a9c1e5b")}, endpoint_url=f"http://127.0.0.1:{port}/soap/v3/", retry=FAST,
+    )
+    assert ids(result.checks["a"]) == ["nmbrs.unreachable"] == ids(result.checks["b"])
+    assert result.calls == FAST.max_attempts  # one Environment_Get, retried, shared by both
+
+
+def test_withdrawn_employers_are_not_checked_and_progress_counts_all(observe: Observe, sim: NmbrsSimulator) -> None:
+    seen: list[tuple[int, int]] = []
+    result = observe(
+        [employer("gone", "left", "Nowhere B.V.", state="withdrawn"),
+         employer("a", "kantoor", "Bakkerij De Vries B.V.", dga=[("J. de Vries", 1)])],
+        progress=lambda done, total: seen.append((done, total)),
+    )
+    assert result.checks == {"gone": [], "a": []}
+    assert sim.calls.count(username="vertrokken@voorbeeld.nl") == 0
+    assert seen[-1] == (2, 2) and [d for d, _ in seen] == sorted(d for d, _ in seen)

@@ -1,0 +1,154 @@
+"""schemas/*.json: generated from the models, committed, and at least as strict as the models."""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from jsonschema import Draft202012Validator
+from pydantic import BaseModel, ValidationError
+from validate_helpers import REPO_ROOT, SHARED_CONFIG, SHARED_EMPLOYER, asrctl, copy_example_repo
+
+from asrctl.model import Config, Employer
+from asrctl.schema_gen import SCHEMA_FILES, render, schema_for
+
+
+def test_committed_schemas_match_the_models() -> None:
+    run = asrctl("--config", str(REPO_ROOT / "asrctl.yaml"), "schema", "--check")
+    assert run.code == 0, run.output + "\nrun `asrctl schema` and commit schemas/"
+
+
+def test_check_names_the_file_that_differs_and_schema_rewrites_it(tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    repo = copy_example_repo(tmp_path)
+    monkeypatch.chdir(repo)
+    stale = repo / "schemas" / "employer.schema.json"
+    stale.write_text(stale.read_text().replace("Raamwerkcontractnummer", "Contract"))
+    (repo / "schemas" / "asrctl.schema.json").unlink()
+    run = asrctl("schema", "--check")
+    assert run.code == 1
+    assert "error: schemas/employer.schema.json differs from the models" in run.stderr
+    assert "error: schemas/asrctl.schema.json is missing" in run.stderr
+    assert "Raamwerkcontractnummer" not in stale.read_text()  # --check writes nothing
+    assert asrctl("schema").code == 0
+    assert asrctl("schema", "--check").code == 0
+    assert stale.read_text() == render("employer.schema.json")
+
+
+def test_schema_writes_beside_the_config_given(tmp_path: Path) -> None:
+    (tmp_path / "asrctl.yaml").write_text(SHARED_CONFIG.read_text())
+    assert asrctl("--config", str(tmp_path / "asrctl.yaml"), "schema").code == 0
+    assert sorted(p.name for p in (tmp_path / "schemas").iterdir()) == sorted(SCHEMA_FILES)
+
+
+def _objects(node: Any) -> Iterator[dict[str, Any]]:
+    if isinstance(node, dict):
+        if node.get("type") == "object":
+            yield node
+        for value in node.values():
+            yield from _objects(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _objects(value)
+
+
+@pytest.mark.parametrize("name", sorted(SCHEMA_FILES))
+def test_schema_shape_for_editors(name: str) -> None:
+    schema = json.loads((REPO_ROOT / "schemas" / name).read_text())
+    Draft202012Validator.check_schema(schema)
+    assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
+    assert schema["title"] and schema["description"]
+    for obj in _objects(schema):
+        assert "additionalProperties" in obj and obj["additionalProperties"] is not True
+        for prop, sub in obj.get("properties", {}).items():
+            assert "description" in sub or "$ref" in sub, f"{prop} has no description"
+    assert '"null"' not in json.dumps(schema), "optional fields show their real type, not anyOf null"
+    assert render(name) == render(name)  # deterministic
+
+
+def test_example_files_pass_the_committed_schemas() -> None:
+    employer = Draft202012Validator(json.loads((REPO_ROOT / "schemas" / "employer.schema.json").read_text()))
+    config = Draft202012Validator(json.loads((REPO_ROOT / "schemas" / "asrctl.schema.json").read_text()))
+    assert not list(config.iter_errors(yaml.safe_load((REPO_ROOT / "asrctl.yaml").read_text())))
+    for path in sorted((REPO_ROOT / "employers").glob("*.yaml")):
+        assert not list(employer.iter_errors(yaml.safe_load(path.read_text()))), path
+
+
+# --- the schema is at least as strict as the models --------------------------------------------------
+# load.py lets pydantic accept a file without running jsonschema when it holds no null; that is
+# only right if every null-free document the models accept, the schema accepts too.
+
+_VALUES: list[Any] = [None, True, False, 0, 1, -1, 1.0, 2.5, "", "x", "Kantoor", "kantoor", "1042",
+                      "123456782L01", "monthly", "four_weekly", "a@b.nl", "sandbox:x", "https://x.nl/v1",
+                      [], [{"name": "A", "employee_number": 1}], {}, {"env": "X"}, {"file": "f"},
+                      {"env": "X", "file": "f"}, {"extra": 1}]
+
+
+def _leaves(node: Any, path: tuple[Any, ...] = ()) -> Iterator[tuple[Any, ...]]:
+    yield path
+    if isinstance(node, dict):
+        for key, value in node.items():
+            yield from _leaves(value, (*path, key))
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            yield from _leaves(value, (*path, index))
+
+
+def _mutations(doc: dict[str, Any]) -> Iterator[Any]:
+    for path in _leaves(doc):
+        if not path:
+            continue
+        for value in _VALUES:
+            mutated = copy.deepcopy(doc)
+            parent = mutated
+            for part in path[:-1]:
+                parent = parent[part]
+            parent[path[-1]] = value
+            yield mutated
+        if isinstance(path[-1], str):
+            removed = copy.deepcopy(doc)
+            parent = removed
+            for part in path[:-1]:
+                parent = parent[part]
+            del parent[path[-1]]
+            yield removed
+            renamed = copy.deepcopy(doc)
+            parent = renamed
+            for part in path[:-1]:
+                parent = parent[part]
+            parent[path[-1] + "_x"] = parent.pop(path[-1])
+            yield renamed
+
+
+def _holds_null(node: Any) -> bool:
+    if isinstance(node, dict):
+        return any(_holds_null(v) for v in node.values())
+    if isinstance(node, list):
+        return any(_holds_null(v) for v in node)
+    return node is None
+
+
+@pytest.mark.parametrize(("model", "name", "source"), [
+    (Employer, "employer.schema.json", SHARED_EMPLOYER),
+    (Config, "asrctl.schema.json", SHARED_CONFIG),
+])
+def test_what_the_models_accept_the_schema_accepts(model: type[BaseModel], name: str, source: Path) -> None:
+    validator = Draft202012Validator(schema_for(name))
+    doc = yaml.safe_load(source.read_text())
+    checked = 0
+    for mutated in _mutations(doc):
+        if _holds_null(mutated):
+            continue
+        try:
+            model.model_validate(mutated)
+        except ValidationError:
+            continue
+        errors = [e.message for e in validator.iter_errors(mutated)]
+        assert not errors, f"the model accepts but the schema refuses {mutated}: {errors}"
+        checked += 1
+    assert checked > 20
