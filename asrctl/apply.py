@@ -338,7 +338,7 @@ def apply_plan(
                                "are not repeated)"))
             continue
         key = idempotency_key(plan.checksum, write.subject, write.action)
-        before = registry.replays
+        before = registry.replays  # writes go one at a time, so a change of the counter is this write's
         try:
             registration = _write(write, plan, repo, by_id, registry, tokens, key)
         except AsrctlError as exc:
@@ -405,25 +405,3 @@ def summarise(report: ApplyReport) -> str:
     else:
         head = "Apply complete"
     return f"{head}: {', '.join(parts)}."
-
-
-def results_json(report: ApplyReport) -> dict[str, Any]:
-    return {
-        "checksum": report.checksum,
-        "results": [
-            {
-                "id": r.subject,
-                "payroll_tax_number": r.payroll_tax_number,
-                "action": r.action,
-                "outcome": r.outcome,
-                "message": r.message,
-                "hint": r.hint,
-                "replayed": r.replayed,
-                "version": r.registration.version if r.registration else None,
-                "status": r.registration.status if r.registration else None,
-            }
-            for r in report.results
-        ],
-        "unchanged": report.unchanged,
-        "failed": report.failed,
-    }

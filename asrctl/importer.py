@@ -27,7 +27,7 @@ from io import StringIO
 from pathlib import Path
 from typing import Any, Literal
 
-from ruamel.yaml import YAML
+from ruamel.yaml import YAML, YAMLError
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from .errors import ConfigError
@@ -35,11 +35,12 @@ from .model import Config
 from .nmbrs.discover import DiscoveredCompany, Discovery
 from .plan import describe_status
 from .registry.models import Registration
-from .todo import TODO, is_todo
+from .todo import TODO, is_todo, todo_paths
 
 SCHEMA_FILE = "schemas/employer.schema.json"
 _LEGAL_FORMS = {"b-v", "bv", "n-v", "nv", "v-o-f", "vof", "c-v", "cv"}
 _COMMENT_COLUMN = 36
+_UNREADABLE = (YAMLError, OSError, UnicodeDecodeError, ValueError)
 
 Outcome = Literal["written", "updated", "exists", "declared", "elsewhere"]
 
@@ -136,8 +137,8 @@ def scan_declared(directories: Iterable[Path]) -> Declared:
             stems.add(path.stem)
             try:
                 data = reader.load(path.read_text(encoding="utf-8"))
-            except Exception:  # a broken file is validate's to report; its name is still taken
-                continue
+            except _UNREADABLE:  # a broken file is validate's to report; its name is still taken
+                data = None
             if not isinstance(data, dict):
                 continue
             number = data.get("payroll_tax_number")
@@ -324,7 +325,7 @@ def merge_draft(existing: str, draft: Draft) -> str:
     yaml = _yaml()
     document = yaml.load(existing)
     if not isinstance(document, CommentedMap):
-        raise ValueError("not a mapping")
+        raise YAMLError("the file is not a mapping of fields")
     _merge(document, draft.values, draft.comments, "")
     out = StringIO()
     yaml.dump(document, out)
@@ -369,16 +370,17 @@ def write_drafts(
                 continue
             try:
                 text = merge_draft(path.read_text(encoding="utf-8"), draft)
-            except Exception:  # unreadable YAML: do not guess, leave the user's file alone
+            except _UNREADABLE:  # unreadable YAML: do not guess, leave the user's file alone
                 results.append(FileResult(path, draft.company, "exists",
                                           "exists and is not readable YAML; fix or remove it, then import again"))
                 continue
             write_atomic(path, text)
             chosen.add(path.stem)
-            results.append(FileResult(path, draft.company, "updated", _describe(draft)))
+            left = [".".join(str(p) for p in todo) for todo in todo_paths(YAML(typ="safe", pure=True).load(text))]
+            results.append(FileResult(path, draft.company, "updated", _describe(draft, left)))
             continue
         if owner is not None:
-            results.append(FileResult(owner, draft.company, "declared", f"already declared in {owner}"))
+            results.append(FileResult(owner, draft.company, "declared", f"already declared in {shown_path(owner)}"))
             continue
         stem = draft.stem
         n = 2
@@ -392,16 +394,24 @@ def write_drafts(
     return results
 
 
-def _describe(draft: Draft) -> str:
+def _describe(draft: Draft, todos: list[str] | None = None) -> str:
     reg = draft.registration
     if reg is not None:
         text = "registered: " + describe_status(reg.status, reg.status_detail, reg.first_exchange_date)
     else:
         text = "not registered"
-    todos = draft.todos
+    todos = draft.todos if todos is None else todos
     if todos:
         text += "; TODO: " + ", ".join(todos)
     return text
+
+
+def shown_path(path: Path) -> str:
+    """A path as the user would type it: relative to the working directory when inside it."""
+    try:
+        return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        return str(path)
 
 
 def schema_reference(repo_root: Path, out_dir: Path) -> str:

@@ -52,5 +52,5 @@ def todo_problem(path: tuple[str | int, ...]) -> tuple[str, str, str]:
         shown += f"[{part}]" if isinstance(part, int) else (f".{part}" if shown else part)
     field = ".".join(p for p in path if isinstance(p, str))
     what = _WHAT.get(field) or _WHAT.get(field.split(".")[0]) or "fill in the value"
-    return dotted, f"{shown or 'the file'} is still TODO: {what}", "asrctl import left it for you: neither Nmbrs " \
-        "nor the a.s.r. registry knows it"
+    return dotted, f"{shown or 'the file'} is still TODO: {what}", ("asrctl import left it for you: neither Nmbrs " \
+        "nor the a.s.r. registry knows it")

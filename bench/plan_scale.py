@@ -30,7 +30,7 @@ PARALLELISM = 8
 
 def payroll_tax_number(i: int) -> str:
     """The i-th 9-digit number passing the 11-test, as a loonheffingennummer."""
-    base = 100_000_000 + i * 10
+    base = 100_000_000 + i * 100
     while True:
         digits = [int(c) for c in str(base)]
         if (sum(d * (9 - k) for k, d in enumerate(digits[:8])) - digits[8]) % 11 == 0:

@@ -6,8 +6,18 @@ import json
 from pathlib import Path
 
 import pytest
-from apply_support import ASR, OTHER, READ, client, plan_against, registry, run, state
-from plan_samples import COMPANY_ERROR, FINGERPRINTS, PTN, TOKENS, config, employer, plan_of, registration, repo
+from apply_support import ASR, OTHER, READ, client, plan_against, registry, run
+from plan_samples import (
+    COMPANY_ERROR,
+    FINGERPRINTS,
+    PTN,
+    TOKENS,
+    config,
+    employer,
+    plan_of,
+    registration,
+    repo,
+)
 
 from asrctl.apply import (
     accounts_to_resolve,
@@ -81,7 +91,7 @@ def test_update_sends_if_match_and_no_token_unless_it_changed(tmp_path: Path) ->
         (result,) = report.results
         assert (result.subject, result.outcome) == ("garage", "updated")
         assert result.message.startswith("version 1 → 2")
-        ((method, body, headers),) = [s for s in sent if s[0] == "PUT"]
+        ((_method, body, headers),) = [s for s in sent if s[0] == "PUT"]
         assert headers["If-Match"] == '"1"'
         assert headers["Idempotency-Key"] == idempotency_key(plan.checksum, "garage", "update")
         assert body is not None and "token" not in body["nmbrs"]  # fingerprint unchanged: the stored token is kept

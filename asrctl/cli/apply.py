@@ -109,14 +109,11 @@ def _apply_fresh(settings: Settings, repo: Repo, *, targets: set[str] | None, pa
         progress.close()
         click.echo(redact(render_plan(plan, "text", color=_color(settings))), nl=False)
         verify_checksum(plan, checksum)
-        if not planned_writes(plan):
-            if plan.summary.blocked:
-                click.echo(f"Nothing to apply; {plan.summary.blocked} blocked employer(s) are not submitted.")
-                return 1
+        if not planned_writes(plan) and not plan.summary.blocked:
             click.echo("Nothing to apply.")
             return 0
         check_safety(plan, repo.config.policy, allow_withdraw=allow_withdraw, force=force)
-        if not auto_approve and not click.confirm(
+        if planned_writes(plan) and not auto_approve and not click.confirm(
             "Apply these changes to the a.s.r. registry? Only 'y' applies", default=False, err=True
         ):
             click.echo("Apply cancelled; nothing was written.", err=True)

@@ -22,9 +22,9 @@ def command(settings: Settings, account: str, out: Path | None, force: bool) -> 
     What neither source can tell is written as TODO with a comment; validate names each TODO
     until it is filled in. Existing files are never overwritten without --force.
     """
-    from ..errors import ConfigError
-    from ..importer import build_drafts, scan_declared, schema_reference, write_drafts
     from ..config_only import load_config_repo
+    from ..errors import ConfigError
+    from ..importer import build_drafts, scan_declared, schema_reference, shown_path, write_drafts
     from ..load import EMPLOYERS_DIR
     from ..nmbrs.discover import discover_companies
     from ..secrets import redact
@@ -47,7 +47,7 @@ def command(settings: Settings, account: str, out: Path | None, force: bool) -> 
     results = write_drafts(drafts, out_dir, account, declared, schema_ref=schema_reference(repo.root, out_dir),
                            force=force)
     for result in results:
-        shown = _shown(result.path)
+        shown = shown_path(result.path)
         verb = "wrote" if result.outcome == "written" else "updated" if result.outcome == "updated" else "skipped"
         subject = shown if result.outcome in ("written", "updated", "exists") else repr(result.company)
         click.echo(redact(f"{verb} {subject}: {result.detail}"))
@@ -61,10 +61,3 @@ def command(settings: Settings, account: str, out: Path | None, force: bool) -> 
         line += f"; {todo} with TODOs to fill in — then run `asrctl validate` and `asrctl plan`"
     click.echo(line + ".")
     return 0
-
-
-def _shown(path: Path) -> str:
-    try:
-        return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
-    except ValueError:
-        return str(path)

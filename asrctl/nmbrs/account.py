@@ -97,6 +97,9 @@ class AccountView:
         login = Login(self.name, account.username, token, account.domain)
         try:
             environment = self.provider.environment(login)
+        except NmbrsFault as error:  # the login was accepted, but no environment came back
+            environment = None
+            self.checks.append(found.request_rejected(error, f"the domain of account '{self.name}'"))
         except CallNotActive as error:
             environment = None
             self.checks.append(found.unverified(

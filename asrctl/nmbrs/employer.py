@@ -61,25 +61,23 @@ def observe_employer(view: AccountView, loaded: LoadedEmployer) -> list[Check]:
     return findings.result()
 
 
+def _own_debtor(view: AccountView) -> str | None:
+    """The debtor a per-debtor account (master company login) belongs to."""
+    assert view.account is not None
+    return view.account.debtor if view.account.model == "per_debtor" else None
+
+
 def _declared_debtor(view: AccountView, employer: Employer) -> str | None:
     """The employer's debtor number, else the per-debtor account's."""
-    assert view.account is not None
-    own = view.account.debtor if view.account.model == "per_debtor" else None
-    return employer.nmbrs.debtor or own
-
-
-def _debtor_number(view: AccountView, employer: Employer, findings: _Findings) -> str | None:
-    assert view.account is not None
-    declared = employer.nmbrs.debtor
-    own = view.account.debtor if view.account.model == "per_debtor" else None
-    if declared and own and declared.strip() != own.strip():
-        findings.add(found.debtor_conflict(view.name, own, declared))
-    return _declared_debtor(view, employer)
+    return employer.nmbrs.debtor or _own_debtor(view)
 
 
 def _debtor(view: AccountView, employer: Employer, findings: _Findings) -> Debtor | None:
     """The declared debtor (or the per-debtor account's), when it can be verified as visible."""
-    number = _debtor_number(view, employer, findings)
+    declared, own = employer.nmbrs.debtor, _own_debtor(view)
+    if declared and own and declared.strip() != own.strip():
+        findings.add(found.debtor_conflict(view.name, own, declared))
+    number = _declared_debtor(view, employer)
     if number is None:
         return None
     try:
@@ -109,6 +107,9 @@ def _company(view: AccountView, employer: Employer, debtor: Debtor | None, findi
         except CallNotActive as error:
             findings.not_verified(error, f"that company '{name}' is under debtor {debtor.number}")
             in_debtor = None
+        except NmbrsFault as error:
+            findings.add(found.debtor_no_access(str(debtor.number), error))
+            return None
         except NmbrsError as error:
             findings.failed(error, f"listing the companies of debtor {debtor.number}")
             return None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any, Self, TypeVar
 
 from ..retry import RetryPolicy
@@ -26,7 +27,7 @@ from .constants import (
     AccountModel,
     split_call,
 )
-from .errors import CallNotActive, NmbrsFault, NmbrsUnknownFault
+from .errors import CallNotActive, NmbrsError, NmbrsFault, NmbrsUnknownFault
 from .memo import SingleFlight
 from .provider import Company, Debtor, Employee, EmployeeType, Environment, Insurance, Login
 
@@ -49,6 +50,25 @@ def _items(result: Any, item: str) -> list[Any]:
 
 def _text(value: Any) -> str | None:
     return None if value is None else str(value)
+
+
+@dataclass(frozen=True)
+class _Failed:
+    """A remembered Nmbrs error, kept as data: a stored exception would keep its traceback's frames alive
+    (thousands of them when, say, every company's bulk SVW call is not Active)."""
+
+    kind: type[NmbrsError]
+    message: str
+    call: str
+    code: int | None
+    hint: str | None
+
+    @classmethod
+    def of(cls, error: NmbrsError) -> _Failed:
+        return cls(type(error), error.message, error.call, error.code, error.hint)
+
+    def error(self) -> NmbrsError:
+        return self.kind(self.message, call=self.call, code=self.code, hint=self.hint)
 
 
 def probe_arguments(call: str, *, year: int) -> dict[str, Any]:
@@ -109,7 +129,17 @@ class SoapProvider:
 
     def _cached(self, login: Login, call: str, args: Mapping[str, Any], convert: Callable[[Any], T]) -> T:
         key = (login.key, call, tuple(sorted(args.items())))
-        return self._memo.get(key, lambda: convert(self._client.call(login, call, args)))
+
+        def compute() -> T | _Failed:
+            try:
+                return convert(self._client.call(login, call, args))
+            except NmbrsError as error:
+                return _Failed.of(error)
+
+        outcome = self._memo.get(key, compute)
+        if isinstance(outcome, _Failed):
+            raise outcome.error()
+        return outcome
 
     # --- NmbrsProvider ---------------------------------------------------------------------------
 

@@ -10,9 +10,10 @@
   submission. A 500 is not retried: it is a failure of the registry itself,
   usually deterministic, and the registry does not remember 5xx answers for a
   key, so running apply again later is safe.
-- requests exceptions never leave this module: they carry the request with
-  its Authorization header, so they become `RegistryUnreachable` with a
-  message of our own (`from None`).
+- requests exceptions never leave this module, not even as __context__: they
+  carry the request with its Authorization header, so they become
+  `RegistryUnreachable` with a message of our own, raised outside the
+  `except` block.
 """
 
 from __future__ import annotations

@@ -16,6 +16,7 @@ from __future__ import annotations
 import secrets as _random
 from pathlib import Path
 from types import TracebackType
+from typing import Self
 from typing import TYPE_CHECKING, Any
 
 from ..errors import ConfigError
@@ -112,7 +113,7 @@ class EmbeddedSandbox:
         if self.nmbrs is not None:
             self.nmbrs.stop()
 
-    def __enter__(self) -> EmbeddedSandbox:
+    def __enter__(self) -> Self:
         try:
             self.start()
         except BaseException:

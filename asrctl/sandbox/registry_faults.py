@@ -45,7 +45,12 @@ class FaultInjector:
 
     @property
     def latency(self) -> float:
+        """Seconds every request is delayed; assignable (`faults.latency = 0.05`)."""
         return self._latency
+
+    @latency.setter
+    def latency(self, seconds: float) -> None:
+        self.set_latency(seconds)
 
     def set_latency(self, seconds: float) -> None:
         """Delay every request by `seconds` (0 = none)."""

@@ -34,7 +34,8 @@ import struct
 import sys
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from email.message import Message
 from http import HTTPStatus
@@ -47,7 +48,7 @@ from ..registry.models import payroll_tax_number_ok
 from ..secrets import fingerprint
 from .registry_contract import REGISTRATION_INPUT, STATUS_INPUT, schema_errors
 from .registry_faults import CallCounter, Fault, FaultInjector
-from .registry_store import RegistryStore, Remembered, Row, Tx
+from .registry_store import RegistryStore, Remembered, Row, StoreClosed, Tx
 
 log = logging.getLogger("asrctl.sandbox.registry")
 
@@ -229,11 +230,12 @@ class RegistryApp:
 
     # routing ----------------------------------------------------------------------------
 
-    def route(self, path: str) -> tuple[str, str | None] | None:
-        """(path template, raw number) for a path of the contract, else None."""
-        if not path.startswith(self.base_path + "/"):
+    def route(self, raw_path: str) -> tuple[str, str | None] | None:
+        """(path template, number) for a (still percent-encoded) path of the contract, else None."""
+        # Split before decoding: an encoded slash (%2F) is part of a segment, never a separator.
+        if not raw_path.startswith(self.base_path + "/"):
             return None
-        parts = path[len(self.base_path) :].split("/")
+        parts = [unquote(part) for part in raw_path[len(self.base_path) :].split("/")]
         if parts == ["", "registrations"]:
             return LIST, None
         if len(parts) == 3 and parts[:2] == ["", "registrations"] and parts[2]:
@@ -259,8 +261,7 @@ class RegistryApp:
 
     def handle(self, method: str, target: str, headers: Message, body: Body) -> Reply:
         split = urlsplit(target)
-        path = unquote(split.path)
-        routed = self.route(path)
+        routed = self.route(split.path)
         grant = self.authenticate(headers)
         if grant is None:
             return problem(
@@ -286,6 +287,8 @@ class RegistryApp:
             if template == LIST:
                 return self._list(grant, split.query)
             return self._get(grant, number or "")
+        # The path as remembered for an Idempotency-Key: decoded, without the base path.
+        path = template.replace("{payroll_tax_number}", number or "")
         return self._write(grant, method, template, path, number or "", headers, body)
 
     @staticmethod
@@ -679,7 +682,49 @@ class _HTTPServer(ThreadingHTTPServer):
     def __init__(self, address: tuple[str, int], owner: RegistryServer, family: int) -> None:
         self.address_family = family
         self.owner = owner
+        self._connections: set[socket.socket] = set()
+        self._busy = 0  # requests being handled
+        self._idle = threading.Condition()
         super().__init__(address, _Handler)
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        with self._idle:
+            self._connections.add(request)
+        super().process_request(request, client_address)
+
+    def shutdown_request(self, request: Any) -> None:
+        with self._idle:
+            self._connections.discard(request)
+        super().shutdown_request(request)
+
+    @contextmanager
+    def busy(self) -> Iterator[None]:
+        with self._idle:
+            self._busy += 1
+        try:
+            yield
+        finally:
+            with self._idle:
+                self._busy -= 1
+                self._idle.notify_all()
+
+    def close_connections(self, grace: float) -> None:
+        """Let requests in progress finish (up to `grace` seconds), then end every kept-alive connection."""
+        with self._idle:
+            self._idle.wait_for(lambda: self._busy == 0, timeout=grace)
+            connections = list(self._connections)
+        for connection in connections:
+            try:
+                connection.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # socketserver prints tracebacks to stderr; a client that hung up is routine here.
+        error = sys.exc_info()[1]
+        if isinstance(error, ConnectionError | TimeoutError):
+            return
+        log.error("registry: request from %s failed", client_address[0], exc_info=error)
 
     def server_bind(self) -> None:
         # HTTPServer.server_bind resolves the host name (getfqdn), which can hang without DNS.
@@ -691,6 +736,7 @@ class _HTTPServer(ThreadingHTTPServer):
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive: clients reuse connections
     timeout = 60  # an idle keep-alive connection is dropped after a minute
+    disable_nagle_algorithm = True  # headers and body go out in two writes: no 40 ms delayed-ACK stall
     server: _HTTPServer
 
     def do_GET(self) -> None:
@@ -699,8 +745,12 @@ class _Handler(BaseHTTPRequestHandler):
     do_PUT = do_DELETE = do_POST = do_PATCH = do_HEAD = do_OPTIONS = do_GET
 
     def _dispatch(self) -> None:
+        with self.server.busy():
+            self._dispatch_busy()
+
+    def _dispatch_busy(self) -> None:
         owner = self.server.owner
-        routed = owner.app.route(unquote(urlsplit(self.path).path))
+        routed = owner.app.route(urlsplit(self.path).path)
         template = routed[0] if routed else "other"
         owner.calls.add(self.command, template)
         body = self._read_body()
@@ -714,6 +764,8 @@ class _Handler(BaseHTTPRequestHandler):
             return
         try:
             reply = owner.app.handle(self.command, self.path, self.headers, body)
+        except StoreClosed:
+            reply = problem(503, "unavailable", "the registry is shutting down")
         except Exception:
             log.exception("registry: %s %s failed", self.command, template)
             reply = problem(500, "internal", "the registry failed; the request was not carried out")
@@ -766,6 +818,12 @@ class _Handler(BaseHTTPRequestHandler):
             return Body(b"", "the chunked body cannot be read")
 
     def _send(self, reply: Reply) -> None:
+        try:
+            self._write_reply(reply)
+        except (BrokenPipeError, ConnectionResetError):
+            self.close_connection = True  # the client went away (e.g. its read timeout): nothing to answer
+
+    def _write_reply(self, reply: Reply) -> None:
         self.send_response(reply.status)
         self.send_header("Content-Type", reply.content_type)
         self.send_header("Content-Length", str(len(reply.body)))
@@ -838,6 +896,7 @@ class RegistryServer:
         if httpd is not None:
             httpd.shutdown()
             httpd.server_close()
+            httpd.close_connections(grace=5.0)
         if self._thread is not None:
             self._thread.join(timeout=5)
             self._thread = None

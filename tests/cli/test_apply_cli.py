@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 import pytest
-from asrctl_repo import PTN, asrctl, child_env, held, make_repo, write_employer
+from asrctl_repo import PTN, asrctl, child_env, held, make_repo, run_cli, write_employer
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -24,7 +24,7 @@ def _versions(repo: Path) -> dict[str, int]:
 
 def test_sandbox_converges_plan_apply_plan(tmp_path: Path) -> None:
     repo = make_repo(tmp_path)
-    applied = asrctl(repo, "apply", "--auto-approve")
+    applied = run_cli(repo, "apply", "--auto-approve")
     assert applied.code == 1, applied.output  # a blocked employer is exit 1 (DESIGN.md), after the others
     lines = applied.stdout.splitlines()
     assert "+ alpha: will be submitted to a.s.r. (new registration)" in lines  # the plan is shown first
@@ -34,14 +34,17 @@ def test_sandbox_converges_plan_apply_plan(tmp_path: Path) -> None:
     assert "! gamma: skipped (blocked by nmbrs.frequency; not submitted)" in lines
     assert lines[-1] == ("Apply finished; blocked employers were not submitted: 3 created, 0 updated, "
                          "0 withdrawn, 1 skipped (blocked).")
-    again = asrctl(repo, "plan", "--format", "json")
+    again = run_cli(repo, "plan", "--format", "json")
     plan = json.loads(again.stdout)
     assert {e["id"]: e["action"] for e in plan["employers"]} == {
         "alpha": "noop", "beta": "noop", "delta": "noop", "gamma": "blocked"}
     assert {k: plan["summary"][k] for k in ("create", "update", "withdraw")} == {"create": 0, "update": 0, "withdraw": 0}
     # Nothing left to do but the blocked employer: a second apply writes nothing and says so.
-    rerun = asrctl(repo, "apply", "--auto-approve")
-    assert rerun.code == 1 and "Nothing to apply; 1 blocked employer(s) are not submitted." in rerun.stdout
+    rerun = run_cli(repo, "apply", "--auto-approve")
+    assert rerun.code == 1 and rerun.stdout.splitlines()[-2:] == [
+        "! gamma: skipped (blocked by nmbrs.frequency; not submitted)",
+        ("Apply finished; blocked employers were not submitted: 0 created, 0 updated, 0 withdrawn, "
+        "1 skipped (blocked), 3 unchanged.")]
     assert _versions(repo) == {PTN["alpha"]: 1, PTN["beta"]: 1, PTN["delta"]: 1}
 
 
@@ -61,11 +64,11 @@ def test_plan_file_is_applied_exactly_and_a_rerun_replays(tmp_path: Path) -> Non
 
 def test_a_stale_or_edited_plan_file_is_refused_before_any_write(tmp_path: Path) -> None:
     repo = make_repo(tmp_path)
-    asrctl(repo, "plan", "--out", "plan.json")
+    run_cli(repo, "plan", "--out", "plan.json")
     alpha = repo / "employers" / "alpha.yaml"
     original = alpha.read_bytes()
     alpha.write_bytes(original.replace(b"RW-2026-0001", b"RW-2026-0002"))
-    refused = asrctl(repo, "apply", "plan.json")
+    refused = run_cli(repo, "apply", "plan.json")
     assert refused.code == 1
     assert ("error: the declarations or asrctl.yaml changed since the plan was made; run plan again"
             in refused.stderr)
@@ -74,7 +77,7 @@ def test_a_stale_or_edited_plan_file_is_refused_before_any_write(tmp_path: Path)
     token = repo / "secrets" / "nmbrs.token"
     token_text = token.read_text()
     token.write_text("LEAKCHECK-nmbrs-rotated-000000000\n")
-    refused = asrctl(repo, "apply", "plan.json")
+    refused = run_cli(repo, "apply", "plan.json")
     assert refused.code == 1
     assert ("error: the token of account 'kantoor' is not the one the plan was made with (its fingerprint "
             "changed); run plan again") in refused.stderr
@@ -83,29 +86,29 @@ def test_a_stale_or_edited_plan_file_is_refused_before_any_write(tmp_path: Path)
     data = json.loads((repo / "plan.json").read_text())
     data["employers"][0]["registry_version"] = 7
     (repo / "edited.json").write_text(json.dumps(data))
-    refused = asrctl(repo, "apply", "edited.json")
+    refused = run_cli(repo, "apply", "edited.json")
     assert refused.code == 1 and "was changed after `asrctl plan` wrote it" in refused.stderr
-    missing = asrctl(repo, "apply", "nope.json")
+    missing = run_cli(repo, "apply", "nope.json")
     assert missing.code == 1 and "cannot read plan file nope.json" in missing.stderr
     assert held(repo) == {}
 
 
 def test_checksum_is_what_was_reviewed(tmp_path: Path) -> None:
     repo = make_repo(tmp_path)
-    reviewed = json.loads(asrctl(repo, "plan", "--format", "json").stdout)["checksum"]
-    wrong = asrctl(repo, "apply", "--auto-approve", "--checksum", "sha256:" + "0" * 64)
+    reviewed = json.loads(run_cli(repo, "plan", "--format", "json").stdout)["checksum"]
+    wrong = run_cli(repo, "apply", "--auto-approve", "--checksum", "sha256:" + "0" * 64)
     assert wrong.code == 1 and f"the plan to apply has checksum {reviewed}, not the reviewed sha256:0000" in wrong.stderr
     assert held(repo) == {}
     # CI: a fresh plan equal to the reviewed one is applied.
-    ok = asrctl(repo, "apply", "--auto-approve", "--checksum", reviewed)
+    ok = run_cli(repo, "apply", "--auto-approve", "--checksum", reviewed)
     assert "3 created" in ok.stdout, ok.output
-    malformed = asrctl(repo, "apply", "--auto-approve", "--checksum", "abc")
+    malformed = run_cli(repo, "apply", "--auto-approve", "--checksum", "abc")
     assert malformed.code == 1 and "is not a plan checksum" in malformed.stderr
 
 
 def test_off_a_terminal_apply_needs_auto_approve(tmp_path: Path) -> None:
     repo = make_repo(tmp_path)
-    refused = asrctl(repo, "apply")
+    refused = run_cli(repo, "apply")
     assert refused.code == 1
     assert "apply without a plan file asks for confirmation, but this is not a terminal" in refused.stderr
     assert not (repo / ".asrctl").exists()  # refused before starting anything
@@ -113,13 +116,13 @@ def test_off_a_terminal_apply_needs_auto_approve(tmp_path: Path) -> None:
 
 def test_withdraw_needs_permission_and_force_above_the_threshold(tmp_path: Path) -> None:
     repo = make_repo(tmp_path)
-    assert "3 created" in asrctl(repo, "apply", "--auto-approve").stdout
+    assert "3 created" in run_cli(repo, "apply", "--auto-approve").stdout
     write_employer(repo, "beta", "Beta B.V.", "four_weekly", state="withdrawn")
-    refused = asrctl(repo, "apply", "--auto-approve")
+    refused = run_cli(repo, "apply", "--auto-approve")
     assert refused.code == 1
     assert "the plan withdraws (afmelden) 1 registration (beta); withdrawing needs permission" in refused.stderr
     assert held(repo)[PTN["beta"]].status == "submitted"
-    done = asrctl(repo, "apply", "--auto-approve", "--allow-withdraw")
+    done = run_cli(repo, "apply", "--auto-approve", "--allow-withdraw")
     assert "- beta: withdrawn (version 2, status withdrawn)" in done.stdout, done.output
     assert held(repo)[PTN["beta"]].status == "withdrawn"
 
@@ -171,10 +174,10 @@ def test_the_demo_repo_converges_on_a_fresh_copy(tmp_path: Path) -> None:
     shutil.copy(REPO_ROOT / "asrctl.yaml", repo / "asrctl.yaml")
     shutil.copytree(REPO_ROOT / "employers", repo / "employers")
     shutil.copytree(REPO_ROOT / "sandbox", repo / "sandbox", ignore=shutil.ignore_patterns("*.sqlite*"))
-    before = json.loads(asrctl(repo, "plan", "--format", "json").stdout)
+    before = json.loads(run_cli(repo, "plan", "--format", "json").stdout)
     blocked = {e["id"] for e in before["employers"] if e["action"] == "blocked"}
     assert before["summary"]["create"] + before["summary"]["update"] > 0
-    asrctl(repo, "apply", "--auto-approve")
-    after = json.loads(asrctl(repo, "plan", "--format", "json").stdout)
+    run_cli(repo, "apply", "--auto-approve")
+    after = json.loads(run_cli(repo, "plan", "--format", "json").stdout)
     assert {e["id"] for e in after["employers"] if e["action"] != "noop"} == blocked
     assert {k: after["summary"][k] for k in ("create", "update", "withdraw")} == {"create": 0, "update": 0, "withdraw": 0}

@@ -14,7 +14,6 @@ import shutil
 from pathlib import Path
 
 import pytest
-
 from asrctl_repo import asrctl
 
 ROOT = Path(__file__).resolve().parents[2]

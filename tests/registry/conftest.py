@@ -32,9 +32,7 @@ def server(tmp_path: Path) -> Iterator[RegistryServer]:
 
 
 @pytest.fixture
-def make_client(
-    server: RegistryServer, checker: ContractChecker
-) -> Iterator[Callable[..., RegistryClient]]:
+def make_client(server: RegistryServer, checker: ContractChecker) -> Iterator[Callable[..., RegistryClient]]:
     made: list[RegistryClient] = []
 
     def make(token: str = A_WRITE, *, url: str | None = None, **options: object) -> RegistryClient:

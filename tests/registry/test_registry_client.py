@@ -62,7 +62,9 @@ def test_list_follows_every_page_oldest_first(make_client: MakeClient) -> None:
 def test_asr_side_sets_status_and_office_sees_it(make_client: MakeClient) -> None:
     office, asr = make_client(), make_client(ASR)
     office.create(N1, sample_input(1), idempotency_key="c")
-    moved = asr.set_status(N1, status="active", version=1, first_exchange_date="2026-12-01", idempotency_key="s")
+    moved = asr.set_status(
+        N1, status="active", version=1, first_exchange_date="2026-12-01", idempotency_key="s"
+    )
     assert (moved.status, moved.first_exchange_date, moved.version) == ("active", "2026-12-01", 2)
     found = office.get(N1)
     assert found is not None and found[0].status == "active"
@@ -114,7 +116,13 @@ def test_no_token_in_any_error(make_client: MakeClient, server: RegistryServer) 
     client = make_client(token)
     with pytest.raises(Unauthorized) as caught:
         client.list()
-    texts = [str(caught.value), caught.value.hint or "", repr(caught.value), repr(client), str(caught.value.args)]
+    texts = [
+        str(caught.value),
+        caught.value.hint or "",
+        repr(caught.value),
+        repr(client),
+        str(caught.value.args),
+    ]
     refused = make_client(token, url="http://127.0.0.1:9/v1")  # port 9 (discard): nothing listens
     with pytest.raises(RegistryUnreachable) as unreachable:
         refused.get(N1)
@@ -127,9 +135,12 @@ def test_no_token_in_any_error(make_client: MakeClient, server: RegistryServer) 
 
 
 def _chain(error: BaseException) -> list[BaseException]:
-    seen, todo = [], [error]
+    seen: list[BaseException] = []
+    todo = [error]
     while todo:
         current = todo.pop()
+        if any(current is s for s in seen):
+            continue
         seen.append(current)
         todo += [e for e in (current.__cause__, current.__context__, getattr(current, "error", None)) if e]
     return seen

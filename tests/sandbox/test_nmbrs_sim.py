@@ -231,3 +231,18 @@ def test_runs_standalone_until_interrupted() -> None:
     finally:
         if proc.poll() is None:
             proc.kill()
+
+
+def test_login_scopes() -> None:
+    world = World.model_validate({
+        "logins": [
+            {"username": "tag@x.nl", "token": "t1", "tag": "a.s.r."},
+            {"username": "all@x.nl", "token": "t2"},
+            {"username": "one@x.nl", "token": "t3", "model": "per_debtor", "debtor": "2", "companies": [2003]},
+        ],
+        "debtors": [{"number": "1", "name": "A", "tags": ["a.s.r."]}, {"number": "2", "name": "B"}],
+        "companies": [{"id": 2001, "name": "A1", "debtor": "1"}, {"id": 2002, "name": "B1", "debtor": "2"},
+                      {"id": 2003, "name": "B2", "debtor": "2"}],
+    })
+    seen = {login.username: [c.name for c in world.visible_companies(login)] for login in world.logins}
+    assert seen == {"tag@x.nl": ["A1"], "all@x.nl": ["A1", "B1", "B2"], "one@x.nl": ["B2"]}

@@ -1,0 +1,592 @@
+"""The reference registry follows every convention of the contract; every response is contract-checked."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+
+from asrctl.sandbox.registry_contract import ContractChecker
+from asrctl.sandbox.registry_samples import sample_input, sample_number
+from asrctl.sandbox.registry_server import RegistryServer
+from asrctl.sandbox.registry_testing import A_READ, A_WRITE, ASR, B_WRITE, KEYLANE, TOKENS, Api
+from asrctl.secrets import fingerprint
+
+N1, N2 = sample_number(1), sample_number(2)
+PROBLEMS = "https://registry.example.invalid/problems/"
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[RegistryServer]:
+    with RegistryServer(tmp_path / "registry.db", TOKENS) as srv:
+        yield srv
+
+
+@pytest.fixture
+def api(server: RegistryServer) -> Iterator[Api]:
+    checker = ContractChecker(raise_now=False)
+    api = Api(server.url, checker)
+    yield api
+    assert checker.violations == []
+    assert checker.checked > 0
+
+
+def created(api: Api, number: str = N1, n: int = 1, token: str = A_WRITE) -> dict[str, Any]:
+    response = api.create(number, sample_input(n), token)
+    assert response.status_code == 201, response.text
+    return dict(response.json())
+
+
+def pointers(response: requests.Response) -> list[str]:
+    return [e["pointer"] for e in response.json().get("errors", [])]
+
+
+# --- authentication and scopes ---------------------------------------------------------------
+
+OPERATIONS = [
+    ("GET", "/registrations"),
+    ("GET", f"/registrations/{N1}"),
+    ("PUT", f"/registrations/{N1}"),
+    ("DELETE", f"/registrations/{N1}"),
+    ("PUT", f"/registrations/{N1}/status"),
+]
+
+
+@pytest.mark.parametrize(("method", "path"), OPERATIONS)
+@pytest.mark.parametrize("token", [None, "tok-unknown-000001"])
+def test_missing_or_unknown_token_is_401_everywhere(
+    api: Api, method: str, path: str, token: str | None
+) -> None:
+    response = api.call(method, path, token, body={}, if_match='"1"')
+    assert response.status_code == 401
+    assert response.headers["WWW-Authenticate"].startswith("Bearer")
+
+
+def test_scopes(api: Api) -> None:
+    created(api)
+    body = sample_input(1)
+    # read scope: GET only
+    assert api.get(N1, A_READ).status_code == 200
+    assert api.update(N1, body, 1, A_READ).status_code == 403
+    assert api.withdraw(N1, 1, A_READ).status_code == 403
+    assert api.create(N2, body, A_READ).status_code == 403
+    # asr tokens: every office's registrations, /status, but no PUT/DELETE of a registration
+    assert api.get(N1, ASR).status_code == 200
+    assert api.update(N1, body, 1, ASR).status_code == 403
+    assert api.withdraw(N1, 1, ASR).status_code == 403
+    # office tokens may not use /status, whatever their scope
+    for token in (A_WRITE, A_READ, B_WRITE):
+        assert api.set_status(N1, {"status": "in_setup"}, 1, token).status_code == 403
+    assert api.get(N1).json()["version"] == 1
+
+
+def test_another_offices_registration_does_not_exist(api: Api) -> None:
+    created(api, token=B_WRITE)
+    assert api.get(N1).status_code == 404
+    assert api.update(N1, sample_input(1), 1).status_code == 404
+    assert api.withdraw(N1, 1).status_code == 404
+    assert api.list().json()["items"] == []
+    conflict = api.create(N1, sample_input(1))
+    assert conflict.status_code == 409
+    assert conflict.json()["type"] == PROBLEMS + "registered-elsewhere"
+    # a withdrawn registration still belongs to its office
+    assert api.withdraw(N1, 1, B_WRITE).status_code == 200
+    assert api.create(N1, sample_input(1)).status_code == 409
+    assert api.get(N1, B_WRITE).json()["status"] == "withdrawn"
+
+
+def test_asr_lists_every_office(api: Api) -> None:
+    created(api, N1, 1, A_WRITE)
+    created(api, N2, 2, B_WRITE)
+    assert [r["payroll_tax_number"] for r in api.list(ASR).json()["items"]] == [N1, N2]
+    assert [r["payroll_tax_number"] for r in api.list(B_WRITE).json()["items"]] == [N2]
+
+
+# --- 400: path and headers -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "number", ["123456781L01", "12345678L01", "123456782X01", "123456782L1", "１２３456782L01"]
+)
+@pytest.mark.parametrize(("method", "suffix"), [("GET", ""), ("PUT", ""), ("DELETE", ""), ("PUT", "/status")])
+def test_bad_path_number_is_400(api: Api, number: str, method: str, suffix: str) -> None:
+    token = ASR if suffix else A_WRITE
+    response = api.call(
+        method, f"/registrations/{number}{suffix}", token, body=sample_input(1), if_match='"1"'
+    )
+    assert response.status_code == 400
+
+
+@pytest.mark.parametrize("if_match", ["*", 'W/"1"', "1", '"1", "2"', '"abc"', '""'])
+def test_if_match_only_in_strong_version_form(api: Api, if_match: str) -> None:
+    created(api)
+    assert api.update(N1, sample_input(1), if_match).status_code == 400  # type: ignore[arg-type]
+    assert api.withdraw(N1, if_match).status_code == 400  # type: ignore[arg-type]
+    assert api.get(N1).json()["version"] == 1
+
+
+@pytest.mark.parametrize("if_none_match", ['"1"', "W/*", "**"])
+def test_if_none_match_only_star(api: Api, if_none_match: str) -> None:
+    response = api.call("PUT", f"/registrations/{N1}", body=sample_input(1), if_none_match=if_none_match)
+    assert response.status_code == 400
+
+
+def test_both_preconditions_is_400(api: Api) -> None:
+    response = api.call(
+        "PUT", f"/registrations/{N1}", body=sample_input(1), if_none_match="*", if_match='"1"'
+    )
+    assert response.status_code == 400
+
+
+@pytest.mark.parametrize("key", ["x" * 129, "has space", "ümlaut"])
+def test_malformed_idempotency_key_is_400_and_not_remembered(api: Api, key: str) -> None:
+    headers = {"Idempotency-Key": key}
+    response = api.call(
+        "PUT", f"/registrations/{N1}", body=sample_input(1), if_none_match="*", headers=headers
+    )
+    assert response.status_code == 400
+    assert api.get(N1).status_code == 404
+
+
+def test_idempotency_key_of_128_visible_characters_is_fine(api: Api) -> None:
+    key = "".join(chr(33 + i % 94) for i in range(128))
+    assert api.create(N1, sample_input(1), key=key).status_code == 201
+    assert api.create(N1, sample_input(1), key=key).headers["Idempotent-Replayed"] == "true"
+
+
+# --- 428, 415, 400 body, 422 -------------------------------------------------------------------
+
+
+def test_writes_without_precondition_are_428(api: Api) -> None:
+    created(api)
+    assert api.call("PUT", f"/registrations/{N1}", body=sample_input(1)).status_code == 428
+    assert api.call("DELETE", f"/registrations/{N1}").status_code == 428
+    assert api.call("PUT", f"/registrations/{N1}/status", ASR, body={"status": "in_setup"}).status_code == 428
+    assert api.get(N1).json()["version"] == 1
+
+
+@pytest.mark.parametrize(
+    "content_type", ["text/plain", "application/xml", "application/json; charset=latin-1", None]
+)
+def test_other_content_type_is_415(api: Api, content_type: str | None) -> None:
+    raw = json.dumps(sample_input(1)).encode()
+    response = api.call("PUT", f"/registrations/{N1}", raw=raw, content_type=content_type, if_none_match="*")
+    assert response.status_code == 415
+
+
+@pytest.mark.parametrize("raw", [b"", b"{", b"not json", b'{"a": NaN}', b"\xff\xfe{}", b"\xef\xbb\xbf{}"])
+def test_body_that_is_not_json_is_400(api: Api, raw: bytes) -> None:
+    response = api.call("PUT", f"/registrations/{N1}", raw=raw, if_none_match="*")
+    assert response.status_code == 400
+
+
+def test_json_charset_utf8_is_accepted(api: Api) -> None:
+    raw = json.dumps(sample_input(1)).encode()
+    ct = "application/json; charset=UTF-8"
+    assert (
+        api.call("PUT", f"/registrations/{N1}", raw=raw, content_type=ct, if_none_match="*").status_code
+        == 201
+    )
+
+
+def test_validation_pointers(api: Api) -> None:
+    body = sample_input(1)
+    del body["nmbrs"]["token"]
+    del body["organisation"]["contact_email"]
+    body["nmbrs"]["domain"] = "Has Capitals"
+    body["dga"] = [{"name": "", "employee_number": 0, "bsn": "x"}]
+    body["payroll"]["thirteenth_month"] = "yes"
+    body["extra"] = 1
+    response = api.create(N1, body)
+    assert response.status_code == 422
+    assert pointers(response) == [
+        "/dga/0/bsn",
+        "/dga/0/employee_number",
+        "/dga/0/name",
+        "/extra",
+        "/nmbrs/domain",
+        "/nmbrs/token",
+        "/organisation/contact_email",
+        "/payroll/thirteenth_month",
+    ]
+
+
+@pytest.mark.parametrize("body", [[], "text", 3, None])
+def test_body_that_is_no_object_points_at_the_body(api: Api, body: Any) -> None:
+    response = api.create(N1, body)
+    assert response.status_code == 422 and pointers(response) == [""]
+
+
+@pytest.mark.parametrize(
+    ("where", "value"),
+    [
+        (("organisation", "contact_email"), "no-at-sign.nl"),
+        (("organisation", "contact_email"), "a@b.nl\n"),
+        (("nmbrs", "username"), "two@@ats.nl"),
+        (("nmbrs", "domain"), "kantoor\n"),
+        (("nmbrs", "domain"), "-leading-dash"),
+        (("contract_number", None), "x" * 41),
+    ],
+)
+def test_formats_and_patterns_are_enforced(api: Api, where: tuple[str, str | None], value: str) -> None:
+    body = sample_input(1)
+    if where[1] is None:
+        body[where[0]] = value
+    else:
+        body[where[0]][where[1]] = value
+    response = api.create(N1, body)
+    assert response.status_code == 422
+    assert pointers(response) == ["/" + "/".join(p for p in where if p)]
+
+
+def test_problems_never_echo_the_token(api: Api) -> None:
+    token = "SECRET-nmbrs-token-" + "z" * 300  # too long: a validation error at /nmbrs/token
+    body = sample_input(1, token=token)
+    response = api.create(N1, body)
+    assert response.status_code == 422 and pointers(response) == ["/nmbrs/token"]
+    assert "SECRET" not in response.text
+
+
+def test_token_is_write_only(api: Api) -> None:
+    registration = created(api)
+    assert "token" not in registration["nmbrs"]
+    assert registration["token_fingerprint"] == fingerprint(sample_input(1)["nmbrs"]["token"])
+    assert "sample-nmbrs-api-token" not in api.get(N1).text
+    assert "sample-nmbrs-api-token" not in api.list().text
+
+
+def test_invalid_status_change_is_422(api: Api) -> None:
+    created(api)
+    cases = [
+        ({"status": "active"}, ["/first_exchange_date"]),
+        ({"status": "active", "first_exchange_date": "2026-02-30"}, ["/first_exchange_date"]),
+        ({"status": "rejected"}, ["/status_detail"]),
+        ({"status": "rejected", "status_detail": "   "}, ["/status_detail"]),
+        ({"status": "paused"}, ["/status"]),
+        ({}, ["/status"]),
+        ({"status": "in_setup", "note": "x"}, ["/note"]),
+    ]
+    for body, expected in cases:
+        response = api.set_status(N1, body, 1)
+        assert response.status_code == 422, body
+        assert pointers(response) == expected, body
+    assert api.get(N1).json()["version"] == 1
+
+
+# --- order of evaluation ------------------------------------------------------------------------
+
+
+def test_order_of_evaluation(api: Api) -> None:
+    created(api)
+    bad_body = {"contract_number": ""}
+    bad_path = "/registrations/123456781L01"
+    # 401 before 403
+    assert api.call("PUT", f"/registrations/{N1}", "nope", body=bad_body).status_code == 401
+    # 403 before 400
+    assert api.call("PUT", bad_path, A_READ, body=bad_body, if_match="*").status_code == 403
+    # 400 (path) before 428
+    assert api.call("PUT", bad_path, body=bad_body).status_code == 400
+    # 400 (header) before 428... there is no precondition to be malformed without one; If-Match * is 400
+    assert api.call("PUT", f"/registrations/{N1}", body=bad_body, if_match="*").status_code == 400
+    # 428 before 415/400/422
+    assert api.call("PUT", f"/registrations/{N1}", raw=b"x", content_type="text/plain").status_code == 428
+    assert api.call("PUT", f"/registrations/{N1}", body=bad_body).status_code == 428
+    # 415 before 422
+    raw = json.dumps(bad_body).encode()
+    assert (
+        api.call("PUT", f"/registrations/{N1}", raw=raw, content_type="text/plain", if_match=1).status_code
+        == 415
+    )
+    # 422 before 404/409/412
+    assert api.update(N2, bad_body, 1).status_code == 422  # N2 does not exist
+    assert api.update(N1, bad_body, 7).status_code == 422  # wrong version
+    created(api, N2, 2, B_WRITE)
+    assert api.create(N2, bad_body).status_code == 422  # held by another office
+
+
+# --- create, change, withdraw -----------------------------------------------------------------
+
+
+def test_create_answers_the_stored_registration(api: Api) -> None:
+    response = api.create(N1, sample_input(1))
+    assert response.status_code == 201
+    assert response.headers["ETag"] == '"1"'
+    assert response.headers["Location"].endswith(f"/v1/registrations/{N1}")
+    body = response.json()
+    assert (
+        body["status"] == "submitted"
+        and body["status_detail"] is None
+        and body["first_exchange_date"] is None
+    )
+    assert body["created_at"] == body["updated_at"]
+    again = api.get(N1)
+    assert again.json() == body and again.headers["ETag"] == '"1"'
+
+
+def test_create_of_an_existing_registration_is_412(api: Api) -> None:
+    created(api)
+    assert api.create(N1, sample_input(1)).status_code == 412
+    api.withdraw(N1, 1)
+    assert api.create(N1, sample_input(1)).status_code == 412  # still this office's: re-submit with If-Match
+
+
+def test_stale_version_is_412_and_changes_nothing(api: Api) -> None:
+    created(api)
+    changed = sample_input(1)
+    changed["contract_number"] = "RC-NEW"
+    assert api.update(N1, changed, 2).status_code == 412
+    assert api.withdraw(N1, 2).status_code == 412
+    assert api.get(N1).json()["contract_number"] == "RC-100001"
+
+
+def test_equal_put_changes_nothing(api: Api) -> None:
+    first = created(api)
+    same = api.update(N1, sample_input(1), 1)
+    assert same.status_code == 200 and same.json() == first
+    without_token = api.update(N1, sample_input(1, token=None), 1)  # absent = keep: still equal
+    assert without_token.json() == first
+    new_token = api.update(N1, sample_input(1, token="another-token-000002"), 1)
+    assert new_token.json()["version"] == 2
+    assert new_token.json()["token_fingerprint"] == fingerprint("another-token-000002")
+
+
+def test_key_order_and_integer_floats_do_not_count_as_changes(api: Api) -> None:
+    body = sample_input(1)
+    body["dga"] = [{"name": "J. de Vries", "employee_number": 7}]
+    api.create(N1, body)
+    reordered = json.loads(json.dumps(body, sort_keys=True))
+    reordered["dga"][0]["employee_number"] = 7.0
+    response = api.update(N1, reordered, 1)
+    assert response.json()["version"] == 1
+    assert response.json()["dga"] == [{"name": "J. de Vries", "employee_number": 7}]
+
+
+def _move(api: Api, status: str, version: int) -> int:
+    body: dict[str, Any] = {"status": status}
+    if status == "active":
+        body["first_exchange_date"] = "2026-12-01"
+    if status in ("rejected", "in_setup", "active"):
+        body["status_detail"] = "checked by Keylane"
+    response = api.set_status(N1, body, version)
+    assert response.status_code == 200, response.text
+    return int(response.json()["version"])
+
+
+@pytest.mark.parametrize(
+    ("status", "change", "expected"),
+    [
+        ("active", ("contract_number", None, "RC-9"), "active"),
+        ("active", ("payroll", "frequency", "four_weekly"), "active"),
+        ("active", ("organisation", "name", "Ander Kantoor"), "active"),
+        ("in_setup", ("nmbrs", "account_model", "per_debtor"), "in_setup"),
+        ("in_setup", ("dga", None, [{"name": "A", "employee_number": 1}]), "in_setup"),
+        ("active", ("nmbrs", "username", "ander@kantoor.nl"), "submitted"),
+        ("active", ("nmbrs", "token", "a-different-token-9"), "submitted"),
+        ("in_setup", ("nmbrs", "domain", "ander-kantoor"), "submitted"),
+        ("in_setup", ("nmbrs", "company_name", "Bakkerij B.V."), "submitted"),
+        ("rejected", ("payroll", "thirteenth_month", True), "submitted"),
+        ("submitted", ("payroll", "thirteenth_month", True), "submitted"),
+    ],
+)
+def test_status_rules_on_put(
+    api: Api, status: str, change: tuple[str, str | None, Any], expected: str
+) -> None:
+    created(api)
+    version = _move(api, status, 1) if status != "submitted" else 1
+    body = sample_input(1, token=None)
+    where, member, value = change
+    if member is None:
+        body[where] = value
+    else:
+        body[where][member] = value
+    response = api.update(N1, body, version)
+    assert response.status_code == 200
+    result = response.json()
+    assert result["version"] == version + 1
+    assert result["status"] == expected
+    if expected == "submitted":
+        assert result["status_detail"] is None and result["first_exchange_date"] is None
+    elif status == "active":
+        assert (
+            result["first_exchange_date"] == "2026-12-01" and result["status_detail"] == "checked by Keylane"
+        )
+
+
+def test_withdraw_is_soft_and_idempotent_in_effect(api: Api) -> None:
+    created(api)
+    version = _move(api, "active", 1)
+    first = api.withdraw(N1, version)
+    assert first.status_code == 200
+    withdrawn = first.json()
+    assert withdrawn["status"] == "withdrawn" and withdrawn["version"] == version + 1
+    assert withdrawn["status_detail"] is None and withdrawn["first_exchange_date"] is None
+    again = api.withdraw(N1, version + 1)
+    assert again.status_code == 200 and again.json() == withdrawn
+    # any PUT re-submits, even an equal one
+    resubmitted = api.update(N1, sample_input(1, token=None), version + 1)
+    assert resubmitted.json()["status"] == "submitted" and resubmitted.json()["version"] == version + 2
+
+
+def test_status_changes_bump_the_version(api: Api) -> None:
+    created(api)
+    version = _move(api, "in_setup", 1)
+    assert version == 2
+    same = api.set_status(N1, {"status": "in_setup", "status_detail": "checked by Keylane"}, 2)
+    assert same.json()["version"] == 2  # nothing changed
+    back = api.set_status(N1, {"status": "submitted", "status_detail": "ignored"}, 2)
+    assert back.json()["version"] == 3 and back.json()["status_detail"] is None
+    assert api.set_status(N2, {"status": "in_setup"}, 1).status_code == 404
+    assert api.set_status(N1, {"status": "in_setup"}, 1).status_code == 412
+    assert api.get(N1).json()["version"] == 3
+
+
+# --- idempotency -----------------------------------------------------------------------------
+
+
+def test_replay_returns_the_first_answer_and_changes_nothing(api: Api) -> None:
+    first = api.create(N1, sample_input(1), key="create-1")
+    assert "Idempotent-Replayed" not in first.headers
+    replay = api.create(N1, sample_input(1), key="create-1")  # a replayed create is not a 412
+    assert replay.status_code == 201 and replay.content == first.content
+    assert replay.headers["Idempotent-Replayed"] == "true" and replay.headers["ETag"] == '"1"'
+
+    change = sample_input(1)
+    change["contract_number"] = "RC-2"
+    assert api.update(N1, change, 1, key="change-1").json()["version"] == 2
+    # the same change again, key and all: the first answer, no version 3 and no 412
+    again = api.update(N1, change, 1, key="change-1")
+    assert again.status_code == 200 and again.json()["version"] == 2
+    assert api.get(N1).json()["version"] == 2
+
+
+def test_body_is_compared_as_json(api: Api) -> None:
+    body = sample_input(1)
+    api.call("PUT", f"/registrations/{N1}", raw=json.dumps(body).encode(), if_none_match="*", key="k")
+    spaced = json.dumps(body, indent=4, sort_keys=True).encode()
+    replay = api.call("PUT", f"/registrations/{N1}", raw=spaced, if_none_match="*", key="k")
+    assert replay.status_code == 201 and replay.headers["Idempotent-Replayed"] == "true"
+
+
+def test_same_key_for_another_request_is_422(api: Api) -> None:
+    api.create(N1, sample_input(1), key="k")
+    other_body = sample_input(1)
+    other_body["contract_number"] = "RC-X"
+    response = api.create(N1, other_body, key="k")
+    assert response.status_code == 422
+    assert response.json()["type"] == PROBLEMS + "idempotency-key-reused"
+    assert api.create(N2, sample_input(1), key="k").status_code == 422  # other path
+    assert api.withdraw(N1, 1, key="k").status_code == 422  # other method
+    assert api.get(N1).json()["version"] == 1
+
+
+def test_error_answers_below_500_are_replayed(api: Api) -> None:
+    created(api)
+    stale = api.withdraw(N1, 5, key="w")
+    assert stale.status_code == 412
+    # Same key, method, path and (empty) body: the first answer comes back, though If-Match is right now.
+    replay = api.withdraw(N1, 1, key="w")
+    assert replay.status_code == 412 and replay.content == stale.content
+    assert replay.headers["Idempotent-Replayed"] == "true"
+    assert api.get(N1).json()["status"] == "submitted"
+
+
+def test_401_403_and_5xx_are_not_remembered(api: Api, server: RegistryServer) -> None:
+    assert api.create(N1, sample_input(1), "nope", key="k").status_code == 401
+    assert api.create(N1, sample_input(1), A_READ, key="k").status_code == 403
+    server.faults.fail_next(1, 503)
+    assert api.create(N1, sample_input(1), key="k").status_code == 503
+    first = api.create(N1, sample_input(1), key="k")
+    assert first.status_code == 201 and "Idempotent-Replayed" not in first.headers
+
+
+def test_keys_are_per_tenant_and_asr_tokens_share_one(api: Api) -> None:
+    created(api, N1, 1)
+    created(api, N2, 2, B_WRITE)
+    assert api.withdraw(N1, 1, key="same").status_code == 200
+    assert "Idempotent-Replayed" not in api.withdraw(N2, 1, B_WRITE, key="same").headers  # other tenant
+    body = {"status": "in_setup"}
+    assert api.set_status(N1, body, 2, ASR, key="s").status_code == 200
+    replay = api.set_status(N1, body, 2, KEYLANE, key="s")  # another asr token, same tenant
+    assert replay.headers["Idempotent-Replayed"] == "true"
+
+
+def test_keys_are_kept_24_hours(tmp_path: Path) -> None:
+    now = [1_800_000_000.0]
+    checker = ContractChecker()
+    with RegistryServer(tmp_path / "r.db", TOKENS, clock=lambda: now[0]) as server:
+        api = Api(server.url, checker)
+        assert api.create(N1, sample_input(1), key="k").status_code == 201
+        now[0] += 24 * 3600 - 1
+        assert api.create(N1, sample_input(1), key="k").headers["Idempotent-Replayed"] == "true"
+        now[0] += 2
+        assert api.create(N1, sample_input(1), key="k").status_code == 412  # forgotten: evaluated anew
+
+
+# --- pagination and other paths --------------------------------------------------------------
+
+
+def test_pagination_oldest_first(api: Api) -> None:
+    numbers = [sample_number(i) for i in range(7)]
+    for i, number in enumerate(numbers):
+        created(api, number, i)
+    api.withdraw(numbers[2], 1)
+    seen: list[str] = []
+    params: dict[str, Any] = {"page_size": 3}
+    pages = 0
+    while True:
+        page = api.list(**params).json()
+        pages += 1
+        seen += [r["payroll_tax_number"] for r in page["items"]]
+        if page.get("next_page_token") is None:
+            break
+        params["page_token"] = page["next_page_token"]
+    assert seen == numbers and pages == 3
+    assert len(api.list().json()["items"]) == 7  # default page size 100
+    withdrawn = api.list(status="withdrawn").json()
+    assert [r["payroll_tax_number"] for r in withdrawn["items"]] == [numbers[2]]
+    assert withdrawn["next_page_token"] is None
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["page_size=0", "page_size=501", "page_size=abc", "page_size=1&page_size=2", "status=paused",
+     "page_token=garbage", "page_token=eyJhIjoxfQ"],
+)  # fmt: skip
+def test_bad_list_query_is_400(api: Api, query: str) -> None:
+    assert api.call("GET", f"/registrations?{query}").status_code == 400
+
+
+def test_page_token_belongs_to_its_query(api: Api) -> None:
+    for i in range(3):
+        created(api, sample_number(i), i)
+    token = api.list(page_size=1).json()["next_page_token"]
+    assert api.list(page_size=1, page_token=token).status_code == 200
+    assert api.list(page_size=1, page_token=token, status="submitted").status_code == 400
+
+
+def test_unknown_paths_and_methods(api: Api) -> None:
+    assert api.call("GET", "/nothing-here").status_code == 404
+    response = api.call("POST", "/registrations", body={})
+    assert response.status_code == 405 and response.headers["Allow"] == "GET"
+    assert api.call("GET", f"/registrations/{N1}/status").status_code == 405
+
+
+def test_encoded_slash_is_part_of_the_number(api: Api) -> None:
+    created(api)
+    assert api.call("GET", f"/registrations/{N1}%2Fstatus").status_code == 400
+    encoded = "".join(f"%{ord(c):02X}" for c in N1)  # every character percent-encoded: the same number
+    assert api.call("GET", f"/registrations/{encoded}").status_code == 200
+
+
+def test_stop_ends_kept_alive_connections(tmp_path: Path) -> None:
+    server = RegistryServer(tmp_path / "r.db", TOKENS)
+    server.start()
+    api = Api(server.url, ContractChecker())
+    assert api.list().status_code == 200  # the session keeps this connection open
+    server.stop()
+    with pytest.raises(requests.ConnectionError):
+        api.list()
