@@ -14,9 +14,11 @@ $(BIN)/asrctl: pyproject.toml
 install: $(BIN)/asrctl
 
 # The main job on the embedded sandbox (Nmbrs simulator + reference registry, in-process).
+# The demo declares three employers that Nmbrs blocks on purpose, so plan exits 1 ("the PR
+# must go red"); only that is accepted here — any other failure still fails the target.
 demo: install
 	$(BIN)/asrctl validate
-	$(BIN)/asrctl plan
+	$(BIN)/asrctl plan || [ $$? -eq 1 ]
 
 test: install
 	$(BIN)/asrctl schema --check

@@ -292,9 +292,9 @@ def _files(root: Path) -> Iterator[Path]:
         if not path.is_file():
             continue
         rel = path.relative_to(root).as_posix()
-        # The token files and the simulated Nmbrs world hold the tokens by design; the registry database is
-        # the recipient's own store (the real registry holds the token the coupling needs, too).
-        if rel.startswith(("secrets/", ".asrctl/")) or rel == "world.yaml":
+        # The token files and the simulated Nmbrs world hold the tokens by design. The sandbox
+        # registry's database is searched too: it stores fingerprints only.
+        if rel.startswith("secrets/") or rel == "world.yaml":
             continue
         yield path
 

@@ -56,7 +56,8 @@ def render_text(plan: Plan, *, color: bool = False) -> str:
 
     quiet = unchanged(plan)
     if quiet:
-        out.append(f"{plural(len(quiet), 'employer')} unchanged.")
+        shown = plan.summary.noop - len(quiet)  # unchanged ones with findings are listed above
+        out.append(f"{plural(len(quiet), 'employer')} unchanged" + (" and without findings." if shown else "."))
     note = targets_note(plan)
     if note:
         out.append(note)

@@ -16,8 +16,7 @@ from __future__ import annotations
 import secrets as _random
 from pathlib import Path
 from types import TracebackType
-from typing import Self
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Self
 
 from ..errors import ConfigError
 from ..secrets import Secret

@@ -161,10 +161,18 @@ def canonical_request(raw: bytes | None) -> str:
         return "none:"
     try:
         return "json:" + json.dumps(
-            parse_json(raw), sort_keys=True, ensure_ascii=False, separators=(",", ":")
+            _without_token(parse_json(raw)), sort_keys=True, ensure_ascii=False, separators=(",", ":")
         )
     except ValueError:
         return "raw:" + base64.b64encode(raw).decode("ascii")
+
+
+def _without_token(data: Any) -> Any:
+    """The Nmbrs token is write-only and never stored: remember its fingerprint in its place."""
+    nmbrs = data.get("nmbrs") if isinstance(data, dict) else None
+    if isinstance(nmbrs, dict) and isinstance(nmbrs.get("token"), str):
+        return {**data, "nmbrs": {**nmbrs, "token": "fingerprint " + fingerprint(nmbrs["token"])}}
+    return data
 
 
 def json_equal(a: Any, b: Any) -> bool:
