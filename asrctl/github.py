@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import datetime as _dt
 import hashlib
-import ipaddress
 import json
 import logging
 import os
@@ -28,6 +27,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from . import __version__
 from .errors import ConfigError, ServiceError
+from .httputil import is_loopback, parse_retry_after
 from .retry import Retryable, RetryPolicy, retry_call
 from .secrets import Secret, redact
 
@@ -228,22 +228,10 @@ def describe_difference(reviewed: Mapping[str, Any], now: PlanDigest) -> list[st
 # --- client ------------------------------------------------------------------------------
 
 
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
 def _retry_after(response: requests.Response) -> float | None:
     value = response.headers.get("Retry-After")
     if value is not None:
-        try:
-            return max(float(value), 0.0)
-        except ValueError:
-            return None
+        return parse_retry_after(value)
     if response.headers.get("X-RateLimit-Remaining") == "0":
         try:
             return max(float(response.headers["X-RateLimit-Reset"]) - time.time(), 0.0)
@@ -298,7 +286,7 @@ class GitHubClient:
     def __post_init__(self) -> None:
         self.api_url = self.api_url.rstrip("/")
         parts = urlsplit(self.api_url)
-        if parts.scheme != "https" and not (parts.scheme == "http" and _is_loopback(parts.hostname or "")):
+        if parts.scheme != "https" and not (parts.scheme == "http" and is_loopback(parts.hostname)):
             raise ConfigError(
                 f"GitHub API URL {self.api_url!r} must use https",
                 hint="leave GITHUB_API_URL unset for github.com; plain http is allowed only on loopback",

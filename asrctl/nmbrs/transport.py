@@ -19,6 +19,7 @@ from requests.adapters import HTTPAdapter
 from zeep.transports import Transport
 
 from .. import __version__
+from ..httputil import parse_retry_after
 from ..secrets import redact
 from .constants import WSDL_PLACEHOLDERS
 
@@ -39,13 +40,6 @@ class TransientHttpError(Exception):
         super().__init__(f"HTTP {status}")
         self.status = status
         self.retry_after = retry_after
-
-
-def _retry_after(value: str | None) -> float | None:
-    try:
-        return float(value) if value is not None else None
-    except ValueError:
-        return None  # an HTTP date: fall back to our own backoff
 
 
 class NmbrsTransport(Transport):  # type: ignore[misc]  # zeep is untyped
@@ -87,7 +81,7 @@ class NmbrsTransport(Transport):  # type: ignore[misc]  # zeep is untyped
         log.debug("HTTP %d from %s for %s", status, address, action)
         content_type = response.headers.get("Content-Type", "")
         if status == 429 or status >= 502 or (status >= 500 and "xml" not in content_type):
-            raise TransientHttpError(status, _retry_after(response.headers.get("Retry-After")))
+            raise TransientHttpError(status, parse_retry_after(response.headers.get("Retry-After")))
         return response
 
     def close(self) -> None:

@@ -18,14 +18,11 @@
 
 from __future__ import annotations
 
-import ipaddress
 import json
 import re
 import socket
 import threading
 from collections.abc import Mapping
-from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 from typing import Any, Self
 from urllib.parse import quote, urlsplit
 
@@ -35,6 +32,7 @@ from requests.adapters import HTTPAdapter
 
 from .. import __version__
 from ..errors import ConfigError, ServiceError
+from ..httputil import is_loopback, parse_retry_after
 from ..retry import Retryable, RetryPolicy, retry_call
 from ..secrets import Secret, redact
 from .errors import RegistryProblem, RegistryUnreachable, problem_from_response
@@ -60,17 +58,6 @@ class _BearerAuth(requests.auth.AuthBase):
         return f"_BearerAuth({self._token!r})"
 
 
-def _is_loopback(host: str | None) -> bool:
-    if not host:
-        return False
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
 class RegistryClient:
     """One registry endpoint with one token. Safe to share between threads (plan's parallelism)."""
 
@@ -87,7 +74,7 @@ class RegistryClient:
         parts = urlsplit(base_url)
         if parts.scheme not in ("https", "http") or not parts.hostname:
             raise ConfigError(f"registry url {base_url!r} is not an http(s) URL")
-        loopback = _is_loopback(parts.hostname)
+        loopback = is_loopback(parts.hostname)
         if parts.scheme == "http" and not loopback:
             raise ConfigError(
                 f"registry url {base_url!r} uses plain http",
@@ -392,22 +379,6 @@ def _etag(version: int) -> str:
     if isinstance(version, bool) or not isinstance(version, int) or version < 1:
         raise ValueError("version must be a positive integer")
     return f'"{version}"'
-
-
-def parse_retry_after(value: str | None) -> float | None:
-    """Retry-After as seconds (delta-seconds or an HTTP date); None when absent or unreadable."""
-    if value is None:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return float(value)
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - datetime.now(UTC)).total_seconds())
 
 
 def _connection_trouble(exc: BaseException) -> str:

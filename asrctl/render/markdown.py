@@ -177,7 +177,7 @@ def _unchanged(quiet: list[EmployerPlan], n: int) -> str:
     items = [f"<code>{_esc(e.id)}</code> ({_esc(e.status_text)})" for e in quiet[:n]]
     more = len(quiet) - n
     body = ", ".join(items) + (f", … and {more} more" if more else "")
-    return f"<details><summary>{plural(len(quiet), 'employer')} unchanged, without findings</summary>\n\n{body}\n\n</details>\n"
+    return f"<details><summary>{plural(len(quiet), 'employer')} unchanged</summary>\n\n{body}\n\n</details>\n"
 
 
 # --- tables ------------------------------------------------------------------------------------

@@ -56,8 +56,8 @@ def render_text(plan: Plan, *, color: bool = False) -> str:
 
     quiet = unchanged(plan)
     if quiet:
-        shown = plan.summary.noop - len(quiet)  # unchanged ones with findings are listed above
-        out.append(f"{plural(len(quiet), 'employer')} unchanged" + (" and without findings." if shown else "."))
+        listed = plan.summary.noop - len(quiet)  # unchanged ones with findings are listed above
+        out.append(f"{plural(len(quiet), 'more employer' if listed else 'employer')} unchanged.")
     note = targets_note(plan)
     if note:
         out.append(note)
