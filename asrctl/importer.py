@@ -389,7 +389,11 @@ def write_drafts(
             n += 1
         chosen.add(stem)
         path = out_dir / f"{stem}.yaml"
-        write_atomic(path, render_draft(draft, schema_ref, account))
+        try:
+            write_atomic(path, render_draft(draft, schema_ref, account), overwrite=False)
+        except FileExistsError:  # appeared since the scan: never overwritten without --force
+            results.append(FileResult(path, draft.company, "exists", "exists; import again to take it into account"))
+            continue
         results.append(FileResult(path, draft.company, "written", _describe(draft)))
     return results
 

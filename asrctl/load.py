@@ -333,4 +333,12 @@ def load_repo_or_raise(config_path: Path, paths: Sequence[Path] | None = None) -
             f"{count} problem{'s' if count != 1 else ''} in the declarations; run asrctl validate",
             hint=f"first: {first.location()}: {first.message}",
         )
+    missing = next((p for p in result.problems if p.code == "load.no-employers"), None)
+    if missing is not None:
+        # validate only warns, but a plan without employers/ would call every registration of the
+        # office unmanaged (and propose withdrawing them under allow_withdraw): a wrong --config or
+        # working directory, most likely.
+        raise ConfigError(f"{missing.message}: no employer is declared",
+                          hint="pass --config PATH of the repo's asrctl.yaml; a repo with no employers yet "
+                               "has an empty employers/ directory")
     return result.repo

@@ -8,9 +8,13 @@ report and rendered output can be scrubbed through `redact`.
 from __future__ import annotations
 
 import hashlib
+import html
+import json
 import logging
 import os
 import threading
+import traceback
+import urllib.parse
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -20,6 +24,7 @@ if TYPE_CHECKING:
     from .model import EnvSecretRef, FileSecretRef
 
 REDACTED = "***"
+MAX_TOKEN_FILE_BYTES = 64 * 1024  # a token is tens of bytes (a JWT a few KiB); more is the wrong file
 
 _known: set[str] = set()
 _lock = threading.Lock()
@@ -36,9 +41,10 @@ class Secret:
     __slots__ = ("_value", "source")
 
     def __init__(self, value: str, source: str = "secret") -> None:
+        register(value)  # first: even a refused value is redacted wherever it may turn up
+        _refuse_malformed(value, source)
         self._value = value
         self.source = source  # e.g. "env NMBRS_TOKEN_KANTOOR": safe to print
-        register(value)
 
     def reveal(self) -> str:
         return self._value
@@ -59,19 +65,41 @@ class Secret:
         return hash(self._value)
 
 
+def _refuse_malformed(value: str, where: str) -> None:
+    # A second line or a control character would break (and be echoed by) an HTTP header.
+    if any(ch.isspace() or not ch.isprintable() for ch in value):
+        raise SecretError(
+            f"{where}: the token contains a space, line break or control character",
+            hint="a token is one line without spaces: copy exactly the token, nothing around it",
+        )
+
+
 def register(value: str) -> None:
     """Remember a secret value so `redact` removes it from any text."""
     # Very short values would redact ordinary words; tokens are long.
     if value and len(value) >= 6:
+        # Also the forms a value takes inside repr(), JSON, XML and URLs (a traceback shows repr).
+        forms = {
+            value,
+            repr(value)[1:-1],
+            repr(value.encode("utf-8"))[2:-1],
+            json.dumps(value)[1:-1],
+            json.dumps(value, ensure_ascii=False)[1:-1],
+            html.escape(value),
+            html.escape(value, quote=False),  # XML text, as lxml writes it
+            urllib.parse.quote(value, safe=""),
+        }
         with _lock:
-            _known.add(value)
+            _known.update(form for form in forms if len(form) >= 6)
 
 
 def redact(text: str) -> str:
     """Replace every known secret in text by ***."""
     if not _known or not text:
         return text
-    for value in sorted(_known, key=len, reverse=True):
+    with _lock:  # a snapshot: another thread may register a secret meanwhile
+        known = sorted(_known, key=len, reverse=True)
+    for value in known:
         if value in text:
             text = text.replace(value, REDACTED)
     return text
@@ -87,19 +115,33 @@ def resolve(ref: EnvSecretRef | FileSecretRef, *, base_dir: Path, what: str) -> 
                 f"{what}: environment variable {env} is not set",
                 hint=f"export {env}=<token> before running asrctl (in CI: a masked secret)",
             )
-        return Secret(value.strip(), f"env {env}")
+        value = value.strip()
+        register(value)
+        _refuse_malformed(value, f"{what} (environment variable {env})")
+        return Secret(value, f"env {env}")
     path = Path(os.path.expanduser(ref.file))  # type: ignore[union-attr]
     if not path.is_absolute():
         path = base_dir / path
     try:
-        value = path.read_text(encoding="utf-8").strip()
+        with path.open("rb") as handle:
+            data = handle.read(MAX_TOKEN_FILE_BYTES + 1)  # bounded: /dev/zero or a log file must not hang us
     except OSError as exc:
         raise SecretError(
             f"{what}: cannot read token file {path}: {exc.strerror or exc.__class__.__name__}",
             hint="check the path in asrctl.yaml and the file's permissions",
         ) from None
+    if len(data) > MAX_TOKEN_FILE_BYTES:
+        raise SecretError(f"{what}: token file {path} is over {MAX_TOKEN_FILE_BYTES // 1024} KiB: not a token",
+                          hint="the file must hold only the API token")
+    try:
+        value = data.decode("utf-8").removeprefix("\ufeff").strip()
+    except UnicodeDecodeError:
+        raise SecretError(f"{what}: token file {path} is not UTF-8 text",
+                          hint="the file must hold only the API token, as plain text") from None
     if not value:
         raise SecretError(f"{what}: token file {path} is empty", hint="put the API token in that file")
+    register(value)
+    _refuse_malformed(value, f"{what} (token file {path})")
     return Secret(value, f"file {path}")
 
 
@@ -113,8 +155,13 @@ class RedactingFilter(logging.Filter):
             message = str(record.msg)
         record.msg = redact(message)
         record.args = None
+        if record.exc_info and not record.exc_text:
+            # Formatted here, redacted, and kept: the handler's formatter then uses this text.
+            record.exc_text = "".join(traceback.format_exception(*record.exc_info)).rstrip("\n")
         if record.exc_text:
             record.exc_text = redact(record.exc_text)
+        if record.stack_info:
+            record.stack_info = redact(record.stack_info)
         return True
 
 

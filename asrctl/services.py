@@ -11,7 +11,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
+from .errors import ConfigError
+from .httputil import is_loopback
 from .load import Repo
 from .registry.client import RegistryClient
 from .sandbox.embedded import SANDBOX_PREFIX, EmbeddedSandbox
@@ -44,6 +47,19 @@ def accounts_in_use(repo: Repo, targets: set[str] | None = None) -> set[str]:
     return {e.employer.nmbrs.account for e in repo.employers if targets is None or e.id in targets}
 
 
+def require_tls(url: str, what: str) -> None:
+    """https, or plain http to loopback only (the sandbox): the token travels in every request."""
+    parts = urlsplit(url)
+    if parts.scheme == "https" and parts.hostname:
+        return
+    if parts.scheme == "http" and is_loopback(parts.hostname):
+        return
+    raise ConfigError(
+        f"{what} {url!r} is not an https URL",
+        hint="use https://...; plain http:// only to 127.0.0.1 or localhost; or sandbox:<file>",
+    )
+
+
 @contextmanager
 def connect(repo: Repo, *, accounts: set[str] | None = None) -> Iterator[Services]:
     """Resolve tokens and open the clients; start the embedded sandbox where the config says `sandbox:`."""
@@ -55,6 +71,7 @@ def connect(repo: Repo, *, accounts: set[str] | None = None) -> Iterator[Service
         if config.nmbrs.endpoint.startswith(SANDBOX_PREFIX) or config.registry.url.startswith(SANDBOX_PREFIX):
             sandbox = stack.enter_context(EmbeddedSandbox(repo, registry_token))
         nmbrs_url = sandbox.nmbrs_url if sandbox and sandbox.nmbrs_url else config.nmbrs.endpoint
+        require_tls(nmbrs_url, "nmbrs.endpoint")
         registry_url = sandbox.registry_url if sandbox and sandbox.registry_url else config.registry.url
         client = stack.enter_context(
             RegistryClient(registry_url, registry_token, timeout=config.registry.timeout_seconds)

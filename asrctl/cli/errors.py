@@ -6,6 +6,7 @@ import datetime as _dt
 import os
 import platform
 import sys
+import tempfile
 import traceback
 from pathlib import Path
 
@@ -27,18 +28,32 @@ def _echo_error(message: str, hint: str | None) -> None:
 def write_crash_report(exc: BaseException) -> Path | None:
     """A file to attach to a bug report: traceback and versions, secrets redacted."""
     stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-    path = Path(os.environ.get("ASRCTL_CRASH_DIR", ".")) / f"asrctl-crash-{stamp}-{os.getpid()}.txt"
+    name = f"asrctl-crash-{stamp}-{os.getpid()}.txt"
     body = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
-    text = (
+    text = redact(
         f"asrctl {__version__} crash report\n"
         f"python {platform.python_version()} on {platform.platform()}\n"
         f"argv: {' '.join(sys.argv[1:])}\n\n{body}"
     )
+    # The working directory may be read-only (a CI checkout, a mounted repo): then the temp dir.
+    for directory in dict.fromkeys([os.environ.get("ASRCTL_CRASH_DIR") or ".", tempfile.gettempdir()]):
+        path = Path(directory) / name
+        try:
+            path.write_text(text, encoding="utf-8")
+        except OSError:
+            continue
+        return path
+    return None
+
+
+def _quiet_stdout() -> None:
+    """After a broken pipe: point stdout at /dev/null so the exit flush raises nothing more."""
     try:
-        path.write_text(redact(text), encoding="utf-8")
-    except OSError:
-        return None
-    return path
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):  # not a real file (tests capture stdout)
+        pass
 
 
 def run_guarded(cli: click.Group, argv: list[str] | None) -> int:
@@ -50,19 +65,24 @@ def run_guarded(cli: click.Group, argv: list[str] | None) -> int:
     except click.exceptions.Abort:
         click.echo("interrupted", err=True)
         return EXIT_INTERRUPTED
+    except click.exceptions.NoArgsIsHelpError as exc:  # bare `asrctl`: the help, not an error
+        click.echo(exc.ctx.get_help() if exc.ctx else str(exc), err=True)
+        return EXIT_OK
     except click.ClickException as exc:
         exc.show()
-        return exc.exit_code
+        # A usage error is an error (1): click's own 2 would read as "changes" to `plan --detailed-exitcode`.
+        return EXIT_ERROR
     except click.exceptions.Exit as exc:
         return exc.exit_code
     except KeyboardInterrupt:
         click.echo("interrupted", err=True)
         return EXIT_INTERRUPTED
-    except BrokenPipeError:
+    except BrokenPipeError:  # `asrctl plan | head`: the reader left; nothing to report
+        _quiet_stdout()
         return EXIT_ERROR
     except Exception as exc:  # a bug: one line, and a report without secrets
         report = write_crash_report(exc)
-        where = f"; details in {report}" if report else ""
+        where = f"; please attach {report} (secrets removed) to the bug report" if report else ""
         click.echo(f"internal error (a bug in asrctl): {exc.__class__.__name__}{where}", err=True)
         return EXIT_BUG
     return result if isinstance(result, int) else EXIT_OK

@@ -8,6 +8,7 @@ GITHUB_EVENT_PATH, GITHUB_SHA, GITHUB_RUN_ID).
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -24,10 +25,14 @@ AUTHOR_HELP = (
 
 
 def _read_body(path: str) -> str:
+    """The markdown to post, with every secret this process knows (GITHUB_TOKEN) removed: comments are public."""
+    from ..secrets import redact, register
+
+    register(os.environ.get("GITHUB_TOKEN", "").strip())  # the client that registers it is made later
     if path == "-":
-        return sys.stdin.read()
+        return redact(sys.stdin.read())
     try:
-        return Path(path).read_text(encoding="utf-8")
+        return redact(Path(path).read_text(encoding="utf-8"))
     except FileNotFoundError:
         return ""  # the step that should have written it failed; say so in the comment
     except (OSError, UnicodeDecodeError) as exc:

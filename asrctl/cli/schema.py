@@ -18,6 +18,7 @@ def command(ctx: click.Context, check: bool) -> None:
     Editors use them (yaml-language-server) to complete fields and show their help.
     """
     from ..schema_gen import SCHEMA_FILES, render
+    from .output import write_atomic
 
     settings: Settings = ctx.obj
     directory = settings.repo_root / SCHEMAS_DIR
@@ -36,8 +37,7 @@ def command(ctx: click.Context, check: bool) -> None:
             stale.append(shown)
             click.echo(f"error: {shown} {'is missing' if current is None else 'differs from the models'}", err=True)
         else:
-            directory.mkdir(parents=True, exist_ok=True)
-            path.write_text(text, encoding="utf-8")
+            write_atomic(path, text)  # an editor or CI reading it never sees half a schema
             click.echo(f"wrote {shown}", err=True)
     if stale:
         click.echo("  hint: run `asrctl schema` and commit schemas/", err=True)

@@ -16,7 +16,15 @@ from ..checks import Check
 from ..model import Account
 from ..secrets import Secret
 from . import checks as found
-from .constants import DEFAULT_EMPLOYEE_TYPE, EMPLOYEE_SVW_BULK, EMPLOYEE_TYPE_PREFERRED, EMPLOYEE_TYPES
+from .constants import (
+    COMPANY_LIST_BY_DEBTOR,
+    DEBTOR_LIST,
+    DEBTOR_TAGS,
+    DEFAULT_EMPLOYEE_TYPE,
+    EMPLOYEE_SVW_BULK,
+    EMPLOYEE_TYPE_PREFERRED,
+    EMPLOYEE_TYPES,
+)
 from .errors import (
     CallNotActive,
     NmbrsAuthError,
@@ -137,13 +145,41 @@ class AccountView:
         self._probe_rights(login, account)
         return None
 
+    def login_refused(self, error: NmbrsAuthError | NmbrsSubscriptionError) -> Check:
+        """nmbrs.auth for a 1001 (token, user or domain) or a 1004 (no subscription)."""
+        assert self.account is not None
+        if isinstance(error, NmbrsSubscriptionError):
+            return found.no_subscription(self.name, self.account.username)
+        source = self.token.source if self.token is not None else "the token reference"
+        return found.auth_failed(self.name, self.account.username, source, error)
+
+    def optional_call_off(self, call: str) -> Check:
+        """nmbrs.unverified for an optional call that answered 1002: worded per account and call (not per
+        employer), so the same warning on many employers of the account is one text a renderer can group."""
+        account = self.account
+        assert account is not None
+        tag = account.tag if account.model == "overarching" else None
+        if call == DEBTOR_LIST:
+            debtor = f"debtor {account.debtor}" if account.model == "per_debtor" else "the employer's debtor"
+            carries = f" and carries the tag '{tag}'" if tag else ""
+            skipped = (f"that {debtor} is visible to the login{carries} (companies were looked up among all "
+                       "companies the login sees)")
+        elif call == COMPANY_LIST_BY_DEBTOR:
+            skipped = "which debtor holds the company (to confirm the employer's debtor" + (
+                f" or the tag '{tag}')" if tag else ")")
+        elif call == DEBTOR_TAGS:
+            skipped = f"that the employer's debtor carries the tag '{tag}'"
+        else:
+            skipped = "the checks that need this call"
+        return found.unverified(
+            f"Not checked because {call} is not Active for account '{self.name}' ({account.username}): {skipped}.",
+            call,
+        )
+
     def _account_failed(self, error: NmbrsError, doing: str) -> None:
         assert self.account is not None
-        if isinstance(error, NmbrsAuthError):
-            source = self.token.source if self.token is not None else "the token reference"
-            return self._stop(found.auth_failed(self.name, self.account.username, source, error))
-        if isinstance(error, NmbrsSubscriptionError):
-            return self._stop(found.no_subscription(self.name, self.account.username))
+        if isinstance(error, (NmbrsAuthError, NmbrsSubscriptionError)):
+            return self._stop(self.login_refused(error))
         if isinstance(error, NmbrsUnavailable):
             return self._stop(found.unreachable(error, f"{doing} of account '{self.name}'"))
         if isinstance(error, NmbrsFault):
@@ -246,8 +282,10 @@ class AccountView:
             return InsuranceView({}, complete=True)
         try:
             return InsuranceView(self.provider.insurance_by_company(login, company.id), complete=True)
-        except (CallNotActive, NmbrsFault):
-            pass  # optional call: fall back to SVW_GetCurrent, which is in a.s.r.'s list
+        except CallNotActive:
+            why = found.not_active(EMPLOYEE_SVW_BULK)  # optional: fall back to SVW_GetCurrent (a.s.r.'s list)
+        except NmbrsFault as error:
+            why = f"{EMPLOYEE_SVW_BULK} failed ({error.message})"
         note = None
         if len(employees) <= self.max_employee_scan:
             wanted = [e.id for e in employees]
@@ -255,8 +293,7 @@ class AccountView:
             wanted = [e.id for e in employees if e.id in declared]
             note = found.unverified(
                 f"Undeclared DGAs were not looked for: company '{company.name}' has {len(employees)} employees, "
-                f"more than nmbrs.max_employee_scan ({self.max_employee_scan}) to read one at a time, and "
-                f"{found.not_active(EMPLOYEE_SVW_BULK)}.",
+                f"more than nmbrs.max_employee_scan ({self.max_employee_scan}) to read one at a time, and {why}.",
                 EMPLOYEE_SVW_BULK,
             )
         futures = [(employee_id, self.leaf.submit(self.provider.insurance, login, employee_id)) for employee_id in wanted]

@@ -20,30 +20,23 @@ from .constants import (
     ENVIRONMENT_GET,
     FAULT_LOGIN_SECURITY,
     FAULT_NOT_ACTIVE,
-    FAULT_UNKNOWN,
     SERVICES,
     namespace,
     soap_operation,
     split_call,
 )
 from .errors import (
+    UNAVAILABLE_HINT,
     CallNotActive,
     NmbrsRequestError,
     NmbrsUnavailable,
     NmbrsUnknownFault,
     error_for_fault,
-    fault_code,
-    fault_text,
 )
 from .provider import Login
 from .transport import NmbrsTransport, TransientHttpError, wsdl_path
 
 log = logging.getLogger("asrctl.nmbrs.client")
-
-UNAVAILABLE_HINT = (
-    "Try again later. If it keeps failing, check nmbrs.endpoint in asrctl.yaml and whether this "
-    "machine can reach Nmbrs (proxy, firewall)."
-)
 
 
 class _Service:
@@ -101,29 +94,14 @@ class SoapClient:
             try:
                 return operation(**params, _soapheaders=[header])
             except zeep.exceptions.Fault as fault:
-                code = fault_code(fault.message)
-                if code == FAULT_LOGIN_SECURITY:
-                    raise Retryable(NmbrsUnavailable(
-                        f"{call}: Nmbrs fault 1006 (login security failure) kept coming back",
-                        call=call, code=code, hint=UNAVAILABLE_HINT,
-                    )) from None
-                if code == FAULT_UNKNOWN or (code is None and "client" not in str(fault.code or "").lower()):
-                    # 9999 (or a server fault without a code): one more try, then report.
-                    unknown_faults += 1
-                    error = NmbrsUnknownFault(
-                        f"{call}: Nmbrs failed with an unknown error: {fault_text(fault.message)}",
-                        call=call, code=code, hint=UNAVAILABLE_HINT,
-                    )
+                error = error_for_fault(call, fault.message, client_fault="client" in str(fault.code or "").lower())
+                if error.code == FAULT_LOGIN_SECURITY:
+                    raise Retryable(error) from None
+                if isinstance(error, NmbrsUnknownFault):
+                    unknown_faults += 1  # 9999: one more try, then report
                     if unknown_faults == 1:
                         raise Retryable(error) from None
-                    raise error from None
-                if code is None:
-                    raise NmbrsRequestError(
-                        f"{call}: Nmbrs rejected the request: {fault_text(fault.message)}",
-                        call=call,
-                        hint="asrctl's request does not match this Nmbrs service; please report it as a bug.",
-                    ) from None
-                raise error_for_fault(call, code, fault.message) from None
+                raise error from None
             except TransientHttpError as exc:
                 raise Retryable(_unavailable(call, f"HTTP {exc.status}"), retry_after=exc.retry_after) from None
             except zeep.exceptions.TransportError as exc:

@@ -16,16 +16,11 @@ AccountModel = Literal["overarching", "per_debtor"]
 
 NAMESPACE_BASE = "https://api.nmbrs.nl/soap/v3/"
 SERVICES: tuple[str, ...] = ("DebtorService", "CompanyService", "EmployeeService", "ReportService")
-PRODUCTION_ENDPOINT = NAMESPACE_BASE
 
 
 def namespace(service: str) -> str:
     """The service's XML namespace, also the SOAPAction prefix."""
     return NAMESPACE_BASE + service
-
-
-def soap_action(service: str, operation: str) -> str:
-    return f"{namespace(service)}/{operation}"
 
 
 def split_call(call: str) -> tuple[str, str]:
@@ -85,6 +80,11 @@ def right_of(service: str, operation: str) -> str:
     return _RIGHT_OF_OPERATION.get(name, name)
 
 
+def rights_name(call: str) -> str:
+    """A call named either way ("ReportService.Reports_..." or "ReportService.Report_...") as the rights list names it."""
+    return right_of(*split_call(call))
+
+
 # --- calls asrctl makes ----------------------------------------------------------------------------
 ENVIRONMENT_GET = "DebtorService.Environment_Get"  # needs no right (API-FACTS.md §6)
 COMPANY_LIST = "CompanyService.List_GetAll"
@@ -97,7 +97,6 @@ DEBTOR_TAGS = "DebtorService.Tags_Get"
 COMPANY_LIST_BY_DEBTOR = "CompanyService.List_GetByDebtor"
 EMPLOYEE_TYPES = "EmployeeService.EmployeeType_GetList"
 EMPLOYEE_SVW_BULK = "EmployeeService.SVW_GetAll_AllEmployeesByCompany"  # shape assumed, see WSDL
-OPTIONAL_CALLS: tuple[str, ...] = (DEBTOR_LIST, DEBTOR_TAGS, COMPANY_LIST_BY_DEBTOR, EMPLOYEE_TYPES, EMPLOYEE_SVW_BULK)
 
 # EmployeeType for List_GetByCompany when EmployeeType_GetList may not be called. Which value means
 # "ordinary employees" is unverified (API-FACTS.md §5); 1 is the first type Nmbrs lists. When the list

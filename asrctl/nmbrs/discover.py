@@ -16,7 +16,7 @@ from .account import AccountView
 from .checks import FREQUENCY_OF_PERIOD
 from .constants import COMPANY_LIST
 from .errors import CallNotActive, NmbrsError, NmbrsFault
-from .provider import Company, Debtor, Employee, NmbrsProvider
+from .provider import Company, Debtor, Employee, NmbrsProvider, open_provider
 
 
 @dataclass(frozen=True)
@@ -54,10 +54,8 @@ def discover_companies(
 
     Raises ServiceError when the login cannot be used at all (token refused, Nmbrs unreachable).
     """
-    from .soap import SoapProvider
-
     workers = parallelism or config.nmbrs.parallelism
-    provider = SoapProvider(endpoint_url, parallelism=workers, timeout=config.nmbrs.timeout_seconds, retry=retry)
+    provider = open_provider(endpoint_url, parallelism=workers, timeout=config.nmbrs.timeout_seconds, retry=retry)
     try:
         return discover_with(provider, config, account_name, token, parallelism=workers, with_dgas=with_dgas)
     finally:

@@ -9,46 +9,50 @@ from ..load import LoadedEmployer
 from ..model import Dga, Employer
 from . import checks as found
 from .account import AccountView
-from .errors import CallNotActive, NmbrsError, NmbrsFault, NmbrsUnavailable
+from .errors import (
+    CallNotActive,
+    NmbrsAuthError,
+    NmbrsError,
+    NmbrsFault,
+    NmbrsSubscriptionError,
+    NmbrsUnavailable,
+)
 from .names import near_misses, same_person
 from .provider import Company, Debtor, Employee
 
 
 @dataclass
 class _Findings:
-    """Checks of one employer; what could not be verified is gathered per missing call (one warning each)."""
+    """Checks of one employer; an optional call that is off gives one warning, worded per account."""
 
-    who: str  # "account 'kantoor' (api-asr@voorbeeld.nl)"
+    view: AccountView
     checks: list[Check] = field(default_factory=list)
-    unverified: dict[str, list[str]] = field(default_factory=dict)
+    calls_off: dict[str, None] = field(default_factory=dict)  # optional calls that answered 1002, in order
 
     def add(self, check: Check | None) -> None:
         if check is not None:
             self.checks.append(check)
 
-    def not_verified(self, error: CallNotActive, what: str) -> None:
-        self.unverified.setdefault(error.call, []).append(what)
+    def not_verified(self, error: CallNotActive) -> None:
+        self.calls_off[error.call] = None
 
     def failed(self, error: NmbrsError, doing: str) -> None:
-        """An error that is not about a missing right: unreachable, or a refused request."""
-        if isinstance(error, NmbrsUnavailable):
+        """An error that is not about a missing right: the login refused, unreachable, or a refused request."""
+        if isinstance(error, (NmbrsAuthError, NmbrsSubscriptionError)):
+            self.add(self.view.login_refused(error))
+        elif isinstance(error, NmbrsUnavailable):
             self.add(found.unreachable(error, doing))
         else:
             self.add(found.request_rejected(error, doing))
 
     def result(self) -> list[Check]:
-        notes = [
-            found.unverified(f"Not checked because {call} is not Active for {self.who}: {'; '.join(whats)}.", call)
-            for call, whats in self.unverified.items()
-        ]
-        return self.checks + notes
+        return self.checks + [self.view.optional_call_off(call) for call in self.calls_off]
 
 
 def observe_employer(view: AccountView, loaded: LoadedEmployer) -> list[Check]:
     """All nmbrs.* findings for one employer (account-level ones included); passing checks are not listed."""
     view.ready()
-    who = f"account '{view.name}'" + (f" ({view.account.username})" if view.account else "")
-    findings = _Findings(who, checks=list(view.checks))
+    findings = _Findings(view, checks=list(view.checks))
     if view.fatal or view.companies is None:
         return findings.result()
     employer = loaded.employer
@@ -83,8 +87,7 @@ def _debtor(view: AccountView, employer: Employer, findings: _Findings) -> Debto
     try:
         debtor = view.debtor(number)
     except CallNotActive as error:
-        findings.not_verified(error, f"that debtor {number} is visible to the login (companies were looked up "
-                                     "among all companies the login sees)")
+        findings.not_verified(error)
         return None
     except NmbrsError as error:
         findings.failed(error, f"reading the debtors of account '{view.name}'")
@@ -105,7 +108,7 @@ def _company(view: AccountView, employer: Employer, debtor: Debtor | None, findi
         try:
             in_debtor: list[Company] | None = view.companies_of_debtor(debtor)
         except CallNotActive as error:
-            findings.not_verified(error, f"that company '{name}' is under debtor {debtor.number}")
+            findings.not_verified(error)
             in_debtor = None
         except NmbrsFault as error:
             findings.add(found.debtor_no_access(str(debtor.number), error))
@@ -170,7 +173,7 @@ def _tag(view: AccountView, company: Company, debtor: Debtor | None, findings: _
         try:
             debtors = view.debtors_of_companies().get(company.id, [])
         except CallNotActive as error:
-            findings.not_verified(error, what)
+            findings.not_verified(error)
             return
         except NmbrsError as error:
             findings.failed(error, f"finding the debtor of company '{company.name}'")
@@ -182,7 +185,7 @@ def _tag(view: AccountView, company: Company, debtor: Debtor | None, findings: _
     try:
         tags = view.debtor_tags(debtor)
     except CallNotActive as error:
-        findings.not_verified(error, what)
+        findings.not_verified(error)
         return
     except NmbrsFault as error:
         findings.add(found.debtor_no_access(str(debtor.number), error))

@@ -12,6 +12,7 @@ from ..secrets import redact
 from .constants import (
     FAULT_AUTH,
     FAULT_CODE_PATTERN,
+    FAULT_LOGIN_SECURITY,
     FAULT_NO_DATA_ACCESS,
     FAULT_NO_SUBSCRIPTION,
     FAULT_NOT_ACTIVE,
@@ -21,6 +22,11 @@ from .constants import (
 )
 
 _CODE = re.compile(FAULT_CODE_PATTERN)
+
+UNAVAILABLE_HINT = (
+    "Try again later. If it keeps failing, check nmbrs.endpoint in asrctl.yaml and whether this "
+    "machine can reach Nmbrs (proxy, firewall)."
+)
 
 
 class NmbrsError(ServiceError):
@@ -77,20 +83,34 @@ def fault_text(faultstring: str | None) -> str:
     return text[match.end():].strip() if match else text.strip()
 
 
-def error_for_fault(call: str, code: int | None, faultstring: str | None) -> NmbrsError:
-    """Map a final (non-retryable) coded fault to its typed error."""
+def error_for_fault(call: str, faultstring: str | None, *, client_fault: bool) -> NmbrsError:
+    """The typed error of a SOAP fault, matched on the code (never on the text after it).
+
+    1006 and 9999 (or a server fault without a code) give NmbrsUnavailable kinds: the client retries
+    those and raises them only when retrying did not help.
+    """
+    code = fault_code(faultstring)
     text = fault_text(faultstring)
-    described = f"{call}: Nmbrs fault {code}: {text}" if code else f"{call}: {text}"
-    if code == FAULT_AUTH:
-        return NmbrsAuthError(described, call=call, code=code)
-    if code == FAULT_NOT_ACTIVE:
-        return CallNotActive(described, call=call, code=code)
-    if code == FAULT_NO_SUBSCRIPTION:
-        return NmbrsSubscriptionError(described, call=call, code=code)
-    if code in (FAULT_NO_DATA_ACCESS, FAULT_UNAUTHORIZED_COMPANY, FAULT_UNAUTHORIZED_DEBTOR):
-        return NoAccess(described, call=call, code=code)
-    if code == FAULT_UNKNOWN:
-        return NmbrsUnknownFault(described, call=call, code=code)
-    if code is None:
-        return NmbrsRequestError(described, call=call)
-    return NmbrsFault(described, call=call, code=code)
+    if code is None and client_fault:
+        return NmbrsRequestError(
+            f"{call}: Nmbrs rejected the request: {text}", call=call,
+            hint="asrctl's request does not match this Nmbrs service; please report it as a bug.",
+        )
+    if code is None or code == FAULT_UNKNOWN:
+        return NmbrsUnknownFault(f"{call}: Nmbrs failed with an unknown error: {text}", call=call, code=code,
+                                 hint=UNAVAILABLE_HINT)
+    if code == FAULT_LOGIN_SECURITY:
+        return NmbrsUnavailable(f"{call}: Nmbrs fault 1006 (login security failure) kept coming back", call=call,
+                                code=code, hint=UNAVAILABLE_HINT)
+    kind = _ERROR_OF_CODE.get(code, NmbrsFault)
+    return kind(f"{call}: Nmbrs fault {code}: {text}", call=call, code=code)
+
+
+_ERROR_OF_CODE: dict[int, type[NmbrsError]] = {
+    FAULT_AUTH: NmbrsAuthError,
+    FAULT_NOT_ACTIVE: CallNotActive,
+    FAULT_NO_SUBSCRIPTION: NmbrsSubscriptionError,
+    FAULT_NO_DATA_ACCESS: NoAccess,
+    FAULT_UNAUTHORIZED_COMPANY: NoAccess,
+    FAULT_UNAUTHORIZED_DEBTOR: NoAccess,
+}

@@ -33,25 +33,25 @@ def describe_difference(wanted: str, found: str) -> str | None:
     """
     if wanted == found:
         return None
-    if _key(wanted) == _key(found):
-        reasons = []
+    key_wanted, key_found = _key(wanted), _key(found)
+    reasons = []
+    if key_wanted != key_found:
+        allowed = min(MAX_DISTANCE, max(1, min(len(key_wanted), len(key_found)) // 3))
+        distance = Levenshtein.distance(key_wanted, key_found, score_cutoff=allowed)
+        if distance > allowed:
+            return None
+        reasons.append(f"spelling ({distance} {'character' if distance == 1 else 'characters'})")
+    else:
         if "".join(_without_punct(wanted).split()) != "".join(_without_punct(found).split()):
             reasons.append("case")
         if _without_punct(wanted).casefold() != _without_punct(found).casefold():
             reasons.append("spaces")
-        punct_wanted = Counter(ch for ch in wanted if _is_punct(ch))
-        punct_found = Counter(ch for ch in found if _is_punct(ch))
-        marks = sorted(set((punct_wanted - punct_found) + (punct_found - punct_wanted)))
-        if marks:
-            reasons.append("punctuation: " + ", ".join(f"'{m}'" for m in marks))
-        return "differs in " + " and ".join(reasons or ["spaces"])
-    key_wanted, key_found = _key(wanted), _key(found)
-    allowed = min(MAX_DISTANCE, max(1, min(len(key_wanted), len(key_found)) // 3))
-    distance = Levenshtein.distance(key_wanted, key_found, score_cutoff=allowed)
-    if distance <= allowed:
-        letters = "character" if distance == 1 else "characters"
-        return f"differs in spelling ({distance} {letters})"
-    return None
+    punct_wanted = Counter(ch for ch in wanted if _is_punct(ch))
+    punct_found = Counter(ch for ch in found if _is_punct(ch))
+    marks = sorted(set((punct_wanted - punct_found) + (punct_found - punct_wanted)))
+    if marks:
+        reasons.append("punctuation: " + ", ".join(f"'{m}'" for m in marks))
+    return "differs in " + " and ".join(reasons or ["spaces"])
 
 
 def near_misses(wanted: str, candidates: Iterable[str], limit: int = MAX_NEAR_MISSES) -> list[tuple[str, str]]:

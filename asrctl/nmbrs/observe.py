@@ -19,7 +19,7 @@ from ..retry import RetryPolicy
 from ..secrets import Secret
 from .account import AccountView
 from .employer import observe_employer
-from .provider import NmbrsProvider
+from .provider import NmbrsProvider, open_provider
 
 
 @dataclass
@@ -44,10 +44,8 @@ def observe_nmbrs(
     list): Nmbrs may rightly no longer hold them. `progress(done, total)` is called per employer.
     Nmbrs failures become checks (nmbrs.unreachable ...), never exceptions.
     """
-    from .soap import SoapProvider  # zeep and lxml load only when Nmbrs is really observed
-
     workers = parallelism or config.nmbrs.parallelism
-    provider = SoapProvider(endpoint_url, parallelism=workers, timeout=config.nmbrs.timeout_seconds, retry=retry)
+    provider = open_provider(endpoint_url, parallelism=workers, timeout=config.nmbrs.timeout_seconds, retry=retry)
     try:
         return observe_with(provider, config, employers, tokens, parallelism=workers, progress=progress)
     finally:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from ..retry import RetryPolicy
 from ..secrets import Secret
 from .constants import AccountModel
 
@@ -135,3 +136,10 @@ class NmbrsProvider(Protocol):
         ...
 
     def close(self) -> None: ...
+
+
+def open_provider(endpoint_url: str, *, parallelism: int, timeout: float, retry: RetryPolicy | None) -> NmbrsProvider:
+    """The provider for an http(s) base URL: SOAP v3 today, the one place a REST provider would be chosen."""
+    from .soap import SoapProvider  # zeep, lxml and requests load only when Nmbrs is really asked
+
+    return SoapProvider(endpoint_url, parallelism=parallelism, timeout=timeout, retry=retry)

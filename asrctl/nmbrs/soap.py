@@ -36,16 +36,33 @@ T = TypeVar("T")
 NO_TASK = "00000000-0000-0000-0000-000000000000"
 
 
+def _present(value: Any) -> Any:
+    """None for no data. zeep ignores xsi:nil on complex elements and gives an object whose fields are
+    all None; that is no data too, not an object of empty fields."""
+    fields = getattr(value, "__values__", None)
+    if value is None or (fields is not None and all(v is None for v in fields.values())):
+        return None
+    return value
+
+
 def _items(result: Any, item: str) -> list[Any]:
-    """A list result: a missing or empty result element is []; zeep may or may not unwrap the array."""
-    if result is None:
+    """A list result: a missing, empty or nil result element is []; nil items are skipped.
+    zeep may or may not unwrap the array."""
+    if _present(result) is None:
         return []
-    if isinstance(result, list):
-        return result
-    value = getattr(result, item, None)
-    if value is None:
-        return []
-    return value if isinstance(value, list) else [value]
+    if not isinstance(result, list):
+        value = getattr(result, item, None)
+        result = value if isinstance(value, list) else [value]
+    return [v for v in result if _present(v) is not None]
+
+
+def _insurance(settings: Any) -> Insurance | None:
+    """WW/ZW/WIA of SVW settings; None when Nmbrs has none or leaves a flag out (nothing to judge)."""
+    flags = [getattr(settings, name, None) for name in ("Ww", "Zw", "Wao_Wia")]
+    if _present(settings) is None or any(flag is None for flag in flags):
+        return None
+    ww, zw, wao_wia = (bool(flag) for flag in flags)
+    return Insurance(ww=ww, zw=zw, wao_wia=wao_wia)
 
 
 def _text(value: Any) -> str | None:
@@ -55,7 +72,9 @@ def _text(value: Any) -> str | None:
 @dataclass(frozen=True)
 class _Failed:
     """A remembered Nmbrs error, kept as data: a stored exception would keep its traceback's frames alive
-    (thousands of them when, say, every company's bulk SVW call is not Active)."""
+    (thousands of them when, say, every company's bulk SVW call is not Active). The error raised from it
+    is fresh, so no zeep or requests exception (requests' hold the envelope with the token) rides along
+    as its __context__."""
 
     kind: type[NmbrsError]
     message: str
@@ -163,6 +182,7 @@ class SoapProvider:
 
     def environment(self, login: Login) -> Environment:
         def convert(result: Any) -> Environment:
+            result = _present(result)
             return Environment(domain=_text(getattr(result, "Domain", None)),
                                subdomain=_text(getattr(result, "SubDomain", None)))
 
@@ -200,12 +220,7 @@ class SoapProvider:
         return self._cached(login, EMPLOYEE_LIST, args, convert)
 
     def insurance(self, login: Login, employee_id: int) -> Insurance | None:
-        def convert(result: Any) -> Insurance | None:
-            if result is None:
-                return None
-            return Insurance(ww=bool(result.Ww), zw=bool(result.Zw), wao_wia=bool(result.Wao_Wia))
-
-        return self._cached(login, EMPLOYEE_SVW, {"EmployeeId": employee_id}, convert)
+        return self._cached(login, EMPLOYEE_SVW, {"EmployeeId": employee_id}, _insurance)
 
     def insurance_by_company(self, login: Login, company_id: int) -> dict[int, Insurance]:
         year = self._year
@@ -220,9 +235,9 @@ class SoapProvider:
                 ]
                 if records:
                     latest = max(records, key=lambda r: (r.StartYear or 0, r.StartPeriod or 0, r.Id or 0))
-                    current[item.EmployeeId] = Insurance(
-                        ww=bool(latest.Ww), zw=bool(latest.Zw), wao_wia=bool(latest.Wao_Wia)
-                    )
+                    insurance = _insurance(latest)
+                    if insurance is not None:
+                        current[item.EmployeeId] = insurance
             return current
 
         return self._cached(login, EMPLOYEE_SVW_BULK, {"CompanyID": company_id}, convert)

@@ -8,6 +8,7 @@ token in their header. This subclass replaces `post` (logging only a redacted en
 from __future__ import annotations
 
 import logging
+import re
 import string
 import threading
 from pathlib import Path
@@ -24,6 +25,10 @@ from ..secrets import redact
 from .constants import WSDL_PLACEHOLDERS
 
 log = logging.getLogger("asrctl.nmbrs.transport")
+
+# The Token element of either auth header, whatever its prefix: blanked even when the token is too
+# short for `redact` to know it.
+_TOKEN_ELEMENT = re.compile(r"(<([\w.-]+:)?Token>)[^<]*(</)")
 
 WSDL_DIR = Path(__file__).parent / "wsdl"
 CONNECT_TIMEOUT = 10.0  # seconds; the read timeout comes from nmbrs.timeout_seconds
@@ -74,7 +79,7 @@ class NmbrsTransport(Transport):  # type: ignore[misc]  # zeep is untyped
         action = headers.get("SOAPAction", "")
         if log.isEnabledFor(logging.DEBUG):
             body = message.decode("utf-8", "replace") if isinstance(message, bytes) else str(message)
-            log.debug("POST %s SOAPAction %s\n%s", address, action, redact(body))
+            log.debug("POST %s SOAPAction %s\n%s", address, action, redact(_TOKEN_ELEMENT.sub(r"\1***\3", body)))
         with self._slots:
             response = self.session.post(address, data=message, headers=headers, timeout=self._timeouts)
         status = response.status_code

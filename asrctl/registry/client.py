@@ -19,7 +19,6 @@
 from __future__ import annotations
 
 import json
-import re
 import socket
 import threading
 from collections.abc import Mapping
@@ -36,10 +35,9 @@ from ..httputil import is_loopback, parse_retry_after
 from ..retry import Retryable, RetryPolicy, retry_call
 from ..secrets import Secret, redact
 from .errors import RegistryProblem, RegistryUnreachable, problem_from_response
-from .models import Registration
+from .models import IDEMPOTENCY_KEY, Registration
 
 RETRY_STATUSES = frozenset({429, 502, 503, 504})
-IDEMPOTENCY_KEY = re.compile(r"[\x21-\x7e]{1,128}")
 PAGE_SIZE = 500  # the contract's maximum: fewest calls for a full listing
 _MAX_PAGES = 100_000
 

@@ -7,11 +7,14 @@ contract's own schemas instead.
 
 from __future__ import annotations
 
+import re
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
 Status = Literal["submitted", "in_setup", "active", "rejected", "withdrawn"]
+# Idempotency-Key: 1..128 visible ASCII characters (contract conventions).
+IDEMPOTENCY_KEY = re.compile(r"[\x21-\x7e]{1,128}")
 AccountModel = Literal["overarching", "per_debtor"]
 
 

@@ -1,14 +1,19 @@
 """Nmbrs SOAP v3 simulator: real SOAP 1.1 over HTTP on loopback, serving a world file.
 
-Behaves like Nmbrs where asrctl depends on it: routes on SOAPAction, reads only parameters
-qualified in the service namespace (a missing int is 0), authenticates with AuthHeader
-(Environment_Get) or AuthHeaderWithDomain (everything else, Domain = the environment's subdomain
-or full domain), checks the call is Active for the login *before* looking at the arguments
-(fault 1002), then scopes data by tag or debtor (1003/2004/2009). Faults are HTTP 500 with
-faultstring "Server was unable to process request. ---> NNNN: text".
+Behaves like Nmbrs where asrctl depends on it, and is strict where a client mistake would go
+unnoticed otherwise: routes on SOAPAction (unknown: soap:Client fault), wants the body element the
+SOAPAction names (else soap:Client), reads only parameters qualified in the service namespace (a
+missing int is 0), authenticates with AuthHeader (Environment_Get) or AuthHeaderWithDomain
+(everything else) in the namespace of the called service (else 1001), accepts as Domain only the
+environment's subdomain (whether Nmbrs takes the full domain is unverified; asrctl must send the
+subdomain), checks the call is Active for the login *before* looking at the arguments (fault 1002),
+then scopes data by tag or debtor (1003/2004/2009). Faults are HTTP 500 with faultstring
+"Server was unable to process request. ---> NNNN: text".
 
-For tests and benchmarks: a thread-safe call log (`calls`), latency per call, and fault
-injection on the first N calls of an operation (http500, fault1006, reset, 429, fault9999).
+For tests and benchmarks: a thread-safe call log (`calls`, with each call's parameters), the raw
+requests when `capture` is a list, latency per call, fault injection on the first N calls of an
+operation (http500, fault1006, reset, 429, fault9999), and how results without data are written
+(`empty_lists`: an empty or a missing result element; `no_data`: a missing or an xsi:nil one).
 
 Standalone: ``python -m asrctl.sandbox.nmbrs_sim WORLD.yaml [--port N] [--latency S]``.
 """
@@ -41,6 +46,7 @@ from ..nmbrs.constants import (
     SERVICES,
     namespace,
     right_of,
+    rights_name,
 )
 from .world import SERVED_CALLS, World, WorldCompany, WorldDebtor, WorldEmployee, WorldLogin, load_world
 
@@ -48,6 +54,8 @@ log = logging.getLogger("asrctl.sandbox.nmbrs_sim")
 
 SOAP_ENV = "http://schemas.xmlsoap.org/soap/envelope/"
 FaultKind = Literal["http500", "fault1006", "reset", "429", "fault9999"]
+EmptyListStyle = Literal["empty", "missing"]
+NoDataStyle = Literal["missing", "nil"]
 FAULT_TEXT = {
     1001: "Invalid authentication",
     1002: "Unauthorized access",
@@ -66,10 +74,18 @@ _ENVELOPE = (
 
 
 @dataclass(frozen=True)
+class RawRequest:
+    path: str
+    headers: dict[str, str]
+    body: bytes
+
+
+@dataclass(frozen=True)
 class CallEntry:
     operation: str      # "Service.Operation" as the rights list names it
     username: str | None
     outcome: str        # "ok", "fault NNNN", "client fault", "http500", "reset", "429"
+    params: tuple[tuple[str, str], ...] = ()  # the qualified parameters the simulator saw, in order
 
 
 class CallLog:
@@ -94,7 +110,7 @@ class CallLog:
             return len(self._entries)
 
     def count(self, operation: str | None = None, username: str | None = None) -> int:
-        wanted = _normalise(operation) if operation else None
+        wanted = rights_name(operation) if operation else None
         return sum(
             1
             for e in self.entries
@@ -104,11 +120,6 @@ class CallLog:
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()
-
-
-def _normalise(operation: str) -> str:
-    service, _, op = operation.partition(".")
-    return right_of(service, op)
 
 
 class SimFault(Exception):
@@ -160,10 +171,17 @@ class _Request:
         self.token = _child(auth, ns, "Token")
         self.domain = _child(auth, ns, "Domain")
         payload = root.find(f"{{{SOAP_ENV}}}Body/{{{ns}}}{operation}")
+        if payload is None:
+            raise SimFault(
+                None,
+                f"Server was unable to read request. ---> The body holds no {operation} "
+                f"element in namespace {ns}.",
+                client=True,
+            )
         # Unqualified children are not seen, like ASMX (elementFormDefault=qualified).
         self.params = {
             child.tag.split("}", 1)[1]: (child.text or "")
-            for child in (payload if payload is not None else [])
+            for child in payload
             if child.tag.startswith(f"{{{ns}}}")
         }
 
@@ -223,6 +241,9 @@ class NmbrsSimulator:
         self.port = port
         self.latency = latency
         self.calls = CallLog()
+        self.capture: list[RawRequest] | None = None  # a list: every request is appended, as received
+        self.empty_lists: EmptyListStyle = "empty"
+        self.no_data: NoDataStyle = "missing"
         self._inject_lock = threading.Lock()
         self._injections: dict[str, list[tuple[FaultKind, float | None]]] = {}
         self._tasks: dict[str, str] = {}
@@ -277,7 +298,7 @@ class NmbrsSimulator:
 
     def inject(self, operation: str, kind: FaultKind, times: int = 1, *, retry_after: float | None = None) -> None:
         """Fail the next `times` calls of "Service.Operation" with `kind` (429 may carry Retry-After)."""
-        call = _normalise(operation)
+        call = rights_name(operation)
         if call not in SERVED_CALLS:
             raise ValueError(f"unknown operation {operation!r}")
         if kind not in ("http500", "fault1006", "reset", "429", "fault9999"):
@@ -296,8 +317,10 @@ class NmbrsSimulator:
         login = self.world.login(req.username)
         if login is None or not login.active or req.token != login.token:
             raise SimFault(1001)
-        if req.call != ENVIRONMENT_GET and req.domain not in (login.domain, f"{login.domain}.nmbrs.nl"):
+        if req.call != ENVIRONMENT_GET and req.domain != login.domain:
             raise SimFault(1001)
+        if not login.subscription:
+            raise SimFault(1004)
         if req.call != ENVIRONMENT_GET and req.call not in login.active_calls():
             raise SimFault(1002)  # before any argument is looked at, like Nmbrs
         return login
@@ -307,7 +330,12 @@ class NmbrsSimulator:
         login = self._authenticate(req)
         result = self._handlers[req.call](req, login)
         op, ns = req.operation, namespace(req.service)
-        inner = "" if result is None else f"<{op}Result>{result}</{op}Result>"
+        if result is None:  # no data
+            inner = f'<{op}Result xsi:nil="true" />' if self.no_data == "nil" else ""
+        elif result == "" and self.empty_lists == "missing":
+            inner = ""
+        else:
+            inner = f"<{op}Result>{result}</{op}Result>"
         return _ENVELOPE.format(body=f'<{op}Response xmlns="{ns}">{inner}</{op}Response>')
 
     def _scope(self, login: WorldLogin) -> _Scope:
@@ -498,6 +526,8 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_POST(self) -> None:
         body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        if self.sim.capture is not None:
+            self.sim.capture.append(RawRequest(self.path, dict(self.headers.items()), body))
         prefix = "/soap/v3/"
         path = self.path.split("?", 1)[0]
         service = path[len(prefix):-len(".asmx")] if path.startswith(prefix) and path.endswith(".asmx") else ""
@@ -520,19 +550,21 @@ class _Handler(BaseHTTPRequestHandler):
             return
         if self.sim.latency > 0:
             time.sleep(self.sim.latency)
+        params = tuple(req.params.items())
         injected = self.sim._take_injection(call)
         if injected is not None:
             kind, retry_after = injected
-            self.sim.calls.add(CallEntry(call, req.username, kind))
+            self.sim.calls.add(CallEntry(call, req.username, kind, params))
             self._inject(kind, retry_after)
             return
         try:
             envelope = self.sim.handle(req)
         except SimFault as fault:
-            self.sim.calls.add(CallEntry(call, req.username, "client fault" if fault.client else f"fault {fault.code}"))
+            outcome = "client fault" if fault.client else f"fault {fault.code}"
+            self.sim.calls.add(CallEntry(call, req.username, outcome, params))
             self._send(500, fault.envelope())
             return
-        self.sim.calls.add(CallEntry(call, req.username, "ok"))
+        self.sim.calls.add(CallEntry(call, req.username, "ok", params))
         self._send(200, envelope)
 
     def _inject(self, kind: FaultKind, retry_after: float | None) -> None:
@@ -550,31 +582,21 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(429, "<html><body>Too many requests</body></html>", "text/html", headers)
 
 
-def serve(world: Path | str, *, host: str = "127.0.0.1", port: int = 0, latency: float = 0.0,
-          ready: Callable[[NmbrsSimulator], None] | None = None) -> None:
-    """Run the simulator until Ctrl-C (what `asrctl sandbox serve` calls)."""
-    simulator = NmbrsSimulator(world, host=host, port=port, latency=latency)
-    simulator.start()
-    try:
-        if ready is not None:
-            ready(simulator)
-        while True:
-            time.sleep(3600)
-    except KeyboardInterrupt:
-        pass
-    finally:
-        simulator.stop()
-
-
 def main(argv: list[str] | None = None) -> int:
+    """Just the simulator, until Ctrl-C (`asrctl sandbox serve` runs it with the registry, from asrctl.yaml)."""
     parser = argparse.ArgumentParser(prog="python -m asrctl.sandbox.nmbrs_sim", description="Run the Nmbrs simulator.")
     parser.add_argument("world", type=Path, help="world YAML file")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=0, help="0: an ephemeral port")
     parser.add_argument("--latency", type=float, default=0.0, help="seconds added to each call")
     args = parser.parse_args(argv)
-    serve(args.world, host=args.host, port=args.port, latency=args.latency,
-          ready=lambda sim: print(f"Nmbrs simulator at {sim.url} (Ctrl-C to stop)", file=sys.stderr, flush=True))
+    with NmbrsSimulator(args.world, host=args.host, port=args.port, latency=args.latency) as simulator:
+        print(f"Nmbrs simulator at {simulator.url} (Ctrl-C to stop)", file=sys.stderr, flush=True)
+        try:
+            while True:
+                time.sleep(3600)
+        except KeyboardInterrupt:
+            pass
     return 0
 
 

@@ -177,6 +177,7 @@ class ContractViolation(AssertionError):
 _ANY_OPERATION = {"401", "403", "415", "429"}  # "may come from any operation" (contract conventions)
 
 
+@functools.cache
 def _templates() -> list[tuple[re.Pattern[str], str]]:
     out = []
     for template in contract()["paths"]:
@@ -231,6 +232,16 @@ class ContractChecker:
         media = headers.get("Content-Type", "").split(";", 1)[0].strip().lower()
         if method == "HEAD":
             return
+        # "429 with Retry-After (seconds) ... 503 may also carry it"
+        retry_after = headers.get("Retry-After")
+        if status == 429 and retry_after is None:
+            yield f"{where}: 429 without Retry-After"
+        elif (
+            status in (429, 503)
+            and retry_after is not None
+            and not re.fullmatch(r"[0-9]+", retry_after.strip())
+        ):
+            yield f"{where}: Retry-After {retry_after!r} is not a number of seconds"
         if operation is None:
             # Not an operation of the contract (unknown path or method): it must still be a problem document.
             if status < 400:

@@ -24,6 +24,7 @@ class Fault:
     status: int = 0
     retry_after: int | None = None
     after: bool = False  # reset only: after the request was carried out
+    html: bool = False  # status only: an HTML page, as a proxy or load balancer sends, not problem+json
 
 
 @dataclass
@@ -43,15 +44,6 @@ class FaultInjector:
         self._latency = 0.0
         self.injected = 0  # faults handed out so far
 
-    @property
-    def latency(self) -> float:
-        """Seconds every request is delayed; assignable (`faults.latency = 0.05`)."""
-        return self._latency
-
-    @latency.setter
-    def latency(self, seconds: float) -> None:
-        self.set_latency(seconds)
-
     def set_latency(self, seconds: float) -> None:
         """Delay every request by `seconds` (0 = none)."""
         if seconds < 0:
@@ -66,24 +58,23 @@ class FaultInjector:
         retry_after: int | None = None,
         method: str | None = None,
         path: str | None = None,
+        html: bool = False,
     ) -> None:
-        """Answer the next `count` matching requests with `status` (429 defaults to Retry-After: 1)."""
+        """Answer the next `count` matching requests with `status` (429 defaults to Retry-After: 1).
+
+        `html=True` answers with a gateway's HTML page instead of a problem document.
+        """
         if status not in FAULT_STATUSES:
             raise ValueError(f"status must be one of {sorted(FAULT_STATUSES)}")
         if status == 429 and retry_after is None:
             retry_after = 1
-        self._add(count, Fault("status", status, retry_after), method, path)
+        self._add(count, Fault("status", status, retry_after, html=html), method, path)
 
     def reset_next(
         self, count: int = 1, *, method: str | None = None, path: str | None = None, after: bool = False
     ) -> None:
         """Reset the connection (TCP RST) of the next `count` matching requests, before or after handling."""
         self._add(count, Fault("reset", after=after), method, path)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._rules.clear()
-            self._latency = 0.0
 
     @property
     def pending(self) -> int:
@@ -131,18 +122,6 @@ class CallCounter:
         with self._lock:
             return sum(n for (m, p), n in self._counts.items() if method in (None, m) and path in (None, p))
 
-    def __getitem__(self, key: tuple[str, str]) -> int:
-        with self._lock:
-            return self._counts[key]
-
     @property
     def total(self) -> int:
         return self.get()
-
-    def snapshot(self) -> dict[tuple[str, str], int]:
-        with self._lock:
-            return dict(self._counts)
-
-    def reset(self) -> None:
-        with self._lock:
-            self._counts.clear()

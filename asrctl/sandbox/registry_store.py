@@ -10,6 +10,7 @@
   it hands the write lock over without SQLite's busy polling.
 - The Nmbrs token is not stored, only its fingerprint: nothing in the
   reference registry reads the token, and a sandbox file then never holds one.
+  Idempotency records keep a digest of the request body, not the body.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: idempotency.request holds a digest, not the request body
 IDEMPOTENCY_TTL = 24 * 3600.0
 
 _SCHEMA = """
@@ -48,7 +49,7 @@ CREATE TABLE IF NOT EXISTS idempotency (
     key          TEXT NOT NULL,
     method       TEXT NOT NULL,
     path         TEXT NOT NULL,
-    request      TEXT NOT NULL,      -- canonical request body, compared as JSON
+    request      TEXT NOT NULL,      -- digest of the request body (registry_app.request_digest)
     status       INTEGER NOT NULL,
     content_type TEXT NOT NULL,
     etag         TEXT,
@@ -212,6 +213,20 @@ class Tx:
         self.conn.execute("DELETE FROM idempotency WHERE created <= ?", (self.now - IDEMPOTENCY_TTL,))
 
 
+def _forget_request_bodies(conn: sqlite3.Connection) -> None:
+    """Schema 1 kept request bodies, Nmbrs tokens included, for Idempotency-Keys: drop them for good.
+
+    secure_delete overwrites the freed pages, VACUUM rewrites the file and the TRUNCATE
+    checkpoint empties the WAL, so no copy of a token stays behind. A digest of schema 2
+    would never equal such a record anyway: the keys are simply forgotten (as after 24 h).
+    """
+    conn.execute("PRAGMA secure_delete=ON")
+    conn.execute("DELETE FROM idempotency")
+    conn.execute("VACUUM")
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    conn.execute("PRAGMA secure_delete=OFF")
+
+
 def _dump(data: dict[str, Any]) -> str:
     return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
 
@@ -238,6 +253,8 @@ class RegistryStore:
             if version > SCHEMA_VERSION:
                 raise RuntimeError(f"{self.path} was written by a newer registry (schema {version})")
             conn.executescript(_SCHEMA)
+            if 0 < version < 2:
+                _forget_request_bodies(conn)
             conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
         finally:
             self._release(conn)

@@ -1,4 +1,5 @@
-"""Helpers for tests against a registry: fixed tokens and raw HTTP whose every response is contract-checked.
+"""Helpers for tests against a registry: fixed tokens, sample registrations, and raw HTTP whose every
+response is contract-checked.
 
 Raw HTTP (not RegistryClient) so tests can send what the client never would:
 bad headers, other content types, broken bodies.
@@ -11,8 +12,9 @@ from typing import Any
 
 import requests
 
-from asrctl.sandbox.registry_contract import ContractChecker
-from asrctl.sandbox.registry_server import TokenGrant
+from ..registry.models import example_payroll_tax_number
+from .registry_app import TokenGrant
+from .registry_contract import ContractChecker
 
 # Test tokens (not secrets): office-a write/read, office-b write, two a.s.r.-side tokens.
 A_WRITE = "tok-office-a-write-0001"
@@ -28,6 +30,33 @@ TOKENS = {
     KEYLANE: TokenGrant("keylane", "asr"),
 }
 UNSET: Any = object()
+
+
+def sample_number(n: int) -> str:
+    """The n-th sample loonheffingennummer (valid: pattern and 11-test)."""
+    return example_payroll_tax_number(n)
+
+
+def sample_input(n: int = 0, *, token: str | None = "sample-nmbrs-api-token-0000") -> dict[str, Any]:
+    """A valid RegistrationInput for employer n; `token=None` leaves nmbrs.token out (a change that keeps it)."""
+    nmbrs: dict[str, Any] = {
+        "company_name": f"Bakkerij De Korenschoof {n} B.V.",
+        "username": "salaris@kantoor-voorbeeld.nl",
+        "domain": "kantoor-voorbeeld",
+        "account_model": "overarching",
+    }
+    if token is not None:
+        nmbrs["token"] = token
+    return {
+        "contract_number": f"RC-{100000 + n}",
+        "organisation": {
+            "name": "Salariskantoor Voorbeeld B.V.",
+            "contact_email": "aanmelding@kantoor-voorbeeld.nl",
+        },
+        "nmbrs": nmbrs,
+        "dga": [],
+        "payroll": {"frequency": "monthly", "thirteenth_month": False},
+    }
 
 
 class Api:

@@ -17,6 +17,7 @@ World YAML format (all keys below; unknown keys are an error)::
         debtor: "1042"                           # per_debtor: the debtor number the login belongs to
         companies: [2001]                        # per_debtor, optional: only these company ids of that debtor
         active: true                             # false: the user was deactivated (every call: fault 1001)
+        subscription: true                       # false: no valid subscription (every call after login: fault 1004)
     debtors:
       - {id: 101, number: "1042", name: Bakkerij De Vries Holding, tags: [a.s.r.]}
     companies:
@@ -47,7 +48,7 @@ import yaml
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from ..errors import ConfigError
-from ..nmbrs.constants import REQUIRED_CALLS, SERVICES, right_of
+from ..nmbrs.constants import REQUIRED_CALLS, SERVICES, rights_name
 
 PayPeriod = Literal["None", "Month", "Week4", "Month6", "Year"]
 
@@ -126,6 +127,7 @@ class WorldLogin(_Model):
     debtor: str | None = None
     companies: list[int] | None = None
     active: bool = True
+    subscription: bool = True
 
     def active_calls(self) -> frozenset[str]:
         """The calls set Active in this login's template (rights-list names)."""
@@ -136,13 +138,8 @@ class WorldLogin(_Model):
             base = RIGHT_SHORTHANDS[rights]
         else:
             base = tuple(rights)
-        norm = {_normalise_call(c) for c in (*base, *self.extra_rights)}
-        return frozenset(norm - {_normalise_call(c) for c in self.missing_rights})
-
-
-def _normalise_call(call: str) -> str:
-    service, _, operation = call.partition(".")
-    return right_of(service, operation)
+        norm = {rights_name(c) for c in (*base, *self.extra_rights)}
+        return frozenset(norm - {rights_name(c) for c in self.missing_rights})
 
 
 class World(_Model):
@@ -202,7 +199,7 @@ class World(_Model):
                 )
             listed = login.rights if isinstance(login.rights, list) else []
             for call in (*listed, *login.extra_rights, *login.missing_rights):
-                if _normalise_call(call) not in SERVED_CALLS or call.partition(".")[0] not in SERVICES:
+                if rights_name(call) not in SERVED_CALLS or call.partition(".")[0] not in SERVICES:
                     problems.append(f"login {login.username}: unknown call {call!r} (write Service.Operation)")
             if login.model == "per_debtor" and login.debtor not in debtor_numbers:
                 problems.append(f"login {login.username}: per_debtor needs `debtor:` naming a known debtor number")

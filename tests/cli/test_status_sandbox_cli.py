@@ -49,11 +49,11 @@ def test_status_follows_onboarding_moved_by_sandbox_advance(tmp_path: Path) -> N
 def test_sandbox_advance_refuses_what_a_s_r_would_not_do(tmp_path: Path) -> None:
     repo = make_repo(tmp_path)
     missing_date = run_cli(repo, "sandbox", "advance", "alpha", "--to", "active")
-    assert missing_date.code == 2 and "--to active needs --date YYYY-MM-DD" in missing_date.stderr
+    assert missing_date.code == 1 and "--to active needs --date YYYY-MM-DD" in missing_date.stderr
     no_reason = run_cli(repo, "sandbox", "advance", "alpha", "--to", "rejected")
-    assert no_reason.code == 2 and "--to rejected needs --detail TEXT" in no_reason.stderr
+    assert no_reason.code == 1 and "--to rejected needs --detail TEXT" in no_reason.stderr
     bad_date = run_cli(repo, "sandbox", "advance", "alpha", "--to", "active", "--date", "1-12-2026")
-    assert bad_date.code == 2 and "'1-12-2026' is not a date" in bad_date.stderr
+    assert bad_date.code == 1 and "'1-12-2026' is not a date" in bad_date.stderr
     unknown = run_cli(repo, "sandbox", "advance", "omega", "--to", "in_setup")
     assert unknown.code == 1 and "no employer file has the id 'omega'" in unknown.stderr
     not_yet = run_cli(repo, "sandbox", "advance", "alpha", "--to", "in_setup")

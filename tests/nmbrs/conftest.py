@@ -30,6 +30,7 @@ ACCOUNTS: dict[str, dict[str, Any]] = {
     "missing": {"model": "overarching", "username": "missing@voorbeeld.nl", "domain": "voorbeeld", "tag": "a.s.r."},
     "left": {"model": "overarching", "username": "vertrokken@voorbeeld.nl", "domain": "voorbeeld"},
     "alles": {"model": "overarching", "username": "alles@voorbeeld.nl", "domain": "voorbeeld"},
+    "expired": {"model": "overarching", "username": "verlopen@voorbeeld.nl", "domain": "voorbeeld"},
 }
 
 

@@ -3,6 +3,7 @@ calls <= accounts × (3 + required calls) + 2 × debtors + 2 × employers + empl
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any
 
 from asrctl.nmbrs.constants import REQUIRED_CALLS
@@ -57,6 +58,9 @@ def test_plan_stays_within_the_call_budget() -> None:
         required = len(REQUIRED_CALLS["overarching"])
         bound = 3 * (3 + required) + 2 * DEBTORS + 2 * EMPLOYERS + scanned
         assert result.calls == sim.calls.total
+        # Memoization, directly: no (login, operation, arguments) was sent twice.
+        sent = Counter((e.username, e.operation, e.params) for e in sim.calls.entries)
+        assert [key for key, n in sent.items() if n > 1] == []
         assert sim.calls.total <= bound, f"{sim.calls.total} calls, bound {bound}"
         assert scanned == 3 * EMPLOYERS // 3  # only the a.s.r.-list account scans, 3 employees a company
         assert sim.calls.count("DebtorService.Tags_Get") <= DEBTORS * 2 // 3

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from asrctl.nmbrs.constants import REPORT_BACKGROUND_RIGHT, REQUIRED_CALLS, RIGHTS_SCREEN
 from asrctl.sandbox.nmbrs_sim import NmbrsSimulator
 
@@ -78,8 +80,11 @@ def test_a_login_with_exactly_asrs_list_blocks_nothing(observe: Observe) -> None
         assert {c.severity for c in checks} == {"warning"}
         assert set(ids(checks)) == {"nmbrs.unverified"}
     warning = result.checks["b"][0]
-    assert "DebtorService.List_GetAll" in warning.message and "debtor 1077" in warning.message
+    assert "DebtorService.List_GetAll is not Active for account 'asr-only'" in warning.message
     assert "DebtorService > List_GetAll" in (warning.hint or "")
+    # An account-wide gap reads the same on every employer of the account (with or without a declared
+    # debtor), so a renderer can group it.
+    assert result.checks["a"] == result.checks["b"] == [warning]
 
 
 def test_rights_probe_sends_each_required_call_once(observe: Observe, sim: NmbrsSimulator) -> None:
@@ -290,3 +295,62 @@ def test_withdrawn_employers_are_not_checked_and_progress_counts_all(observe: Ob
     assert result.checks == {"gone": [], "a": []}
     assert sim.calls.count(username="vertrokken@voorbeeld.nl") == 0
     assert seen[-1] == (2, 2) and [d for d, _ in seen] == sorted(d for d, _ in seen)
+
+
+@pytest.mark.parametrize(
+    ("period", "declared", "expected"),
+    [
+        ("Month", "monthly", None),
+        ("Week4", "four_weekly", None),
+        ("Month", "four_weekly", ["monthly (Month)", "declares four-weekly", "payroll.frequency: monthly"]),
+        ("Week4", "monthly", ["four-weekly (Week4)", "declares monthly", "payroll.frequency: four_weekly"]),
+        ("None", "monthly", ["no pay period (None)", "only monthly (Month) and four-weekly (Week4)"]),
+        (None, "four_weekly", ["no pay period (None)", "only monthly"]),  # element missing: None
+        ("Month6", "monthly", ["every six months (Month6)", "only monthly"]),
+        ("Year", "four_weekly", ["yearly (Year)", "only monthly"]),
+    ],
+)
+def test_frequency_for_every_pay_period(period: str | None, declared: str, expected: list[str] | None) -> None:
+    from asrctl.nmbrs.checks import frequency_check
+    from asrctl.nmbrs.provider import Company
+
+    check = frequency_check(Company(id=1, number=7, name="Bakkerij De Vries B.V.", pay_period=period), declared)
+    if expected is None:
+        assert check is None
+        return
+    assert check is not None and check.id == "nmbrs.frequency" and check.severity == "error"
+    text = f"{check.message} {check.hint}"
+    assert all(part in text for part in expected), text
+    assert "'Bakkerij De Vries B.V.' (company number 7)" in check.message and "Loonaangifte tijdvak" in (check.hint or "")
+
+
+# API-FACTS.md §6, literally (rights-list names).
+_EMPLOYEE_14 = [
+    "Address_GetListCurrent", "BankAccount_GetListCurrent", "Children_Get", "Contract_GetCurrentPeriod",
+    "List_GetByCompany", "Partner_Get", "PersonalInfo_GetCurrent", "Salary_GetAll_AllEmployeesByCompany",
+    "Schedule_GetCurrent", "Schedule_GetList", "SVW_GetCurrent", "WageComponentFixed_GetCurrent",
+    "WageComponentVar_GetCurrent", "Employment_GetAll_AllEmployeesByCompany",
+]
+ASR_LISTS = {
+    "overarching": (
+        ["Company_GetCurrentPeriod", "List_GetAll", "Run_GetList"],
+        _EMPLOYEE_14,
+        ["Report_GetWageCodesByRunCompany_FilterByWageCode_Background", "Report_BackgroundTask_Result"],
+    ),
+    "per_debtor": (
+        ["Company_GetCurrentPeriod", "List_GetAll", "Run_GetList",
+         "Reports_GetWageCodesByRunCompany_FilterByWageCode", "Reports_GetWageCodesByRunCompany_v2"],
+        _EMPLOYEE_14,
+        [],
+    ),
+}
+
+
+@pytest.mark.parametrize("model", ["overarching", "per_debtor"])
+def test_required_calls_are_exactly_asrs_lists(model: str) -> None:
+    company, employee, report = ASR_LISTS[model]
+    expected = ([f"CompanyService.{c}" for c in company] + [f"EmployeeService.{c}" for c in employee]
+                + [f"ReportService.{c}" for c in report])
+    assert (len(company), len(employee), len(report)) == ((3, 14, 2) if model == "overarching" else (5, 14, 0))
+    assert sorted(REQUIRED_CALLS[model]) == sorted(expected)  # type: ignore[index]
+    assert len(set(REQUIRED_CALLS[model])) == len(REQUIRED_CALLS[model])  # type: ignore[index]

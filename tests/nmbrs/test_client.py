@@ -10,9 +10,13 @@ from asrctl.nmbrs.constants import REQUIRED_CALLS
 from asrctl.nmbrs.errors import (
     CallNotActive,
     NmbrsAuthError,
+    NmbrsFault,
+    NmbrsRequestError,
+    NmbrsSubscriptionError,
     NmbrsUnavailable,
     NmbrsUnknownFault,
     NoAccess,
+    error_for_fault,
     fault_code,
 )
 from asrctl.nmbrs.provider import Login
@@ -102,7 +106,42 @@ def test_data_faults_are_typed_and_not_retried(provider: SoapProvider, sim: Nmbr
     with pytest.raises(NoAccess) as raised:
         provider.insurance(KANTOOR, 999999)
     assert raised.value.code == 1003
-    assert sim.calls.total == 2
+    with pytest.raises(NoAccess) as raised:
+        provider.debtor_tags(KANTOOR, 104)  # debtor without the login's tag
+    assert raised.value.code == 2009
+    assert sim.calls.total == 3
+
+
+@pytest.mark.parametrize(
+    ("faultstring", "client_fault", "kind"),
+    [
+        ("Server was unable to process request. ---> 1001: Invalid authentication", False, NmbrsAuthError),
+        # matched on the code, never on the text after it
+        ("Server was unable to process request. ---> 1002: Invalid authentication", False, CallNotActive),
+        ("Server was unable to process request. --->1003: Unauthorized access to the data", False, NoAccess),
+        ("Server was unable to process request. ---> 1004: No valid subscription", False, NmbrsSubscriptionError),
+        ("Server was unable to process request. ---> 1006: Login security failure", False, NmbrsUnavailable),
+        ("Server was unable to process request. ---> 2004: Unauthorized company", False, NoAccess),
+        ("Server was unable to process request. ---> 2009: Unauthorized debtor", False, NoAccess),
+        ("Server was unable to process request. ---> 9999: Unknown error", False, NmbrsUnknownFault),
+        ("Server was unable to process request. ---> 3001: Something else", False, NmbrsFault),
+        ("Server was unable to process request. ---> Object reference not set", False, NmbrsUnknownFault),
+        ("Server did not recognize the value of HTTP Header SOAPAction: x.", True, NmbrsRequestError),
+    ],
+)
+def test_faults_map_to_typed_errors_by_code(faultstring: str, client_fault: bool, kind: type) -> None:
+    error = error_for_fault("CompanyService.Run_GetList", faultstring, client_fault=client_fault)
+    assert type(error) is kind
+    assert error.call == "CompanyService.Run_GetList" and error.code == fault_code(faultstring)
+
+
+def test_no_subscription_stops_the_account_with_a_clear_message(observe: Observe, sim: NmbrsSimulator) -> None:
+    result = observe([employer("a", "expired", "Bakkerij De Vries B.V."), employer("b", "expired", "Dubbel B.V.")])
+    check = result.checks["a"][0]
+    assert [c.id for c in result.checks["a"]] == ["nmbrs.auth"] and result.checks["b"] == result.checks["a"]
+    assert "no valid subscription" in check.message and "1004" in check.message
+    assert "verlopen@voorbeeld.nl" in check.message and "Nmbrs support" in (check.hint or "")
+    assert sim.calls.total == 1  # not retried, nothing else tried
 
 
 def test_results_are_memoized_per_login_and_arguments(provider: SoapProvider, sim: NmbrsSimulator) -> None:

@@ -20,6 +20,10 @@ DECLARED = "Bakkerij De Vries B.V."
         ("bakkerij de vries bv", "differs in case and punctuation: '.'"),
         ("Bakkerij De Vries, B.V.", "differs in punctuation: ','"),
         ("Bakkerij De Vreis B.V.", "differs in spelling (2 characters)"),
+        ("Bakery De Vries B.V.", "differs in spelling (3 characters)"),       # the most that counts
+        ("Bakkerij De Vris BV", "differs in spelling (1 character) and punctuation: '.'"),
+        ("Bakkerij De-Vries B.V.", "differs in spaces and punctuation: '-'"),
+        ("BAKKERIJ DE VRIES B.V.", "differs in case"),
         ("Bakkerij De Vries B.V.", None),        # exact: not a near miss
         ("Slagerij De Vries B.V.", None),        # 4 letters apart
         ("Garage Jansen", None),

@@ -1,4 +1,4 @@
-"""Fixtures: the reference registry on a loopback port, clients whose every response is contract-checked."""
+"""Fixtures: the reference registry on a loopback port checking every answer it sends against the contract."""
 
 from __future__ import annotations
 
@@ -26,20 +26,19 @@ def checker() -> Iterator[ContractChecker]:
 
 
 @pytest.fixture
-def server(tmp_path: Path) -> Iterator[RegistryServer]:
-    with RegistryServer(tmp_path / "registry.db", TOKENS) as srv:
+def server(tmp_path: Path, checker: ContractChecker) -> Iterator[RegistryServer]:
+    with RegistryServer(tmp_path / "registry.db", TOKENS, checker=checker) as srv:
         yield srv
 
 
 @pytest.fixture
-def make_client(server: RegistryServer, checker: ContractChecker) -> Iterator[Callable[..., RegistryClient]]:
+def make_client(server: RegistryServer) -> Iterator[Callable[..., RegistryClient]]:
     made: list[RegistryClient] = []
 
     def make(token: str = A_WRITE, *, url: str | None = None, **options: object) -> RegistryClient:
         options.setdefault("policy", FAST)
         options.setdefault("timeout", 5.0)
         client = RegistryClient(url or server.url, Secret(token, "test token"), **options)  # type: ignore[arg-type]
-        client.session.hooks["response"].append(checker.hook)
         made.append(client)
         return client
 

@@ -16,9 +16,8 @@ from asrctl.registry.errors import (
     Unauthorized,
     Unprocessable,
 )
-from asrctl.sandbox.registry_samples import sample_input, sample_number
 from asrctl.sandbox.registry_server import RegistryServer
-from asrctl.sandbox.registry_testing import A_READ, ASR, B_WRITE
+from asrctl.sandbox.registry_testing import A_READ, ASR, B_WRITE, sample_input, sample_number
 from asrctl.secrets import Secret, fingerprint
 
 N1, N2 = sample_number(1), sample_number(2)
@@ -69,6 +68,31 @@ def test_asr_side_sets_status_and_office_sees_it(make_client: MakeClient) -> Non
     found = office.get(N1)
     assert found is not None and found[0].status == "active"
     assert [r.payroll_tax_number for r in asr.list()] == [N1]
+
+
+def test_every_write_carries_its_key_precondition_and_json(make_client: MakeClient) -> None:
+    office, asr = make_client(), make_client(ASR)
+    sent: list[tuple[str, str, dict[str, str]]] = []
+    for client in (office, asr):
+        client.session.hooks["response"].append(
+            lambda r, *a, **k: sent.append((r.request.method, r.request.path_url, dict(r.request.headers)))
+        )
+    office.create(N1, sample_input(1), idempotency_key="key-create")
+    office.update(N1, {**sample_input(1), "contract_number": "RC-2"}, version=1, idempotency_key="key-update")
+    asr.set_status(N1, status="in_setup", version=2, idempotency_key="key-status")
+    office.withdraw(N1, version=3, idempotency_key="key-withdraw")
+    office.list()
+    writes = [(method, headers) for method, _, headers in sent if method != "GET"]
+    assert [h["Idempotency-Key"] for _, h in writes] == [
+        "key-create",
+        "key-update",
+        "key-status",
+        "key-withdraw",
+    ]
+    assert [h.get("If-None-Match") or h.get("If-Match") for _, h in writes] == ["*", '"1"', '"2"', '"3"']
+    assert all(h["Content-Type"] == "application/json" for m, h in writes if m == "PUT")
+    assert all(h["Authorization"].startswith("Bearer tok-") for _, _, h in sent)
+    assert [path for method, path, _ in sent if method == "GET"] == ["/v1/registrations?page_size=500"]
 
 
 def test_stale_version_is_precondition_failed_with_plan_hint(client: RegistryClient) -> None:

@@ -17,9 +17,9 @@ import pytest
 from asrctl.registry.client import RegistryClient
 from asrctl.registry.errors import NotFound, RegistryUnreachable, ServerError, Unprocessable
 from asrctl.retry import RetryPolicy
-from asrctl.sandbox.registry_samples import sample_input, sample_number
+from asrctl.sandbox.registry_contract import ContractChecker
 from asrctl.sandbox.registry_server import ONE, STATUS, RegistryServer
-from asrctl.sandbox.registry_testing import ASR, TOKENS
+from asrctl.sandbox.registry_testing import ASR, TOKENS, sample_input, sample_number
 from asrctl.secrets import Secret
 
 from .conftest import FAST
@@ -50,12 +50,15 @@ def scenario(office: RegistryClient, asr: RegistryClient) -> list[dict[str, Any]
     return [r.model_dump(exclude={"created_at", "updated_at"}) for r in office.list()]
 
 
-def test_same_end_state_with_and_without_faults(tmp_path: Path, make_client: MakeClient) -> None:
+def test_same_end_state_with_and_without_faults(
+    tmp_path: Path, make_client: MakeClient, checker: ContractChecker
+) -> None:
     clean_office, clean_asr = make_client(), make_client(ASR)
     clean = scenario(clean_office, clean_asr)
     clean_calls = clean_office.calls + clean_asr.calls
+    checked = checker.checked
 
-    with RegistryServer(tmp_path / "faulty.db", TOKENS) as faulty:
+    with RegistryServer(tmp_path / "faulty.db", TOKENS, checker=checker) as faulty:
         faults = faulty.faults
         faults.fail_next(1, 429, retry_after=0, method="PUT", path=ONE)
         faults.reset_next(1, method="PUT", path=ONE, after=True)  # carried out, answer lost
@@ -75,12 +78,23 @@ def test_same_end_state_with_and_without_faults(tmp_path: Path, make_client: Mak
         assert faulty.calls.total == office.calls + asr.calls == clean_calls + planned
         # The writes whose answers were lost came back as replays, not as second submissions.
         assert office.replays + asr.replays == 3
+        # Every answer was contract-checked, those lost to a reset after handling included (the one
+        # reset before handling has no answer).
+        assert checker.checked - checked == faulty.calls.total - 1
 
 
 def test_retry_after_is_honoured(server: RegistryServer, client: RegistryClient) -> None:
     server.faults.fail_next(1, 429, retry_after=1)
     started = time.monotonic()
     assert client.list() == []
+    assert 1.0 <= time.monotonic() - started < 3.0
+    assert client.calls == 2
+
+
+def test_retry_after_on_503_is_honoured(server: RegistryServer, client: RegistryClient) -> None:
+    server.faults.fail_next(1, 503, retry_after=1, method="PUT")
+    started = time.monotonic()
+    client.create(NUMBERS[0], sample_input(0), idempotency_key="c")
     assert 1.0 <= time.monotonic() - started < 3.0
     assert client.calls == 2
 
@@ -102,6 +116,17 @@ def test_retries_are_bounded(server: RegistryServer, client: RegistryClient) -> 
     assert "503" in str(caught.value)
 
 
+def test_retries_are_bounded_in_total_time(server: RegistryServer, make_client: MakeClient) -> None:
+    policy = RetryPolicy(max_attempts=1000, base_delay=0.05, max_delay=0.1, max_total=0.5)
+    client = make_client(policy=policy)
+    server.faults.fail_next(1000, 502)
+    started = time.monotonic()
+    with pytest.raises(RegistryUnreachable) as caught:
+        client.list()
+    assert time.monotonic() - started < 1.5
+    assert caught.value.status == 502 and 3 <= client.calls < 30
+
+
 def test_500_and_client_errors_are_not_retried(server: RegistryServer, client: RegistryClient) -> None:
     server.faults.fail_next(1, 500)
     with pytest.raises(ServerError):
@@ -116,14 +141,40 @@ def test_500_and_client_errors_are_not_retried(server: RegistryServer, client: R
     assert client.calls == server.calls.total == 3
 
 
-def test_timeouts_are_retried_then_reported(server: RegistryServer, make_client: MakeClient) -> None:
+@pytest.mark.parametrize("operation", ["list", "create", "get"])
+def test_timeouts_are_retried_then_reported(
+    server: RegistryServer, make_client: MakeClient, operation: str
+) -> None:
     client = make_client(timeout=0.1, policy=RetryPolicy(max_attempts=3, base_delay=0.01, max_delay=0.02))
     server.faults.set_latency(0.5)
+    calls: dict[str, Callable[[], object]] = {
+        "list": client.list,
+        "create": lambda: client.create(NUMBERS[0], sample_input(0), idempotency_key="c"),
+        "get": lambda: client.get(NUMBERS[0]),
+    }
     started = time.monotonic()
     with pytest.raises(RegistryUnreachable) as caught:
-        client.list()
+        calls[operation]()
     assert "did not answer in time" in str(caught.value)
     assert client.calls == 3 and time.monotonic() - started < 3.0
+
+
+def test_html_pages_of_a_gateway_become_plain_errors(server: RegistryServer) -> None:
+    # Not contract-checked: these pages come from a (simulated) gateway in front of the registry.
+    with RegistryClient(server.url, Secret("tok-office-a-write-0001", "test"), policy=FAST) as client:
+        server.faults.fail_next(1, 500, html=True)
+        with pytest.raises(ServerError) as failed:
+            client.list()
+        assert str(failed.value) == (
+            "a.s.r. registry: Internal Server Error (500): "
+            "the answer carried no problem details (Content-Type text/html)"
+        )
+        server.faults.fail_next(FAST.max_attempts, 502, html=True)
+        with pytest.raises(RegistryUnreachable) as unreachable:
+            client.list()
+        assert "502 Bad Gateway" in str(unreachable.value) and "<" not in str(unreachable.value)
+        server.faults.fail_next(1, 429, retry_after=0, html=True)
+        assert client.list() == []  # an HTML 429 is retried like any other
 
 
 def test_reset_before_a_write_is_retried(server: RegistryServer, client: RegistryClient) -> None:

@@ -23,8 +23,8 @@ from asrctl.registry.errors import (
     Unprocessable,
     problem_from_response,
 )
-from asrctl.sandbox.registry_samples import sample_input, sample_number
 from asrctl.sandbox.registry_server import RegistryServer
+from asrctl.sandbox.registry_testing import sample_input, sample_number
 from asrctl.secrets import Secret
 
 

@@ -104,9 +104,11 @@ def test_unqualified_parameters_are_not_seen(sim: NmbrsSimulator) -> None:
 
 
 def test_authentication(sim: NmbrsSimulator) -> None:
-    assert soap(sim, "CompanyService", "List_GetAll", domain="voorbeeld.nmbrs.nl").status_code == 200
+    assert soap(sim, "CompanyService", "List_GetAll").status_code == 200
     for response in (
         soap(sim, "CompanyService", "List_GetAll", domain="andere"),
+        # Strict on purpose: asrctl must send the SubDomain (whether Nmbrs takes the full domain is unverified).
+        soap(sim, "CompanyService", "List_GetAll", domain="voorbeeld.nmbrs.nl"),
         soap(sim, "CompanyService", "List_GetAll", domain=None),
         soap(sim, "CompanyService", "List_GetAll", header_ns=NS + "EmployeeService"),
         soap(sim, "CompanyService", "List_GetAll", login=(KANTOOR[0], "wrong-token")),
@@ -166,6 +168,34 @@ def test_report_probe_with_company_0_starts_nothing(sim: NmbrsSimulator) -> None
 
     params = "".join(f"<c:{p}>0</c:{p}>" for p in REPORT_BACKGROUND_PARAMS)
     assert "2004:" in faultstring(soap(sim, "ReportService", REPORT_BACKGROUND_OPERATION, params))
+    # ... whereas a real company starts a task: a probe that sent one would show as "ok" in the call log.
+    real = "".join(f"<c:{p}>{v}</c:{p}>" for p, v in zip(REPORT_BACKGROUND_PARAMS, (2001, 1, 2025, 1), strict=True))
+    started = soap(sim, "ReportService", REPORT_BACKGROUND_OPERATION, real)
+    assert started.status_code == 200 and re.search(r"Result>[0-9a-f-]{36}<", started.text)
+    assert [e.outcome for e in sim.calls.entries] == ["fault 2004", "ok"]
+
+
+def test_a_body_element_other_than_the_soapaction_is_a_client_fault(sim: NmbrsSimulator) -> None:
+    response = soap(sim, "CompanyService", "List_GetAll", action=NS + "CompanyService/Run_GetList")
+    assert response.status_code == 500 and "<faultcode>soap:Client</faultcode>" in response.text
+
+
+def test_no_subscription_is_1004(sim: NmbrsSimulator) -> None:
+    login = ("verlopen@voorbeeld.nl", "tok-verlopen-6e8a0c2d4f")
+    assert "1004:" in faultstring(soap(sim, "DebtorService", "Environment_Get", header="AuthHeader", login=login))
+
+
+def test_results_without_data_can_be_written_every_way_nmbrs_may(sim: NmbrsSimulator) -> None:
+    svw = "<c:EmployeeId>30024</c:EmployeeId>"  # an employee without SVW data
+    runs = "<c:CompanyId>2001</c:CompanyId><c:Year>2025</c:Year>"  # no runs
+    assert "SVW_GetCurrentResult" not in soap(sim, "EmployeeService", "SVW_GetCurrent", svw).text
+    assert "<Run_GetListResult></Run_GetListResult>" in soap(sim, "CompanyService", "Run_GetList", runs).text
+    sim.no_data, sim.empty_lists = "nil", "missing"
+    try:
+        assert '<SVW_GetCurrentResult xsi:nil="true" />' in soap(sim, "EmployeeService", "SVW_GetCurrent", svw).text
+        assert "Run_GetListResult" not in soap(sim, "CompanyService", "Run_GetList", runs).text
+    finally:
+        sim.no_data, sim.empty_lists = "missing", "empty"
 
 
 # --- the world file ---------------------------------------------------------------------------------------

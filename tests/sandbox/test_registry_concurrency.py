@@ -10,9 +10,8 @@ from typing import Any
 import pytest
 
 from asrctl.sandbox.registry_contract import ContractChecker
-from asrctl.sandbox.registry_samples import sample_input, sample_number
 from asrctl.sandbox.registry_server import RegistryServer
-from asrctl.sandbox.registry_testing import TOKENS, Api
+from asrctl.sandbox.registry_testing import TOKENS, Api, sample_input, sample_number
 
 THREADS = 8
 ROUNDS = 10

@@ -76,9 +76,24 @@ def test_statuses_and_media_types() -> None:
     problem = {"type": "about:blank", "title": "Not Found", "status": 404, "detail": "none"}
     problem_json = {"Content-Type": "application/problem+json"}
     assert check(404, problem, problem_json) == []
-    assert check(429, {**problem, "status": 429}, problem_json) == []  # any operation may answer 429
+    limited = {**problem_json, "Retry-After": "1"}
+    assert check(429, {**problem, "status": 429}, limited) == []  # any operation may answer 429
     assert any("expected 'application/problem+json'" in v for v in check(404, problem))
     assert any("not documented" in v for v in check(409, {**problem, "status": 409}, problem_json))
     assert any("differs" in v for v in check(404, {**problem, "status": 400}, problem_json))
     with pytest.raises(ContractViolation):
         ContractChecker().check("GET", URL, 200, JSON, b"not json")
+
+
+def test_rate_limiting_needs_retry_after_in_seconds() -> None:
+    problem_json = {"Content-Type": "application/problem+json"}
+    limited = {"type": "about:blank", "title": "Too Many Requests", "status": 429, "detail": "slow down"}
+    assert any("without Retry-After" in v for v in check(429, limited, problem_json))
+    assert check(429, limited, {**problem_json, "Retry-After": "2"}) == []
+    later = "Wed, 21 Oct 2026 07:28:00 GMT"
+    assert any(
+        "not a number of seconds" in v for v in check(429, limited, {**problem_json, "Retry-After": later})
+    )
+    unavailable = {**limited, "title": "Service Unavailable", "status": 503}
+    assert check(503, unavailable, problem_json) == []  # 503 may carry it, need not
+    assert check(503, unavailable, {**problem_json, "Retry-After": "5"}) == []

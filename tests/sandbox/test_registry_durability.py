@@ -19,8 +19,7 @@ from typing import Any
 import requests
 
 from asrctl.sandbox.registry_contract import ContractChecker
-from asrctl.sandbox.registry_samples import sample_input, sample_number
-from asrctl.sandbox.registry_testing import Api
+from asrctl.sandbox.registry_testing import Api, sample_input, sample_number
 
 TOKEN = "tok-durability-office-0001"
 WRITERS = 4

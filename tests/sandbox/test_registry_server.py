@@ -2,18 +2,30 @@
 
 from __future__ import annotations
 
+import http.client
 import json
+import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 import requests
 
 from asrctl.sandbox.registry_contract import ContractChecker
-from asrctl.sandbox.registry_samples import sample_input, sample_number
 from asrctl.sandbox.registry_server import RegistryServer
-from asrctl.sandbox.registry_testing import A_READ, A_WRITE, ASR, B_WRITE, KEYLANE, TOKENS, Api
+from asrctl.sandbox.registry_testing import (
+    A_READ,
+    A_WRITE,
+    ASR,
+    B_WRITE,
+    KEYLANE,
+    TOKENS,
+    Api,
+    sample_input,
+    sample_number,
+)
 from asrctl.secrets import fingerprint
 
 N1, N2 = sample_number(1), sample_number(2)
@@ -126,6 +138,7 @@ def test_if_match_only_in_strong_version_form(api: Api, if_match: str) -> None:
     created(api)
     assert api.update(N1, sample_input(1), if_match).status_code == 400  # type: ignore[arg-type]
     assert api.withdraw(N1, if_match).status_code == 400  # type: ignore[arg-type]
+    assert api.set_status(N1, {"status": "in_setup"}, if_match).status_code == 400  # type: ignore[arg-type]
     assert api.get(N1).json()["version"] == 1
 
 
@@ -142,14 +155,45 @@ def test_both_preconditions_is_400(api: Api) -> None:
     assert response.status_code == 400
 
 
-@pytest.mark.parametrize("key", ["x" * 129, "has space", "ümlaut"])
-def test_malformed_idempotency_key_is_400_and_not_remembered(api: Api, key: str) -> None:
+def remembered_keys(server: RegistryServer) -> list[str]:
+    with sqlite3.connect(server.store.path) as conn:
+        return [key for (key,) in conn.execute("SELECT key FROM idempotency ORDER BY key")]
+
+
+@pytest.mark.parametrize("key", ["x" * 129, "has space", "ümlaut", ""])
+def test_malformed_idempotency_key_is_400_and_not_remembered(
+    api: Api, server: RegistryServer, key: str
+) -> None:
     headers = {"Idempotency-Key": key}
-    response = api.call(
-        "PUT", f"/registrations/{N1}", body=sample_input(1), if_none_match="*", headers=headers
-    )
-    assert response.status_code == 400
+    for _ in range(2):
+        response = api.call(
+            "PUT", f"/registrations/{N1}", body=sample_input(1), if_none_match="*", headers=headers
+        )
+        assert response.status_code == 400 and "Idempotent-Replayed" not in response.headers
     assert api.get(N1).status_code == 404
+    assert remembered_keys(server) == []
+
+
+def test_idempotency_key_given_twice_is_400_and_not_remembered(api: Api, server: RegistryServer) -> None:
+    # requests folds headers of one name together: send the two raw with http.client.
+    url = urlsplit(f"{server.url}/registrations/{N1}")
+    body = json.dumps(sample_input(1)).encode()
+    conn = http.client.HTTPConnection(url.hostname or "", url.port, timeout=10)
+    try:
+        conn.putrequest("PUT", url.path)
+        for name, value in [
+            ("Authorization", f"Bearer {A_WRITE}"), ("Content-Type", "application/json"),
+            ("If-None-Match", "*"), ("Idempotency-Key", "k"), ("Idempotency-Key", "k2"),
+            ("Content-Length", str(len(body))),
+        ]:  # fmt: skip
+            conn.putheader(name, value)
+        conn.endheaders(body)
+        response = conn.getresponse()
+        api.checker.check("PUT", url.geturl(), response.status, response.headers, response.read())
+    finally:
+        conn.close()
+    assert response.status == 400 and remembered_keys(server) == []
+    assert api.create(N1, sample_input(1), key="k").status_code == 201
 
 
 def test_idempotency_key_of_128_visible_characters_is_fine(api: Api) -> None:
@@ -182,6 +226,15 @@ def test_other_content_type_is_415(api: Api, content_type: str | None) -> None:
 def test_body_that_is_not_json_is_400(api: Api, raw: bytes) -> None:
     response = api.call("PUT", f"/registrations/{N1}", raw=raw, if_none_match="*")
     assert response.status_code == 400
+
+
+@pytest.mark.parametrize("depth", [40, 5000, 100_000])
+def test_deeply_nested_json_is_400_not_a_crash(api: Api, server: RegistryServer, depth: int) -> None:
+    raw = b'{"a":' * depth + b"1" + b"}" * depth
+    response = api.call("PUT", f"/registrations/{N1}", raw=raw, if_none_match="*", key=f"deep-{depth}")
+    assert response.status_code == 400
+    again = api.call("PUT", f"/registrations/{N1}", raw=raw, if_none_match="*", key=f"deep-{depth}")
+    assert again.status_code == 400 and again.headers["Idempotent-Replayed"] == "true"
 
 
 def test_json_charset_utf8_is_accepted(api: Api) -> None:
@@ -264,6 +317,8 @@ def test_invalid_status_change_is_422(api: Api) -> None:
     cases = [
         ({"status": "active"}, ["/first_exchange_date"]),
         ({"status": "active", "first_exchange_date": "2026-02-30"}, ["/first_exchange_date"]),
+        ({"status": "active", "first_exchange_date": "2026-2-3"}, ["/first_exchange_date"]),
+        ({"status": "in_setup", "first_exchange_date": "1 december"}, ["/first_exchange_date"]),
         ({"status": "rejected"}, ["/status_detail"]),
         ({"status": "rejected", "status_detail": "   "}, ["/status_detail"]),
         ({"status": "paused"}, ["/status"]),
@@ -306,6 +361,30 @@ def test_order_of_evaluation(api: Api) -> None:
     assert api.update(N1, bad_body, 7).status_code == 422  # wrong version
     created(api, N2, 2, B_WRITE)
     assert api.create(N2, bad_body).status_code == 422  # held by another office
+
+
+def test_scope_is_judged_before_preconditions(api: Api, server: RegistryServer) -> None:
+    created(api)
+    one, status = f"/registrations/{N1}", f"/registrations/{N1}/status"
+    # Without If-Match / If-None-Match these would be 428 for a token that may write: 403 comes first.
+    assert api.call("PUT", one, A_READ, body=sample_input(1), key="r").status_code == 403
+    assert api.call("DELETE", one, A_READ, key="r").status_code == 403
+    assert api.call("PUT", one, ASR, body=sample_input(1), key="r").status_code == 403
+    assert api.call("DELETE", one, ASR, key="r").status_code == 403
+    assert api.call("PUT", status, A_WRITE, body={"status": "active"}, key="r").status_code == 403
+    assert api.call("PUT", status, A_READ, raw=b"x", content_type="text/plain").status_code == 403
+    assert remembered_keys(server) == []  # 403 is never remembered
+
+
+def test_replay_comes_before_header_checks_and_428(api: Api) -> None:
+    first = api.create(N1, sample_input(1), key="k")
+    assert first.status_code == 201
+    one = f"/registrations/{N1}"
+    for preconditions in ({}, {"if_match": "*"}, {"if_match": '"9"'}, {"if_none_match": "W/x"}):
+        again = api.call("PUT", one, body=sample_input(1), key="k", **preconditions)  # type: ignore[arg-type]
+        assert again.status_code == 201 and again.content == first.content, preconditions
+        assert again.headers["Idempotent-Replayed"] == "true"
+    assert api.get(N1).json()["version"] == 1
 
 
 # --- create, change, withdraw -----------------------------------------------------------------
@@ -352,6 +431,27 @@ def test_equal_put_changes_nothing(api: Api) -> None:
     new_token = api.update(N1, sample_input(1, token="another-token-000002"), 1)
     assert new_token.json()["version"] == 2
     assert new_token.json()["token_fingerprint"] == fingerprint("another-token-000002")
+
+
+@pytest.mark.parametrize("status", ["in_setup", "active", "rejected"])
+def test_equal_put_keeps_version_and_status(api: Api, status: str) -> None:
+    created(api)
+    version = _move(api, status, 1)
+    before = api.get(N1).json()
+    for body in (sample_input(1), sample_input(1, token=None)):
+        same = api.update(N1, body, version)
+        assert same.status_code == 200 and same.json() == before
+        assert same.headers["ETag"] == f'"{version}"'
+
+
+def test_token_fingerprint_is_sha256_prefix_of_the_utf8_token(api: Api) -> None:
+    # Known values, not asrctl's own fingerprint(): a wrong shared function would pass a self-comparison.
+    assert (
+        api.create(N1, sample_input(1, token="abc")).json()["token_fingerprint"] == "sha256:ba7816bf8f01cfea"
+    )
+    response = api.create(N2, sample_input(2, token="tökén-€"))
+    assert response.json()["token_fingerprint"] == "sha256:b426cb0f71d08458"
+    assert fingerprint("tökén-€") == "sha256:b426cb0f71d08458"  # the client and plan compute the same
 
 
 def test_key_order_and_integer_floats_do_not_count_as_changes(api: Api) -> None:
@@ -431,6 +531,17 @@ def test_withdraw_is_soft_and_idempotent_in_effect(api: Api) -> None:
     assert resubmitted.json()["status"] == "submitted" and resubmitted.json()["version"] == version + 2
 
 
+@pytest.mark.parametrize("target", ["submitted", "withdrawn"])
+def test_status_submitted_or_withdrawn_clears_detail_and_date(api: Api, target: str) -> None:
+    created(api)
+    version = _move(api, "active", 1)
+    body = {"status": target, "status_detail": "kept?", "first_exchange_date": "2026-12-01"}
+    moved = api.set_status(N1, body, version)
+    assert moved.status_code == 200
+    assert (moved.json()["status"], moved.json()["version"]) == (target, version + 1)
+    assert moved.json()["status_detail"] is None and moved.json()["first_exchange_date"] is None
+
+
 def test_status_changes_bump_the_version(api: Api) -> None:
     created(api)
     version = _move(api, "in_setup", 1)
@@ -503,6 +614,21 @@ def test_401_403_and_5xx_are_not_remembered(api: Api, server: RegistryServer) ->
     assert first.status_code == 201 and "Idempotent-Replayed" not in first.headers
 
 
+def test_a_failure_inside_the_registry_is_500_and_not_remembered(
+    api: Api, server: RegistryServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(*args: object) -> None:
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(server.app, "_create", broken)
+    failed = api.create(N1, sample_input(1), key="k")
+    assert failed.status_code == 500 and "disk on fire" not in failed.text
+    assert remembered_keys(server) == []
+    monkeypatch.undo()
+    first = api.create(N1, sample_input(1), key="k")  # evaluated anew, not a replay of the 500
+    assert first.status_code == 201 and "Idempotent-Replayed" not in first.headers
+
+
 def test_keys_are_per_tenant_and_asr_tokens_share_one(api: Api) -> None:
     created(api, N1, 1)
     created(api, N2, 2, B_WRITE)
@@ -551,10 +677,48 @@ def test_pagination_oldest_first(api: Api) -> None:
     assert withdrawn["next_page_token"] is None
 
 
+def list_all(api: Api, page_size: int, **params: Any) -> tuple[list[str], int]:
+    """Every page of a listing: (numbers in order, pages)."""
+    numbers: list[str] = []
+    pages = 0
+    while True:
+        page = api.list(page_size=page_size, **params).json()
+        pages += 1
+        numbers += [r["payroll_tax_number"] for r in page["items"]]
+        if page["next_page_token"] is None:
+            return numbers, pages
+        params["page_token"] = page["next_page_token"]
+
+
+def test_last_page_has_null_next_page_token(api: Api) -> None:
+    assert api.list().json() == {"items": [], "next_page_token": None}
+    numbers = [sample_number(i) for i in range(6)]
+    for i, number in enumerate(numbers):
+        created(api, number, i)
+    assert list_all(api, 3) == (numbers, 2)  # an exact multiple: no empty third page
+    assert list_all(api, 500) == (numbers, 1)
+    assert list_all(api, 1) == (numbers, 6)
+
+
+def test_pages_are_stable_under_concurrent_inserts(api: Api) -> None:
+    first_five = [sample_number(i) for i in range(5)]
+    for i, number in enumerate(first_five):
+        created(api, number, i)
+    page = api.list(page_size=2).json()
+    seen = [r["payroll_tax_number"] for r in page["items"]]
+    later = [sample_number(i) for i in range(5, 8)]
+    for i, number in enumerate(later, start=5):  # other writers insert while we page
+        created(api, number, i)
+    api.withdraw(first_five[0], 1)  # and change what we have already seen
+    rest, _ = list_all(api, 2, page_token=page["next_page_token"])
+    assert seen + rest == first_five + later  # nothing skipped, nothing twice, still oldest first
+
+
 @pytest.mark.parametrize(
     "query",
     ["page_size=0", "page_size=501", "page_size=abc", "page_size=1&page_size=2", "status=paused",
-     "page_token=garbage", "page_token=eyJhIjoxfQ"],
+     "page_token=garbage", "page_token=eyJhIjoxfQ", "page_token=", "status=", "status=Active",
+     "page_size=-1", "page_size=1.5"],
 )  # fmt: skip
 def test_bad_list_query_is_400(api: Api, query: str) -> None:
     assert api.call("GET", f"/registrations?{query}").status_code == 400
