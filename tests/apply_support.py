@@ -18,6 +18,7 @@ from asrctl.model import Config, Employer
 from asrctl.plan import Plan
 from asrctl.registry.client import RegistryClient
 from asrctl.retry import RetryPolicy
+from asrctl.sandbox.registry_contract import ContractChecker
 from asrctl.sandbox.registry_server import RegistryServer, TokenGrant
 from asrctl.secrets import Secret
 
@@ -38,8 +39,11 @@ NMBRS_TOKENS = {name: Secret(value, f"test {name}") for name, value in TOKENS.it
 
 @contextmanager
 def registry(tmp_path: Path, name: str = "registry.db") -> Iterator[RegistryServer]:
-    with RegistryServer(tmp_path / name, GRANTS) as server:
+    """The reference registry, checking every answer it sends against the contract."""
+    checker = ContractChecker(raise_now=False)
+    with RegistryServer(tmp_path / name, GRANTS, checker=checker) as server:
         yield server
+    assert checker.violations == []
 
 
 def client(server: RegistryServer, token: str = OFFICE, **options: Any) -> RegistryClient:

@@ -40,6 +40,7 @@ from plan_samples import config, employer, repo
 
 from asrctl.apply import apply_plan
 from asrctl.registry.client import RegistryClient
+from asrctl.sandbox.registry_contract import ContractChecker
 from asrctl.sandbox.registry_server import ONE, RegistryServer, TokenGrant
 from asrctl.secrets import Secret
 
@@ -128,8 +129,10 @@ def test_an_outage_beyond_the_retries_fails_clearly_and_a_rerun_finishes(tmp_pat
 @pytest.fixture
 def live(tmp_path: Path) -> Iterator[RegistryServer]:
     grants = {**GRANTS, REGISTRY_TOKEN: TokenGrant("office", "write")}
-    with RegistryServer(tmp_path / "registry.db", grants) as server:
+    checker = ContractChecker(raise_now=False)
+    with RegistryServer(tmp_path / "registry.db", grants, checker=checker) as server:
         yield server
+    assert checker.violations == []
 
 
 def _writes(server: RegistryServer) -> int:

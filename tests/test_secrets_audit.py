@@ -48,7 +48,7 @@ def written_files(root: Path) -> Iterator[Path]:
             yield path
 
 
-def assert_clean(runs: list[Run], root: Path, *, expect_files: set[str] = frozenset()) -> None:  # type: ignore[assignment]
+def assert_clean(runs: list[Run], root: Path, *, expect_files: frozenset[str] | set[str] = frozenset()) -> None:
     for i, run_ in enumerate(runs):
         for secret in ALL:
             assert secret not in run_.output, f"run {i} printed a token: {run_.output[-600:]}"
@@ -199,7 +199,9 @@ def test_a_token_is_redacted_also_as_repr_json_xml_and_url_text() -> None:
     from xml.sax.saxutils import escape
 
     token = "AUDIT-tok&<'\"/+=\\é-4f1c9b"
-    Secret(token, "test")
+    secret = Secret(token, "test")
+    for shown in (str(secret), repr(secret), f"{secret}", f"{secret!r}", str([secret]), str({"token": secret})):
+        assert "4f1c9b" not in shown and secret.fingerprint in shown  # what click.echo(secret) would print
     for shown in (token, repr(token), repr(token.encode()), json.dumps(token),
                   json.dumps(token, ensure_ascii=False), escape(token), quote(token, safe="")):
         assert "4f1c9b" not in redact(f"before {shown} after"), shown
