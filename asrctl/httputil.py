@@ -5,6 +5,9 @@ from __future__ import annotations
 import ipaddress
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
+from urllib.parse import urlsplit
+
+from .errors import ConfigError
 
 
 def is_loopback(host: str | None) -> bool:
@@ -35,3 +38,16 @@ def parse_retry_after(value: str | None) -> float | None:
     if when.tzinfo is None:
         when = when.replace(tzinfo=UTC)
     return max(0.0, (when - datetime.now(UTC)).total_seconds())
+
+
+def require_tls(url: str, what: str) -> None:
+    """https, or plain http to loopback only (the sandbox): the token travels in every request."""
+    parts = urlsplit(url)
+    if parts.scheme == "https" and parts.hostname:
+        return
+    if parts.scheme == "http" and is_loopback(parts.hostname):
+        return
+    raise ConfigError(
+        f"{what} {url!r} is not an https URL",
+        hint="use https://...; plain http:// only to 127.0.0.1 or localhost; or sandbox:<file>",
+    )

@@ -67,6 +67,6 @@ def run_plan(
         services.token_fingerprints,
         targets=targets,
         extra_checks=extra,
-        created_at=_dt.datetime.now(_dt.timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z"),
+        created_at=_dt.datetime.now(_dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z"),
         stats=stats,
     )

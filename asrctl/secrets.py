@@ -151,7 +151,7 @@ class RedactingFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         try:
             message = record.getMessage()
-        except Exception:  # a broken format string must not crash logging
+        except Exception:  # noqa: BLE001  # a broken format string must not crash logging
             message = str(record.msg)
         record.msg = redact(message)
         record.args = None

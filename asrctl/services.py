@@ -11,10 +11,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
-from urllib.parse import urlsplit
 
-from .errors import ConfigError
-from .httputil import is_loopback
+from .httputil import require_tls
 from .load import Repo
 from .registry.client import RegistryClient
 from .sandbox.embedded import SANDBOX_PREFIX, EmbeddedSandbox
@@ -45,19 +43,6 @@ def resolve_tokens(repo: Repo, accounts: set[str] | None = None) -> dict[str, Se
 
 def accounts_in_use(repo: Repo, targets: set[str] | None = None) -> set[str]:
     return {e.employer.nmbrs.account for e in repo.employers if targets is None or e.id in targets}
-
-
-def require_tls(url: str, what: str) -> None:
-    """https, or plain http to loopback only (the sandbox): the token travels in every request."""
-    parts = urlsplit(url)
-    if parts.scheme == "https" and parts.hostname:
-        return
-    if parts.scheme == "http" and is_loopback(parts.hostname):
-        return
-    raise ConfigError(
-        f"{what} {url!r} is not an https URL",
-        hint="use https://...; plain http:// only to 127.0.0.1 or localhost; or sandbox:<file>",
-    )
 
 
 @contextmanager

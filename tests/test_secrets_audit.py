@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from asrctl_repo import NMBRS_TOKEN, REGISTRY_TOKEN, WORLD, Run, asrctl, make_repo, run_cli, write_employer
+from asrctl_repo import NMBRS_TOKEN, REGISTRY_TOKEN, WORLD, Run, asrctl, make_repo, run_cli
 from fakes.github_server import FakeGitHub
 
 from asrctl.errors import AsrctlError

@@ -80,7 +80,7 @@ def run_guarded(cli: click.Group, argv: list[str] | None) -> int:
     except BrokenPipeError:  # `asrctl plan | head`: the reader left; nothing to report
         _quiet_stdout()
         return EXIT_ERROR
-    except Exception as exc:  # a bug: one line, and a report without secrets
+    except Exception as exc:  # noqa: BLE001  # a bug: one line, and a report without secrets
         report = write_crash_report(exc)
         where = f"; please attach {report} (secrets removed) to the bug report" if report else ""
         click.echo(f"internal error (a bug in asrctl): {exc.__class__.__name__}{where}", err=True)

@@ -10,11 +10,13 @@ import logging
 import threading
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import urlsplit
 
 import requests
 import zeep
 import zeep.exceptions
 
+from ..httputil import is_loopback, require_tls
 from ..retry import Retryable, RetryPolicy, retry_call
 from .constants import (
     ENVIRONMENT_GET,
@@ -54,8 +56,11 @@ class SoapClient:
     def __init__(self, endpoint_url: str, *, parallelism: int, timeout: float, retry: RetryPolicy) -> None:
         if not endpoint_url.endswith("/"):
             endpoint_url += "/"
+        require_tls(endpoint_url, "nmbrs.endpoint")
         self.endpoint_url = endpoint_url
-        self.transport = NmbrsTransport(parallelism=parallelism, timeout=timeout)
+        self.transport = NmbrsTransport(
+            parallelism=parallelism, timeout=timeout, trust_env=not is_loopback(urlsplit(endpoint_url).hostname)
+        )
         settings = zeep.Settings(strict=False, forbid_dtd=True, forbid_entities=True, forbid_external=True)
         self._services = {name: _Service(name, endpoint_url, self.transport, settings) for name in SERVICES}
         self._retry = retry
@@ -115,6 +120,13 @@ class SoapClient:
                 ) from None
             except (zeep.exceptions.XMLSyntaxError, zeep.exceptions.XMLParseError) as exc:
                 raise Retryable(_unavailable(call, f"a response that is not valid SOAP ({exc.__class__.__name__})")) from None
+            except requests.exceptions.SSLError:
+                # Not transient: a certificate that does not verify will not verify on a retry.
+                raise NmbrsUnavailable(
+                    f"{call}: the TLS certificate of the Nmbrs endpoint could not be verified",
+                    call=call,
+                    hint="check nmbrs.endpoint (normally https://api.nmbrs.nl/soap/v3/); asrctl always verifies certificates",
+                ) from None
             except requests.Timeout:
                 raise Retryable(_unavailable(call, "no answer within the timeout")) from None
             except (requests.ConnectionError, requests.exceptions.ChunkedEncodingError) as exc:

@@ -50,8 +50,9 @@ class TransientHttpError(Exception):
 class NmbrsTransport(Transport):  # type: ignore[misc]  # zeep is untyped
     """Shared by the zeep clients of all four services, all accounts and all threads of a run."""
 
-    def __init__(self, *, parallelism: int, timeout: float) -> None:
+    def __init__(self, *, parallelism: int, timeout: float, trust_env: bool = True) -> None:
         session = requests.Session()
+        session.trust_env = trust_env  # no proxy from the environment for the loopback sandbox
         adapter = HTTPAdapter(pool_connections=4, pool_maxsize=max(parallelism, 4), max_retries=0)
         session.mount("https://", adapter)
         session.mount("http://", adapter)

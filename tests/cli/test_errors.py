@@ -182,9 +182,9 @@ def test_a_missing_sandbox_world_and_an_unreachable_registry(tmp_path: Path) -> 
 
 def test_plain_http_to_a_remote_host_is_refused_everywhere(tmp_path: Path) -> None:
     from asrctl.github import GitHubClient
+    from asrctl.httputil import require_tls
     from asrctl.registry.client import RegistryClient
     from asrctl.secrets import Secret
-    from asrctl.services import require_tls
 
     root = make_repo(tmp_path)
     config = root / "asrctl.yaml"
