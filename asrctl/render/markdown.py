@@ -18,13 +18,12 @@ from .words import (
     SENSITIVE,
     SENSITIVE_CHANGED,
     SYMBOL,
+    View,
     headline,
     notes,
     plural,
-    reading_order,
     summary_line,
     targets_note,
-    unchanged,
     value,
 )
 
@@ -53,20 +52,24 @@ def render_markdown(plan: Plan, *, limit: int = LIMIT) -> str:
 
     hidden_employers = 0
     hidden_unmanaged = 0
-    if plan.checks:
-        add(_global_findings(plan.checks))  # small: a handful of account findings
+    view = View(plan)
+    general = list(plan.checks) + [
+        Check(f.check.id, f.check.severity, f"{f.check.message} ({f.where()})", f.check.hint) for f in view.shared
+    ]
+    if general:
+        add(_global_findings(general))  # small: a handful of account-wide findings
     if plan.unmanaged:
         block, hidden_unmanaged = _fit(
             lambda n: _unmanaged(plan, n), len(plan.unmanaged), budget - used - 1
         )
         if block:
             add(block)
-    sections = reading_order(plan)
+    sections = view.reading_order()
     for i, e in enumerate(sections):
-        if not add(_employer(e)):
+        if not add(_employer(e, view.checks(e))):
             hidden_employers += len(sections) - i
             break
-    quiet = unchanged(plan)
+    quiet = view.unchanged()
     if quiet:
         block, hidden = _fit(lambda n: _unchanged(quiet, n), len(quiet), budget - used - 1)
         hidden_employers += hidden
@@ -128,7 +131,7 @@ def _global_findings(checks: Sequence[Check]) -> str:
     return "#### Findings\n\n" + _fold(_checks_table(checks), len(checks), "findings") + "\n"
 
 
-def _employer(e: EmployerPlan) -> str:
+def _employer(e: EmployerPlan, checks: list[Check]) -> str:
     lines = [
         f"#### {SYMBOL[e.action]} {_esc(e.id)}: {_esc(headline(e))}",
         "",
@@ -140,7 +143,7 @@ def _employer(e: EmployerPlan) -> str:
     ]
     lines += [f"> {_esc(n)}\n" for n in notes(e)]
     findings = (
-        _fold(_checks_table(e.checks), len(e.checks), "findings", open_up_to=_FOLD_ROWS) if e.checks else ""
+        _fold(_checks_table(checks), len(checks), "findings", open_up_to=_FOLD_ROWS) if checks else ""
     )
     if e.action == "blocked":
         if findings:

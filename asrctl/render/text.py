@@ -10,13 +10,12 @@ from .words import (
     SENSITIVE,
     SENSITIVE_CHANGED,
     SYMBOL,
+    View,
     headline,
     notes,
     plural,
-    reading_order,
     summary_line,
     targets_note,
-    unchanged,
     value,
 )
 
@@ -35,15 +34,18 @@ class _Style:
 def render_text(plan: Plan, *, color: bool = False) -> str:
     """ANSI colour only when `color` says so (the caller knows whether stdout is a TTY)."""
     style = _Style(color)
+    view = View(plan)
     out: list[str] = []
-    if plan.checks:
+    if plan.checks or view.shared:
         out.append(style("Findings", bold=True))
         for check in plan.checks:
             out.extend(_check(check, style, "  "))
+        for shared in view.shared:
+            out.extend(_check(shared.check, style, "  ", where=shared.where()))
         out.append("")
 
-    for e in reading_order(plan):
-        out.extend(_employer(e, style))
+    for e in view.reading_order():
+        out.extend(_employer(e, view.checks(e), style))
         out.append("")
 
     if plan.unmanaged:
@@ -54,7 +56,7 @@ def render_text(plan: Plan, *, color: bool = False) -> str:
             out.append(f"  {sym} {u.payroll_tax_number} {value(u.company_name)} ({u.status}): {what}")
         out.append("")
 
-    quiet = unchanged(plan)
+    quiet = view.unchanged()
     if quiet:
         listed = plan.summary.noop - len(quiet)  # unchanged ones with findings are listed above
         out.append(f"{plural(len(quiet), 'more employer' if listed else 'employer')} unchanged.")
@@ -67,13 +69,13 @@ def render_text(plan: Plan, *, color: bool = False) -> str:
     return "\n".join(out) + "\n"
 
 
-def _employer(e: EmployerPlan, style: _Style) -> list[str]:
+def _employer(e: EmployerPlan, checks: list[Check], style: _Style) -> list[str]:
     fg = _ACTION_COLOUR[e.action]
     head = style(f"{SYMBOL[e.action]} {e.id}", fg, bold=e.action == "blocked")
     lines = [f"{head}: {headline(e)}", f"{_INDENT}{e.file} · {e.payroll_tax_number} · account {e.account} · {e.status_text}"]
     if e.action == "blocked":
         # What blocks comes first; the pending changes are context.
-        for check in e.checks:
+        for check in checks:
             lines.extend(_check(check, style, _INDENT))
         if e.changes:
             lines.append(f"{_INDENT}pending once the findings are fixed:")
@@ -81,7 +83,7 @@ def _employer(e: EmployerPlan, style: _Style) -> list[str]:
         return lines
     lines.extend(_change(c, style, _INDENT) for c in e.changes)
     lines.extend(f"{_INDENT}note: {n}" for n in notes(e))
-    for check in e.checks:
+    for check in checks:
         lines.extend(_check(check, style, _INDENT))
     return lines
 
@@ -97,9 +99,11 @@ def _change(c: Change, style: _Style, indent: str) -> str:
     return f"{indent}{style(sym, colour)} {c.path}: {text}"
 
 
-def _check(check: Check, style: _Style, indent: str) -> list[str]:
+def _check(check: Check, style: _Style, indent: str, *, where: str | None = None) -> list[str]:
     mark = style("✗", "red") if check.severity == "error" else style("⚠", "yellow")
     lines = [f"{indent}{mark} {check.id}: {check.message}"]
+    if where:
+        lines.append(f"{indent}  ({where})")
     if check.hint:
         lines.append(f"{indent}  hint: {check.hint}")
     return lines

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
+from ..checks import Check
 from ..plan import EmployerPlan, Plan
 
 SYMBOL = {"create": "+", "update": "~", "withdraw": "-", "blocked": "!", "noop": "="}
@@ -51,17 +54,60 @@ def notes(e: EmployerPlan) -> list[str]:
     return out
 
 
-def shown(e: EmployerPlan) -> bool:
-    """Employers with something to read get a section; the rest are listed as unchanged."""
-    return e.action != "noop" or bool(e.checks) or bool(notes(e))
+@dataclass(frozen=True)
+class SharedFinding:
+    """A warning worded identically on several employers (e.g. a call not Active for their account)."""
+
+    check: Check
+    employers: list[str]
+
+    def where(self, limit: int = 5) -> str:
+        names = ", ".join(self.employers[:limit])
+        more = len(self.employers) - limit
+        return f"on {plural(len(self.employers), 'employer')}: {names}" + (f" and {more} more" if more > 0 else "")
 
 
-def reading_order(plan: Plan) -> list[EmployerPlan]:
-    return sorted((e for e in plan.employers if shown(e)), key=lambda e: (_ORDER[e.action], e.id))
+class View:
+    """What a reader sees of a plan: warnings shared by several employers once, the rest per employer.
 
+    The plan itself keeps every finding on every employer (the JSON is per employer); only the
+    text and markdown renderings fold repeats, so a PR comment for a thousand employers of one
+    account does not say the same sentence a thousand times.
+    """
 
-def unchanged(plan: Plan) -> list[EmployerPlan]:
-    return [e for e in plan.employers if not shown(e)]
+    def __init__(self, plan: Plan) -> None:
+        self.plan = plan
+
+    @cached_property
+    def shared(self) -> list[SharedFinding]:
+        seen: dict[tuple[str, str, str | None], list[str]] = {}
+        for e in sorted(self.plan.employers, key=lambda e: e.id):
+            for c in e.checks:
+                if c.severity == "warning":
+                    seen.setdefault((c.id, c.message, c.hint), []).append(e.id)
+        return [
+            SharedFinding(Check(id_, "warning", message, hint), ids)
+            for (id_, message, hint), ids in seen.items()
+            if len(ids) > 1
+        ]
+
+    @cached_property
+    def _shared_keys(self) -> set[tuple[str, str, str | None]]:
+        return {(f.check.id, f.check.message, f.check.hint) for f in self.shared}
+
+    def checks(self, e: EmployerPlan) -> list[Check]:
+        """The employer's own findings: errors always, warnings unless shared."""
+        return [c for c in e.checks if c.severity == "error" or (c.id, c.message, c.hint) not in self._shared_keys]
+
+    def shown(self, e: EmployerPlan) -> bool:
+        """Employers with something to read get a section; the rest are listed as unchanged."""
+        return e.action != "noop" or bool(self.checks(e)) or bool(notes(e))
+
+    def reading_order(self) -> list[EmployerPlan]:
+        return sorted((e for e in self.plan.employers if self.shown(e)), key=lambda e: (_ORDER[e.action], e.id))
+
+    def unchanged(self) -> list[EmployerPlan]:
+        return [e for e in self.plan.employers if not self.shown(e)]
 
 
 def value(v: Any) -> str:

@@ -66,3 +66,21 @@ def test_colour_only_when_asked():
     coloured = render_plan(plan, "text", color=True)
     assert "\x1b[32m+ nieuw-bedrijf\x1b[0m" in coloured
     assert "\x1b[" in coloured and coloured != render_text(plan)
+
+
+def test_a_warning_shared_by_several_employers_is_said_once():
+    from asrctl.checks import Check
+    from asrctl.render.markdown import render_markdown
+
+    shared = Check("nmbrs.unverified", "warning", "DebtorService.List_GetAll is not Active for account 'kantoor'", "optional")
+    own = Check("nmbrs.dga-name", "warning", "DGA 1 is 'P. Groen' here but 'Piet Groen' in Nmbrs", "use the Nmbrs name")
+    employers = {f"bedrijf-{i}": employer(PTN[i], company=f"Bedrijf {i} B.V.") for i in range(3)}
+    checks = {"bedrijf-0": [shared], "bedrijf-1": [shared, own], "bedrijf-2": [shared]}
+    plan = plan_of(employers, checks=checks)
+    text = render_text(plan)
+    assert text.count(shared.message) == 1
+    assert "(on 3 employers: bedrijf-0, bedrijf-1, bedrijf-2)" in text
+    assert text.count(own.message) == 1  # a finding of one employer stays in its section
+    assert render_markdown(plan).count(shared.message) == 1
+    # The plan JSON keeps every finding on every employer.
+    assert all(shared in e.checks for e in plan.employers)
