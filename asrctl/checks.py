@@ -46,7 +46,7 @@ CATALOGUE: dict[str, CheckInfo] = {
         CheckInfo("nmbrs.unreachable", "error", "Nmbrs did not answer after retries."),
         CheckInfo("nmbrs.unverified", "warning", "A check could not run because a call outside a.s.r.'s list is not Active; names the call."),
         CheckInfo("registry.unmanaged", "warning", "The registry holds a registration of this office that no employer file declares."),
-        CheckInfo("registry.registered-elsewhere", "error", "The loonheffingennummer is registered by another payroll office; contact a.s.r."),
+        CheckInfo("registry.registered-elsewhere", "error", "apply: the loonheffingennummer is registered by another payroll office (409); contact a.s.r."),
         CheckInfo("registry.unreachable", "error", "The a.s.r. registry did not answer after retries."),
     ]
 }

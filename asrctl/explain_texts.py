@@ -210,8 +210,10 @@ EXPLANATIONS: dict[str, Explanation] = {
     ),
     "registry.registered-elsewhere": Explanation(
         meaning=(
-            "Another payroll office holds the registration for this loonheffingennummer (the registry answered "
-            "409): the employer is connected to a.s.r. through that office. The employer is blocked."
+            "Another payroll office holds the registration for this loonheffingennummer: the employer is "
+            "connected to a.s.r. through that office. Plan cannot see this in advance (another office's "
+            "registrations are invisible to this office's token); apply reports it when the registry answers "
+            "409, and submits nothing for that employer."
         ),
         fix=(
             "Check the loonheffingennummer in the file for a typo. If it is right, contact a.s.r.: moving an "

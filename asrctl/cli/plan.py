@@ -7,8 +7,7 @@ from pathlib import Path
 import click
 
 from .context import Settings
-
-EXIT_CHANGES = 2
+from .errors import EXIT_CHANGES
 
 
 @click.command("plan")
