@@ -1,5 +1,5 @@
 """`python -m asrctl`: the same as the `asrctl` command."""
 
-from .cli import main
+from asrctl.cli import main
 
 main()

@@ -18,10 +18,10 @@ import urllib.parse
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .errors import SecretError
+from asrctl.errors import SecretError
 
 if TYPE_CHECKING:
-    from .model import EnvSecretRef, FileSecretRef
+    from asrctl.declare.model import EnvSecretRef, FileSecretRef
 
 REDACTED = "***"
 MAX_TOKEN_FILE_BYTES = 64 * 1024  # a token is tens of bytes (a JWT a few KiB); more is the wrong file

@@ -13,11 +13,11 @@ from typing import Any
 
 from plan_samples import TOKENS, config, plan_of, repo
 
-from asrctl.apply import ApplyReport, apply_plan
-from asrctl.model import Config, Employer
-from asrctl.plan import Plan
+from asrctl.declare.model import Config, Employer
+from asrctl.net.retry import RetryPolicy
+from asrctl.plan.make import Plan
 from asrctl.registry.client import RegistryClient
-from asrctl.retry import RetryPolicy
+from asrctl.run.apply import ApplyReport, apply_plan
 from asrctl.sandbox.registry_contract import ContractChecker
 from asrctl.sandbox.registry_server import RegistryServer, TokenGrant
 from asrctl.secrets import Secret

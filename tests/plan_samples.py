@@ -6,9 +6,9 @@ from pathlib import Path
 from typing import Any
 
 from asrctl.checks import Check
-from asrctl.load import LoadedEmployer, Repo
-from asrctl.model import Config, Employer
-from asrctl.plan import Plan, Stats, make_plan
+from asrctl.declare.load import LoadedEmployer, Repo
+from asrctl.declare.model import Config, Employer
+from asrctl.plan.make import Plan, Stats, make_plan
 from asrctl.registry.models import Registration
 from asrctl.secrets import fingerprint
 

@@ -19,7 +19,12 @@ from plan_samples import (
     repo,
 )
 
-from asrctl.apply import (
+from asrctl.declare.model import Policy
+from asrctl.errors import SafetyError, StalePlanError
+from asrctl.plan.desired import write_body
+from asrctl.plan.make import Stats, idempotency_key, make_plan
+from asrctl.registry.models import example_payroll_tax_number
+from asrctl.run.apply import (
     accounts_to_resolve,
     apply_plan,
     check_safety,
@@ -29,11 +34,6 @@ from asrctl.apply import (
     verify_checksum,
     verify_current,
 )
-from asrctl.desired import write_body
-from asrctl.errors import SafetyError, StalePlanError
-from asrctl.model import Policy
-from asrctl.plan import Stats, idempotency_key, make_plan
-from asrctl.registry.models import example_payroll_tax_number
 from asrctl.secrets import Secret
 
 

@@ -38,8 +38,8 @@ from asrctl_repo import (
 from plan_samples import PTN as SAMPLE_PTN
 from plan_samples import config, employer, repo
 
-from asrctl.apply import apply_plan
 from asrctl.registry.client import RegistryClient
+from asrctl.run.apply import apply_plan
 from asrctl.sandbox.registry_contract import ContractChecker
 from asrctl.sandbox.registry_server import ONE, RegistryServer, TokenGrant
 from asrctl.secrets import Secret

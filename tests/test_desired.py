@@ -6,7 +6,7 @@ import json
 
 from plan_samples import FINGERPRINTS, PTN, TOKENS, config, employer, plan_of, registration
 
-from asrctl.desired import desired_digest, desired_registration, stored_registration, write_body
+from asrctl.plan.desired import desired_digest, desired_registration, stored_registration, write_body
 from asrctl.secrets import Secret
 
 

@@ -9,10 +9,10 @@ import pytest
 from asrctl.checks import CATALOGUE
 from asrctl.cli import cli
 from asrctl.cli.errors import run_guarded
-from asrctl.explain_texts import DOC_BEGIN, DOC_END, EXPLANATIONS, render_markdown, splice_doc
+from asrctl.render.explain import DOC_BEGIN, DOC_END, EXPLANATIONS, render_markdown, splice_doc
 
 GUIDE = Path(__file__).resolve().parents[1] / "docs" / "operator-guide.md"
-REGENERATE = "regenerate it: .venv/bin/python -m asrctl.explain_texts docs/operator-guide.md"
+REGENERATE = "regenerate it: .venv/bin/python -m asrctl.render.explain docs/operator-guide.md"
 
 
 def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:

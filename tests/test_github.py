@@ -19,9 +19,9 @@ from pathlib import Path
 import pytest
 from fakes.github_server import BOT, FakeGitHub
 
-from asrctl import github as gh
 from asrctl.cli import cli
 from asrctl.cli.errors import run_guarded
+from asrctl.github import client as gh
 
 TOKEN = "ghs_Recognisable0Token4sRx9qZ"
 HEAD = "1111111111111111111111111111111111111111"

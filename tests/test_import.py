@@ -7,7 +7,7 @@ from pathlib import Path
 
 from asrctl_repo import PTN, make_repo, run_cli
 
-from asrctl.importer import Draft, merge_draft, render_draft, slug
+from asrctl.run.importer import Draft, merge_draft, render_draft, slug
 
 
 def test_slug_is_an_employer_id() -> None:

@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 from validate_helpers import SHARED_EMPLOYER, copy_example_repo, make_repo
 
+from asrctl.declare.load import check_repo, inputs_digest, load_repo, load_repo_or_raise
+from asrctl.declare.semantics import is_email, passes_eleven_test
 from asrctl.errors import ConfigError
-from asrctl.load import check_repo, inputs_digest, load_repo, load_repo_or_raise
-from asrctl.semantics import is_email, passes_eleven_test
 
 EMPLOYER = SHARED_EMPLOYER.read_text()
 

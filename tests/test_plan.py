@@ -22,7 +22,7 @@ from plan_samples import (
 
 from asrctl.checks import Check
 from asrctl.errors import AsrctlError, ConfigError
-from asrctl.plan import (
+from asrctl.plan.make import (
     Plan,
     PlanFileError,
     Stats,

@@ -14,8 +14,8 @@ from jsonschema import Draft202012Validator
 from pydantic import BaseModel, ValidationError
 from validate_helpers import REPO_ROOT, SHARED_CONFIG, SHARED_EMPLOYER, asrctl, copy_example_repo
 
-from asrctl.model import Config, Employer
-from asrctl.schema_gen import SCHEMA_FILES, render, schema_for
+from asrctl.declare.model import Config, Employer
+from asrctl.declare.schema import SCHEMA_FILES, render, schema_for
 
 
 def test_committed_schemas_match_the_models() -> None:

@@ -23,12 +23,12 @@ from asrctl_repo import NMBRS_TOKEN, REGISTRY_TOKEN, WORLD, Run, asrctl, make_re
 from fakes.github_server import FakeGitHub
 
 from asrctl.errors import AsrctlError
+from asrctl.net.retry import RetryPolicy
 from asrctl.nmbrs.errors import NmbrsAuthError
 from asrctl.nmbrs.provider import Login
-from asrctl.nmbrs.soap import SoapProvider
+from asrctl.nmbrs.soap.provider import SoapProvider
 from asrctl.registry.client import RegistryClient
 from asrctl.registry.errors import Unauthorized
-from asrctl.retry import RetryPolicy
 from asrctl.sandbox.nmbrs_sim import NmbrsSimulator
 from asrctl.sandbox.registry_server import RegistryServer, TokenGrant
 from asrctl.secrets import Secret, install_log_redaction, redact
@@ -237,12 +237,12 @@ def test_a_bug_exits_3_with_one_line_and_a_redacted_report(tmp_path: Path, monke
     root = make_repo(tmp_path / "repo")
     crashes = tmp_path / "crashes"
     crashes.mkdir()
-    import asrctl.observe
+    import asrctl.run.plan
 
     def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError(f"bug while holding {NMBRS_TOKEN!r} and {REGISTRY_TOKEN.encode()!r}")
 
-    monkeypatch.setattr(asrctl.observe, "run_plan", broken)
+    monkeypatch.setattr(asrctl.run.plan, "run_plan", broken)
     result = run_cli(root, "--debug", "plan", env={"ASRCTL_CRASH_DIR": str(crashes)})
     assert result.code == 3
     [line] = [x for x in result.stderr.splitlines() if "internal error" in x]

@@ -7,7 +7,7 @@ import json
 from plan_samples import PTN, employer, registration, repo
 
 from asrctl.render.status import render_status
-from asrctl.status import build_status
+from asrctl.run.status import build_status
 
 
 def _report():

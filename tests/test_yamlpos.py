@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from asrctl.yamlpos import EMPTY, MAX_DEPTH, decode, parse
+from asrctl.declare.yamlpos import EMPTY, MAX_DEPTH, decode, parse
 
 DOC = """\
 # comment

@@ -14,8 +14,8 @@ from typing import Any
 
 import click
 
-from .. import __version__
-from .context import Settings
+from asrctl import __version__
+from asrctl.cli.context import Settings
 
 # command name -> module under asrctl.cli (with a click command called `command`)
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -77,6 +77,6 @@ def cli(ctx: click.Context, config_path: str, verbose: int, debug: bool, no_colo
 
 def main(argv: list[str] | None = None) -> Any:
     """Entry point: run the CLI and map every outcome to DESIGN.md's exit codes."""
-    from .errors import run_guarded
+    from asrctl.cli.errors import run_guarded
 
     sys.exit(run_guarded(cli, argv))

@@ -8,13 +8,13 @@ from typing import TYPE_CHECKING
 
 import click
 
-from .context import Settings
+from asrctl.cli.context import Settings
 
 if TYPE_CHECKING:
-    from ..apply import WriteResult
-    from ..load import Repo
-    from ..plan import Plan
-    from ..services import Services
+    from asrctl.declare.load import Repo
+    from asrctl.plan.make import Plan
+    from asrctl.run.apply import WriteResult
+    from asrctl.run.services import Services
 
 _SYMBOL = {"created": "+", "updated": "~", "withdrawn": "-", "skipped": "!", "failed": "✗", "not_attempted": "✗"}
 _COLOUR = {"created": "green", "updated": "yellow", "withdrawn": "red", "skipped": "red", "failed": "red",
@@ -38,8 +38,8 @@ def command(settings: Settings, planfile: Path | None, auto_approve: bool, allow
     declarations, asrctl.yaml and the tokens are still those it was made from. Without one, a
     fresh plan is made, shown, and carried out after you confirm (or with --auto-approve).
     """
-    from ..apply import normalise_checksum
-    from ..load import load_repo_or_raise
+    from asrctl.declare.load import load_repo_or_raise
+    from asrctl.run.apply import normalise_checksum
 
     if checksum is not None:
         normalise_checksum(checksum)  # a malformed --checksum fails before any work
@@ -47,7 +47,7 @@ def command(settings: Settings, planfile: Path | None, auto_approve: bool, allow
         raise click.UsageError("--target and --parallelism are for apply without a plan file; the plan file "
                                "already says which employers it covers")
     if planfile is None and not auto_approve and not _interactive():
-        from ..errors import SafetyError
+        from asrctl.errors import SafetyError
 
         raise SafetyError(
             "apply without a plan file asks for confirmation, but this is not a terminal",
@@ -66,8 +66,8 @@ def _interactive() -> bool:
 
 
 def _read_plan(path: Path) -> Plan:
-    from ..errors import ConfigError
-    from ..plan import Plan
+    from asrctl.errors import ConfigError
+    from asrctl.plan.make import Plan
 
     try:
         data = path.read_bytes()
@@ -79,8 +79,14 @@ def _read_plan(path: Path) -> Plan:
 
 def _apply_file(settings: Settings, repo: Repo, path: Path, *, checksum: str | None, allow_withdraw: bool,
                 force: bool) -> int:
-    from ..apply import accounts_to_resolve, check_safety, verify_checksum, verify_inputs, verify_tokens
-    from ..services import connect
+    from asrctl.run.apply import (
+        accounts_to_resolve,
+        check_safety,
+        verify_checksum,
+        verify_inputs,
+        verify_tokens,
+    )
+    from asrctl.run.services import connect
 
     plan = _read_plan(path)
     verify_checksum(plan, checksum)
@@ -94,13 +100,13 @@ def _apply_file(settings: Settings, repo: Repo, path: Path, *, checksum: str | N
 
 def _apply_fresh(settings: Settings, repo: Repo, *, targets: set[str] | None, parallelism: int | None,
                  checksum: str | None, auto_approve: bool, allow_withdraw: bool, force: bool) -> int:
-    from ..apply import check_safety, planned_writes, verify_checksum
-    from ..observe import run_plan
-    from ..plan import select_employers
-    from ..render import render_plan
-    from ..secrets import redact
-    from ..services import accounts_in_use, connect
-    from .output import Progress
+    from asrctl.cli.output import Progress
+    from asrctl.plan.make import select_employers
+    from asrctl.render import render_plan
+    from asrctl.run.apply import check_safety, planned_writes, verify_checksum
+    from asrctl.run.plan import run_plan
+    from asrctl.run.services import accounts_in_use, connect
+    from asrctl.secrets import redact
 
     selected = select_employers(repo.employers, targets)  # an unknown --target fails before any network
     progress = Progress("Checking Nmbrs", len(selected))
@@ -122,8 +128,8 @@ def _apply_fresh(settings: Settings, repo: Repo, *, targets: set[str] | None, pa
 
 
 def _carry_out(settings: Settings, repo: Repo, plan: Plan, services: Services) -> int:
-    from ..apply import apply_plan, summarise
-    from ..secrets import redact
+    from asrctl.run.apply import apply_plan, summarise
+    from asrctl.secrets import redact
 
     color = _color(settings)
     done = 0

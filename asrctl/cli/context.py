@@ -8,7 +8,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..secrets import install_log_redaction
+from asrctl.secrets import install_log_redaction
 
 
 @dataclass

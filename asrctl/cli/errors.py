@@ -12,9 +12,9 @@ from pathlib import Path
 
 import click
 
-from .. import __version__
-from ..errors import AsrctlError
-from ..secrets import redact
+from asrctl import __version__
+from asrctl.errors import AsrctlError
+from asrctl.secrets import redact
 
 EXIT_OK, EXIT_ERROR, EXIT_CHANGES, EXIT_BUG, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 

@@ -6,9 +6,9 @@ import difflib
 
 import click
 
-from ..checks import CATALOGUE
-from ..errors import AsrctlError
-from ..explain_texts import render_markdown, render_markdown_entry, render_text
+from asrctl.checks import CATALOGUE
+from asrctl.errors import AsrctlError
+from asrctl.render.explain import render_markdown, render_markdown_entry, render_text
 
 
 @click.command(name="explain")

@@ -1,6 +1,6 @@
 """`asrctl github comment|drift|verify-plan`: the GitHub side of the GitOps workflows.
 
-Thin: parse, read files, call asrctl.github, print one line. The workflows in
+Thin: parse, read files, call asrctl.github.client, print one line. The workflows in
 .github/workflows/ are the callers; every option has a default taken from the
 environment GitHub Actions provides (GITHUB_TOKEN, GITHUB_REPOSITORY,
 GITHUB_EVENT_PATH, GITHUB_SHA, GITHUB_RUN_ID).
@@ -14,9 +14,9 @@ from pathlib import Path
 
 import click
 
-from .. import __version__
-from .. import github as gh
-from ..errors import ConfigError, SafetyError
+from asrctl import __version__
+from asrctl.errors import ConfigError, SafetyError
+from asrctl.github import client as gh
 
 AUTHOR_HELP = (
     "Only comments/issues by this login are ours (the workflow token posts as github-actions[bot]; "
@@ -26,7 +26,7 @@ AUTHOR_HELP = (
 
 def _read_body(path: str) -> str:
     """The markdown to post, with every secret this process knows (GITHUB_TOKEN) removed: comments are public."""
-    from ..secrets import redact, register
+    from asrctl.secrets import redact, register
 
     register(os.environ.get("GITHUB_TOKEN", "").strip())  # the client that registers it is made later
     if path == "-":

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from .context import Settings
+from asrctl.cli.context import Settings
 
 
 @click.command("import")
@@ -22,13 +22,13 @@ def command(settings: Settings, account: str, out: Path | None, force: bool) -> 
     What neither source can tell is written as TODO with a comment; validate names each TODO
     until it is filled in. Existing files are never overwritten without --force.
     """
-    from ..config_only import load_config_repo
-    from ..errors import ConfigError
-    from ..importer import build_drafts, scan_declared, schema_reference, shown_path, write_drafts
-    from ..load import EMPLOYERS_DIR
-    from ..nmbrs.discover import discover_companies
-    from ..secrets import redact
-    from ..services import connect
+    from asrctl.declare.config_only import load_config_repo
+    from asrctl.declare.load import EMPLOYERS_DIR
+    from asrctl.errors import ConfigError
+    from asrctl.nmbrs.discover import discover_companies
+    from asrctl.run.importer import build_drafts, scan_declared, schema_reference, shown_path, write_drafts
+    from asrctl.run.services import connect
+    from asrctl.secrets import redact
 
     repo = load_config_repo(settings.config_path)  # employer files may still hold TODOs of an earlier import
     if account not in repo.config.accounts:

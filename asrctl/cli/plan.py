@@ -6,8 +6,8 @@ from pathlib import Path
 
 import click
 
-from .context import Settings
-from .errors import EXIT_CHANGES
+from asrctl.cli.context import Settings
+from asrctl.cli.errors import EXIT_CHANGES
 
 
 @click.command("plan")
@@ -20,13 +20,14 @@ from .errors import EXIT_CHANGES
 def command(settings: Settings, out: Path | None, fmt: str, detailed_exitcode: bool,
             targets: tuple[str, ...], parallelism: int | None) -> int:
     """Compare the employer files with Nmbrs and the a.s.r. registry (read-only)."""
-    from ..load import load_repo_or_raise
-    from ..observe import run_plan
-    from ..plan import select_employers
-    from ..render import render_plan
-    from ..secrets import redact
-    from ..services import accounts_in_use, connect
-    from .output import Progress, write_atomic
+    from asrctl.cli.output import Progress
+    from asrctl.declare.load import load_repo_or_raise
+    from asrctl.fsutil import write_atomic
+    from asrctl.plan.make import select_employers
+    from asrctl.render import render_plan
+    from asrctl.run.plan import run_plan
+    from asrctl.run.services import accounts_in_use, connect
+    from asrctl.secrets import redact
 
     repo = load_repo_or_raise(settings.config_path)
     chosen = set(targets) if targets else None

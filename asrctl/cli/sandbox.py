@@ -12,11 +12,11 @@ from typing import TYPE_CHECKING
 
 import click
 
-from .context import Settings
+from asrctl.cli.context import Settings
 
 if TYPE_CHECKING:
-    from ..load import Repo
-    from ..sandbox.embedded import EmbeddedSandbox
+    from asrctl.declare.load import Repo
+    from asrctl.sandbox.embedded import EmbeddedSandbox
 
 ASR_TOKEN_ENV = "ASRCTL_SANDBOX_ASR_TOKEN"
 OTHER_TOKEN_ENV = "ASRCTL_SANDBOX_OTHER_TOKEN"
@@ -40,8 +40,8 @@ def serve(settings: Settings, nmbrs_port: int, registry_port: int) -> int:
     loopback. Tokens are never printed: the office's registry token is the one asrctl.yaml
     refers to; the a.s.r.-side token is read from $ASRCTL_SANDBOX_ASR_TOKEN (made up when unset).
     """
-    from ..sandbox.embedded import EmbeddedSandbox
-    from ..secrets import Secret, resolve
+    from asrctl.sandbox.embedded import EmbeddedSandbox
+    from asrctl.secrets import Secret, resolve
 
     repo = _config_only(settings)
     _require_sandbox(repo.config.nmbrs.endpoint, repo.config.registry.url, "sandbox serve")
@@ -103,11 +103,11 @@ def advance(settings: Settings, employer: str, to: str, date: str | None, detail
     EMPLOYER is an employer id (file stem) or a loonheffingennummer. Uses the sandbox
     registry's a.s.r.-side token, so `asrctl status` and `asrctl plan` then show the new status.
     """
-    from ..errors import ConfigError
-    from ..load import load_repo_or_raise
-    from ..plan import describe_status
-    from ..registry.client import RegistryClient
-    from ..services import connect
+    from asrctl.declare.load import load_repo_or_raise
+    from asrctl.errors import ConfigError
+    from asrctl.plan.make import describe_status
+    from asrctl.registry.client import RegistryClient
+    from asrctl.run.services import connect
 
     first_exchange = _date(date) if date is not None else None
     if to == "active" and first_exchange is None:
@@ -147,14 +147,14 @@ def advance(settings: Settings, employer: str, to: str, date: str | None, detail
 
 def _config_only(settings: Settings) -> Repo:
     """asrctl.yaml alone: serving needs no employer file, so a half-written one does not stop it."""
-    from ..config_only import load_config_repo
+    from asrctl.declare.config_only import load_config_repo
 
     return load_config_repo(settings.config_path)
 
 
 def _require_sandbox(nmbrs: str, registry: str, what: str) -> None:
-    from ..errors import ConfigError
-    from ..sandbox.embedded import SANDBOX_PREFIX
+    from asrctl.errors import ConfigError
+    from asrctl.sandbox.embedded import SANDBOX_PREFIX
 
     if what == "sandbox advance" and not registry.startswith(SANDBOX_PREFIX):
         raise ConfigError(
@@ -170,8 +170,8 @@ def _require_sandbox(nmbrs: str, registry: str, what: str) -> None:
 
 
 def _payroll_tax_number(repo: Repo, employer: str) -> str:
-    from ..errors import ConfigError
-    from ..registry.models import payroll_tax_number_ok
+    from asrctl.errors import ConfigError
+    from asrctl.registry.models import payroll_tax_number_ok
 
     for loaded in repo.employers:
         if loaded.id == employer:

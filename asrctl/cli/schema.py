@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from .context import Settings
+from asrctl.cli.context import Settings
 
 SCHEMAS_DIR = "schemas"
 
@@ -17,8 +17,8 @@ def command(ctx: click.Context, check: bool) -> None:
 
     Editors use them (yaml-language-server) to complete fields and show their help.
     """
-    from ..schema_gen import SCHEMA_FILES, render
-    from .output import write_atomic
+    from asrctl.declare.schema import SCHEMA_FILES, render
+    from asrctl.fsutil import write_atomic
 
     settings: Settings = ctx.obj
     directory = settings.repo_root / SCHEMAS_DIR

@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from .context import Settings
+from asrctl.cli.context import Settings
 
 
 @click.command("status")
@@ -18,11 +18,11 @@ def command(settings: Settings, fmt: str) -> int:
     Registrations of this office that no employer file declares are listed too. Reads the
     registry only (a token of scope read is enough); Nmbrs is not asked.
     """
-    from ..load import load_repo_or_raise
-    from ..render.status import render_status
-    from ..secrets import redact
-    from ..services import connect
-    from ..status import build_status
+    from asrctl.declare.load import load_repo_or_raise
+    from asrctl.render.status import render_status
+    from asrctl.run.services import connect
+    from asrctl.run.status import build_status
+    from asrctl.secrets import redact
 
     repo = load_repo_or_raise(settings.config_path)
     with connect(repo, accounts=set()) as services:  # no Nmbrs token is needed

@@ -8,8 +8,8 @@ from typing import cast
 
 import click
 
-from ..render.validate import VALIDATE_FORMATS, ValidateFormat, render_problems, summary
-from .context import Settings
+from asrctl.cli.context import Settings
+from asrctl.render.validate import VALIDATE_FORMATS, ValidateFormat, render_problems, summary
 
 
 @click.command("validate")
@@ -29,7 +29,7 @@ def command(ctx: click.Context, paths: tuple[Path, ...], fmt: str) -> None:
     PATHS may be employer files or directories. Reports every problem of every file as
     path:line:col; exit 1 when there is an error (warnings alone exit 0). No network.
     """
-    from ..load import check_repo  # pydantic and the models: not needed for --help
+    from asrctl.declare.load import check_repo  # pydantic and the models: not needed for --help
 
     settings: Settings = ctx.obj
     result = check_repo(settings.config_path, list(paths) or None)

@@ -12,11 +12,10 @@ from collections.abc import Collection, Sequence
 from concurrent.futures import Executor, Future
 from dataclasses import dataclass
 
-from ..checks import Check
-from ..model import Account
-from ..secrets import Secret
-from . import checks as found
-from .constants import (
+from asrctl.checks import Check
+from asrctl.declare.model import Account
+from asrctl.nmbrs import findings as found
+from asrctl.nmbrs.constants import (
     COMPANY_LIST_BY_DEBTOR,
     DEBTOR_LIST,
     DEBTOR_TAGS,
@@ -25,7 +24,7 @@ from .constants import (
     EMPLOYEE_TYPE_PREFERRED,
     EMPLOYEE_TYPES,
 )
-from .errors import (
+from asrctl.nmbrs.errors import (
     CallNotActive,
     NmbrsAuthError,
     NmbrsError,
@@ -33,8 +32,9 @@ from .errors import (
     NmbrsSubscriptionError,
     NmbrsUnavailable,
 )
-from .memo import SingleFlight
-from .provider import Company, Debtor, Employee, EmployeeType, Insurance, Login, NmbrsProvider
+from asrctl.nmbrs.memo import SingleFlight
+from asrctl.nmbrs.provider import Company, Debtor, Employee, EmployeeType, Insurance, Login, NmbrsProvider
+from asrctl.secrets import Secret
 
 
 @dataclass(frozen=True)

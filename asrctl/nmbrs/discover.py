@@ -6,17 +6,17 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Literal
 
-from ..checks import Check
-from ..errors import ConfigError, ServiceError
-from ..model import Config
-from ..retry import RetryPolicy
-from ..secrets import Secret
-from . import checks as found
-from .account import AccountView
-from .checks import FREQUENCY_OF_PERIOD
-from .constants import COMPANY_LIST
-from .errors import CallNotActive, NmbrsError, NmbrsFault
-from .provider import Company, Debtor, Employee, NmbrsProvider, open_provider
+from asrctl.checks import Check
+from asrctl.declare.model import Config
+from asrctl.errors import ConfigError, ServiceError
+from asrctl.net.retry import RetryPolicy
+from asrctl.nmbrs import findings as found
+from asrctl.nmbrs.account import AccountView
+from asrctl.nmbrs.constants import COMPANY_LIST
+from asrctl.nmbrs.errors import CallNotActive, NmbrsError, NmbrsFault
+from asrctl.nmbrs.findings import FREQUENCY_OF_PERIOD
+from asrctl.nmbrs.provider import Company, Debtor, Employee, NmbrsProvider, open_provider
+from asrctl.secrets import Secret
 
 
 @dataclass(frozen=True)

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ..checks import Check
-from ..load import LoadedEmployer
-from ..model import Dga, Employer
-from . import checks as found
-from .account import AccountView
-from .errors import (
+from asrctl.checks import Check
+from asrctl.declare.load import LoadedEmployer
+from asrctl.declare.model import Dga, Employer
+from asrctl.nmbrs import findings as found
+from asrctl.nmbrs.account import AccountView
+from asrctl.nmbrs.errors import (
     CallNotActive,
     NmbrsAuthError,
     NmbrsError,
@@ -17,8 +17,8 @@ from .errors import (
     NmbrsSubscriptionError,
     NmbrsUnavailable,
 )
-from .names import near_misses, same_person
-from .provider import Company, Debtor, Employee
+from asrctl.nmbrs.names import near_misses, same_person
+from asrctl.nmbrs.provider import Company, Debtor, Employee
 
 
 @dataclass

@@ -7,9 +7,8 @@ from __future__ import annotations
 
 import re
 
-from ..errors import ServiceError
-from ..secrets import redact
-from .constants import (
+from asrctl.errors import ServiceError
+from asrctl.nmbrs.constants import (
     FAULT_AUTH,
     FAULT_CODE_PATTERN,
     FAULT_LOGIN_SECURITY,
@@ -20,6 +19,7 @@ from .constants import (
     FAULT_UNAUTHORIZED_DEBTOR,
     FAULT_UNKNOWN,
 )
+from asrctl.secrets import redact
 
 _CODE = re.compile(FAULT_CODE_PATTERN)
 

@@ -12,14 +12,14 @@ from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 
-from ..checks import Check
-from ..load import LoadedEmployer
-from ..model import Config
-from ..retry import RetryPolicy
-from ..secrets import Secret
-from .account import AccountView
-from .employer import observe_employer
-from .provider import NmbrsProvider, open_provider
+from asrctl.checks import Check
+from asrctl.declare.load import LoadedEmployer
+from asrctl.declare.model import Config
+from asrctl.net.retry import RetryPolicy
+from asrctl.nmbrs.account import AccountView
+from asrctl.nmbrs.employer import observe_employer
+from asrctl.nmbrs.provider import NmbrsProvider, open_provider
+from asrctl.secrets import Secret
 
 
 @dataclass

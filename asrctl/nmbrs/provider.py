@@ -12,9 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from ..retry import RetryPolicy
-from ..secrets import Secret
-from .constants import AccountModel
+from asrctl.net.retry import RetryPolicy
+from asrctl.nmbrs.constants import AccountModel
+from asrctl.secrets import Secret
 
 
 @dataclass(frozen=True)
@@ -140,6 +140,8 @@ class NmbrsProvider(Protocol):
 
 def open_provider(endpoint_url: str, *, parallelism: int, timeout: float, retry: RetryPolicy | None) -> NmbrsProvider:
     """The provider for an http(s) base URL: SOAP v3 today, the one place a REST provider would be chosen."""
-    from .soap import SoapProvider  # zeep, lxml and requests load only when Nmbrs is really asked
+    from asrctl.nmbrs.soap.provider import (
+        SoapProvider,  # zeep, lxml and requests load only when Nmbrs is really asked
+    )
 
     return SoapProvider(endpoint_url, parallelism=parallelism, timeout=timeout, retry=retry)

@@ -3,7 +3,7 @@
 - Every request has a (connect, read) timeout; TLS verification is always on
   (there is deliberately no switch); plain http is accepted for loopback only
   (the sandbox), so a bearer token never crosses a network unencrypted.
-- Retries go through `asrctl.retry.retry_call` on 429, 502, 503, 504,
+- Retries go through `asrctl.net.retry.retry_call` on 429, 502, 503, 504,
   timeouts and connection resets, honouring `Retry-After`. Writes are retried
   too: each carries the caller's `Idempotency-Key`, so a retry of a write the
   server already carried out gets the first answer replayed, never a second
@@ -29,13 +29,13 @@ import pydantic
 import requests
 from requests.adapters import HTTPAdapter
 
-from .. import __version__
-from ..errors import ConfigError, ServiceError
-from ..httputil import is_loopback, parse_retry_after
-from ..retry import Retryable, RetryPolicy, retry_call
-from ..secrets import Secret, redact
-from .errors import RegistryProblem, RegistryUnreachable, problem_from_response
-from .models import IDEMPOTENCY_KEY, Registration
+from asrctl import __version__
+from asrctl.errors import ConfigError, ServiceError
+from asrctl.net.http import is_loopback, parse_retry_after
+from asrctl.net.retry import Retryable, RetryPolicy, retry_call
+from asrctl.registry.errors import RegistryProblem, RegistryUnreachable, problem_from_response
+from asrctl.registry.models import IDEMPOTENCY_KEY, Registration
+from asrctl.secrets import Secret, redact
 
 RETRY_STATUSES = frozenset({429, 502, 503, 504})
 PAGE_SIZE = 500  # the contract's maximum: fewest calls for a full listing

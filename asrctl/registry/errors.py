@@ -12,8 +12,8 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from ..errors import ServiceError
-from ..secrets import redact
+from asrctl.errors import ServiceError
+from asrctl.secrets import redact
 
 PROBLEM_BASE = "https://registry.example.invalid/problems/"
 REGISTERED_ELSEWHERE = PROBLEM_BASE + "registered-elsewhere"

@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Literal
 
 if TYPE_CHECKING:
-    from ..plan import Plan
+    from asrctl.plan.make import Plan
 
 PlanFormat = Literal["text", "markdown", "json"]
 PLAN_FORMATS: tuple[PlanFormat, ...] = ("text", "markdown", "json")
@@ -17,15 +17,15 @@ PLAN_FORMATS: tuple[PlanFormat, ...] = ("text", "markdown", "json")
 def render_plan(plan: Plan, fmt: PlanFormat, *, color: bool = False) -> str:
     """The plan in one of PLAN_FORMATS; `color` (ANSI) applies to text only."""
     if fmt == "text":
-        from .text import render_text
+        from asrctl.render.text import render_text
 
         return render_text(plan, color=color)
     if fmt == "markdown":
-        from .markdown import render_markdown
+        from asrctl.render.markdown import render_markdown
 
         return render_markdown(plan)
     if fmt == "json":
-        from .json import render_json
+        from asrctl.render.json import render_json
 
         return render_json(plan)
     raise ValueError(f"unknown plan format {fmt!r}")

@@ -12,9 +12,9 @@ import html
 import re
 from collections.abc import Callable, Sequence
 
-from ..checks import Check
-from ..plan import Change, EmployerPlan, Plan, describe_status
-from .words import (
+from asrctl.checks import Check
+from asrctl.plan.make import Change, EmployerPlan, Plan, describe_status
+from asrctl.render.words import (
     SENSITIVE,
     SENSITIVE_CHANGED,
     SYMBOL,

@@ -6,7 +6,7 @@ from typing import Literal
 
 import click
 
-from ..status import StatusReport, StatusRow
+from asrctl.run.status import StatusReport, StatusRow
 
 StatusFormat = Literal["text", "json", "markdown"]
 STATUS_FORMATS: tuple[StatusFormat, ...] = ("text", "json", "markdown")

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import click
 
-from ..checks import Check
-from ..plan import Change, EmployerPlan, Plan
-from .words import (
+from asrctl.checks import Check
+from asrctl.plan.make import Change, EmployerPlan, Plan
+from asrctl.render.words import (
     SENSITIVE,
     SENSITIVE_CHANGED,
     SYMBOL,

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import asdict
 from typing import Literal
 
-from ..problems import Problem
+from asrctl.declare.problems import Problem
 
 ValidateFormat = Literal["text", "github", "json"]
 VALIDATE_FORMATS: tuple[ValidateFormat, ...] = ("text", "github", "json")

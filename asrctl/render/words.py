@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
-from ..checks import Check
-from ..plan import EmployerPlan, Plan
+from asrctl.checks import Check
+from asrctl.plan.make import EmployerPlan, Plan
 
 SYMBOL = {"create": "+", "update": "~", "withdraw": "-", "blocked": "!", "noop": "="}
 SENSITIVE_CHANGED = "(sensitive: fingerprint changed)"

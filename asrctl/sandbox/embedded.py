@@ -18,13 +18,13 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Self
 
-from ..errors import ConfigError
-from ..secrets import Secret
+from asrctl.errors import ConfigError
+from asrctl.secrets import Secret
 
 if TYPE_CHECKING:
-    from ..load import Repo
-    from .nmbrs_sim import NmbrsSimulator
-    from .registry_server import RegistryServer
+    from asrctl.declare.load import Repo
+    from asrctl.sandbox.nmbrs_sim import NmbrsSimulator
+    from asrctl.sandbox.registry_server import RegistryServer
 
 SANDBOX_PREFIX = "sandbox:"
 OFFICE_TENANT = "sandbox-office"
@@ -84,12 +84,12 @@ class EmbeddedSandbox:
 
     def start(self) -> None:
         if self.world is not None:
-            from .nmbrs_sim import NmbrsSimulator
+            from asrctl.sandbox.nmbrs_sim import NmbrsSimulator
 
             self.nmbrs = NmbrsSimulator(self.world, port=self.nmbrs_port)
             self.nmbrs.start()
         if self.database is not None:
-            from .registry_server import RegistryServer, TokenGrant
+            from asrctl.sandbox.registry_server import RegistryServer, TokenGrant
 
             self.database.parent.mkdir(parents=True, exist_ok=True)
             fresh = not self.database.exists()
@@ -131,8 +131,8 @@ class EmbeddedSandbox:
             return
         import yaml
 
-        from ..registry.client import RegistryClient
-        from ..secrets import resolve
+        from asrctl.registry.client import RegistryClient
+        from asrctl.secrets import resolve
 
         data: dict[str, Any] = yaml.safe_load(seed_file.read_text(encoding="utf-8")) or {}
         repo = self.repo

@@ -37,7 +37,7 @@ from pathlib import Path
 from typing import Literal, Self
 from xml.sax.saxutils import escape
 
-from ..nmbrs.constants import (
+from asrctl.nmbrs.constants import (
     ENVIRONMENT_GET,
     REPORT_BACKGROUND_OPERATION,
     REPORT_BACKGROUND_PARAMS,
@@ -48,7 +48,15 @@ from ..nmbrs.constants import (
     right_of,
     rights_name,
 )
-from .world import SERVED_CALLS, World, WorldCompany, WorldDebtor, WorldEmployee, WorldLogin, load_world
+from asrctl.sandbox.world import (
+    SERVED_CALLS,
+    World,
+    WorldCompany,
+    WorldDebtor,
+    WorldEmployee,
+    WorldLogin,
+    load_world,
+)
 
 log = logging.getLogger("asrctl.sandbox.nmbrs_sim")
 

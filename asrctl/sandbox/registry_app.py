@@ -27,11 +27,11 @@ from http import HTTPStatus
 from typing import Any, Literal, get_args
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from ..registry.errors import PROBLEM_BASE
-from ..registry.models import IDEMPOTENCY_KEY, Status, payroll_tax_number_ok
-from ..secrets import fingerprint
-from .registry_contract import REGISTRATION_INPUT, STATUS_INPUT, schema_errors
-from .registry_store import RegistryStore, Remembered, Row, Tx
+from asrctl.registry.errors import PROBLEM_BASE
+from asrctl.registry.models import IDEMPOTENCY_KEY, Status, payroll_tax_number_ok
+from asrctl.sandbox.registry_contract import REGISTRATION_INPUT, STATUS_INPUT, schema_errors
+from asrctl.sandbox.registry_store import RegistryStore, Remembered, Row, Tx
+from asrctl.secrets import fingerprint
 
 STRONG_ETAG = re.compile(r'"([0-9]{1,18})"')
 PAYROLL_TAX_NUMBER = re.compile(r"[0-9]{9}L[0-9]{2}")

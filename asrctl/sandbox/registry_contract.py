@@ -24,7 +24,7 @@ from jsonschema import Draft202012Validator, FormatChecker, ValidationError, val
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
-from ..model import EMAIL_PATTERN
+from asrctl.declare.model import EMAIL_PATTERN
 
 CONTRACT_PATH = Path(__file__).parent / "data" / "asr-registry.openapi.yaml"
 _BASE_URI = "urn:asrctl:asr-registry-contract"
@@ -46,7 +46,7 @@ FORMATS = FormatChecker(formats=())
 
 @FORMATS.checks("email")
 def _is_email(instance: object) -> bool:
-    # The same rule as the employer files (asrctl.model.EMAIL_PATTERN): one @, a dot in the domain, no spaces.
+    # The same rule as the employer files (asrctl.declare.model.EMAIL_PATTERN): one @, a dot in the domain, no spaces.
     return not isinstance(instance, str) or bool(_EMAIL.match(instance)) and "\n" not in instance
 
 

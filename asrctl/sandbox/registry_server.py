@@ -30,10 +30,10 @@ from pathlib import Path
 from typing import Any, Self, TextIO
 from urllib.parse import urlsplit
 
-from .registry_app import LIST, ONE, STATUS, Body, RegistryApp, Reply, TokenGrant, problem
-from .registry_contract import ContractChecker
-from .registry_faults import CallCounter, Fault, FaultInjector
-from .registry_store import RegistryStore, StoreClosed
+from asrctl.sandbox.registry_app import LIST, ONE, STATUS, Body, RegistryApp, Reply, TokenGrant, problem
+from asrctl.sandbox.registry_contract import ContractChecker
+from asrctl.sandbox.registry_faults import CallCounter, Fault, FaultInjector
+from asrctl.sandbox.registry_store import RegistryStore, StoreClosed
 
 __all__ = [
     "LIST",

@@ -12,9 +12,9 @@ from typing import Any
 
 import requests
 
-from ..registry.models import example_payroll_tax_number
-from .registry_app import TokenGrant
-from .registry_contract import ContractChecker
+from asrctl.registry.models import example_payroll_tax_number
+from asrctl.sandbox.registry_app import TokenGrant
+from asrctl.sandbox.registry_contract import ContractChecker
 
 # Test tokens (not secrets): office-a write/read, office-b write, two a.s.r.-side tokens.
 A_WRITE = "tok-office-a-write-0001"

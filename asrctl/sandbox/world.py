@@ -47,8 +47,8 @@ from typing import Literal
 import yaml
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from ..errors import ConfigError
-from ..nmbrs.constants import REQUIRED_CALLS, SERVICES, rights_name
+from asrctl.errors import ConfigError
+from asrctl.nmbrs.constants import REQUIRED_CALLS, SERVICES, rights_name
 
 PayPeriod = Literal["None", "Month", "Week4", "Month6", "Year"]
 

@@ -19,9 +19,9 @@ from pathlib import Path
 import pytest
 from asrctl_repo import Run, asrctl, child_env, make_repo, run_cli
 
-from asrctl.cli.output import write_atomic
 from asrctl.errors import ConfigError
-from asrctl.importer import Declared, Draft, write_drafts
+from asrctl.fsutil import write_atomic
+from asrctl.run.importer import Declared, Draft, write_drafts
 from asrctl.sandbox.nmbrs_sim import NmbrsSimulator
 
 ASRCTL_SRC = Path(__file__).resolve().parents[2] / "asrctl"
@@ -64,12 +64,12 @@ def test_plan_detailed_exitcode_is_1_blocked_2_changes_0_converged(tmp_path: Pat
 
 
 def test_ctrl_c_in_process_is_130_without_a_traceback(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import asrctl.observe
+    import asrctl.run.plan
 
     def interrupted(*args: object, **kwargs: object) -> None:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(asrctl.observe, "run_plan", interrupted)
+    monkeypatch.setattr(asrctl.run.plan, "run_plan", interrupted)
     result = run_cli(make_repo(tmp_path), "plan")
     assert result.code == 130 and result.stderr.strip() == "interrupted"
 
@@ -181,8 +181,8 @@ def test_a_missing_sandbox_world_and_an_unreachable_registry(tmp_path: Path) -> 
 
 
 def test_plain_http_to_a_remote_host_is_refused_everywhere(tmp_path: Path) -> None:
-    from asrctl.github import GitHubClient
-    from asrctl.httputil import require_tls
+    from asrctl.github.client import GitHubClient
+    from asrctl.net.http import require_tls
     from asrctl.registry.client import RegistryClient
     from asrctl.secrets import Secret
 

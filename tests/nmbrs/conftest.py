@@ -10,10 +10,10 @@ from typing import Any
 import pytest
 
 from asrctl.checks import Check
-from asrctl.load import LoadedEmployer
-from asrctl.model import Config
+from asrctl.declare.load import LoadedEmployer
+from asrctl.declare.model import Config
+from asrctl.net.retry import RetryPolicy
 from asrctl.nmbrs.observe import NmbrsObservation, observe_nmbrs
-from asrctl.retry import RetryPolicy
 from asrctl.sandbox.nmbrs_sim import NmbrsSimulator
 from asrctl.sandbox.world import World, load_world
 from asrctl.secrets import Secret
@@ -69,7 +69,7 @@ def employer(
     debtor: str | None = None,
     state: str = "active",
 ) -> LoadedEmployer:
-    from asrctl.model import Employer
+    from asrctl.declare.model import Employer
 
     nmbrs: dict[str, Any] = {"account": account, "company": company}
     if debtor is not None:

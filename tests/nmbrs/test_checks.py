@@ -311,7 +311,7 @@ def test_withdrawn_employers_are_not_checked_and_progress_counts_all(observe: Ob
     ],
 )
 def test_frequency_for_every_pay_period(period: str | None, declared: str, expected: list[str] | None) -> None:
-    from asrctl.nmbrs.checks import frequency_check
+    from asrctl.nmbrs.findings import frequency_check
     from asrctl.nmbrs.provider import Company
 
     check = frequency_check(Company(id=1, number=7, name="Bakkerij De Vries B.V.", pay_period=period), declared)

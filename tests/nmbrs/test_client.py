@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from asrctl.net.retry import RetryPolicy
 from asrctl.nmbrs.constants import REQUIRED_CALLS
 from asrctl.nmbrs.errors import (
     CallNotActive,
@@ -20,8 +21,7 @@ from asrctl.nmbrs.errors import (
     fault_code,
 )
 from asrctl.nmbrs.provider import Login
-from asrctl.nmbrs.soap import SoapProvider
-from asrctl.retry import RetryPolicy
+from asrctl.nmbrs.soap.provider import SoapProvider
 from asrctl.sandbox.nmbrs_sim import NmbrsSimulator
 from asrctl.secrets import Secret
 

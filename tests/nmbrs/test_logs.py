@@ -14,7 +14,7 @@ from asrctl.sandbox.world import World
 from .conftest import Observe, employer, tokens_for
 
 LOGGERS = ["", "zeep", "zeep.transports", "zeep.wsdl", "zeep.xsd", "urllib3", "urllib3.connectionpool",
-           "requests", "asrctl", "asrctl.nmbrs.transport", "asrctl.sandbox.nmbrs_sim"]
+           "requests", "asrctl", "asrctl.nmbrs.soap.transport", "asrctl.sandbox.nmbrs_sim"]
 
 
 def test_token_never_appears_in_debug_logs(
@@ -75,10 +75,10 @@ def test_errors_carry_no_token_and_no_foreign_exception(sim: NmbrsSimulator, fai
     import socket
     import traceback
 
+    from asrctl.net.retry import RetryPolicy
     from asrctl.nmbrs.errors import NmbrsError
     from asrctl.nmbrs.provider import Login
-    from asrctl.nmbrs.soap import SoapProvider
-    from asrctl.retry import RetryPolicy
+    from asrctl.nmbrs.soap.provider import SoapProvider
     from asrctl.secrets import Secret
 
     token = "tok-kantoor-7f3a9c1e5b" if failure != "1001" else "tok-a-wrong-token-0000"
@@ -113,14 +113,14 @@ def test_a_token_too_short_for_redact_is_still_blanked_in_logged_envelopes(
     world: World, caplog: pytest.LogCaptureFixture
 ) -> None:
     from asrctl.nmbrs.provider import Login
-    from asrctl.nmbrs.soap import SoapProvider
+    from asrctl.nmbrs.soap.provider import SoapProvider
     from asrctl.sandbox.world import WorldLogin
     from asrctl.secrets import Secret
 
     short = "Qz7Wv"  # shorter than secrets.register() remembers
     copy = world.model_copy(deep=True)
     copy.logins.append(WorldLogin(username="kort@voorbeeld.nl", token=short, domain="voorbeeld", rights="all"))
-    caplog.set_level(logging.DEBUG, logger="asrctl.nmbrs.transport")
+    caplog.set_level(logging.DEBUG, logger="asrctl.nmbrs.soap.transport")
     with NmbrsSimulator(copy) as simulator, SoapProvider(simulator.url) as provider:
         provider.companies(Login("kort", "kort@voorbeeld.nl", Secret(short), "voorbeeld"))
     assert "Token>***</" in caplog.text and short not in caplog.text

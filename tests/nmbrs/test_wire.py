@@ -15,7 +15,7 @@ from asrctl.nmbrs.constants import (
     REPORT_RESULT_PARAMS,
 )
 from asrctl.nmbrs.provider import Login
-from asrctl.nmbrs.soap import SoapProvider
+from asrctl.nmbrs.soap.provider import SoapProvider
 from asrctl.sandbox.nmbrs_sim import NmbrsSimulator, RawRequest
 from asrctl.secrets import Secret
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from asrctl.net.retry import RetryPolicy
 from asrctl.registry.client import RegistryClient
-from asrctl.retry import RetryPolicy
 from asrctl.sandbox.registry_contract import ContractChecker
 from asrctl.sandbox.registry_server import RegistryServer
 from asrctl.sandbox.registry_testing import A_WRITE, TOKENS

@@ -14,9 +14,9 @@ from typing import Any
 
 import pytest
 
+from asrctl.net.retry import RetryPolicy
 from asrctl.registry.client import RegistryClient
 from asrctl.registry.errors import NotFound, RegistryUnreachable, ServerError, Unprocessable
-from asrctl.retry import RetryPolicy
 from asrctl.sandbox.registry_contract import ContractChecker
 from asrctl.sandbox.registry_server import ONE, STATUS, RegistryServer
 from asrctl.sandbox.registry_testing import ASR, TOKENS, sample_input, sample_number

@@ -7,7 +7,7 @@ import json
 import pytest
 from plan_samples import FINGERPRINTS, TOKENS, sample_plan
 
-from asrctl.plan import Plan, Stats
+from asrctl.plan.make import Plan, Stats
 from asrctl.render import PLAN_FORMATS, render_plan
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from asrctl.problems import Problem
+from asrctl.declare.problems import Problem
 from asrctl.render.validate import render_github, render_json, render_text, summary
 
 PROBLEMS = [

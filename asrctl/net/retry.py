@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 T = TypeVar("T")
-log = logging.getLogger("asrctl.retry")
+log = logging.getLogger("asrctl.net.retry")
 
 
 @dataclass(frozen=True)

@@ -33,12 +33,12 @@ from deepdiff import DeepDiff
 from deepdiff.helper import notpresent
 from pydantic import BaseModel, ConfigDict, JsonValue, ValidationError
 
-from . import __version__
-from .checks import Check
-from .desired import desired_registration, digest, stored_registration
-from .errors import AsrctlError, ConfigError
-from .load import LoadedEmployer, Repo
-from .registry.models import Registration, Status
+from asrctl import __version__
+from asrctl.checks import Check
+from asrctl.declare.load import LoadedEmployer, Repo
+from asrctl.errors import AsrctlError, ConfigError
+from asrctl.plan.desired import desired_registration, digest, stored_registration
+from asrctl.registry.models import Registration, Status
 
 FORMAT_VERSION = 1
 Action = Literal["create", "update", "withdraw", "noop", "blocked"]

@@ -7,9 +7,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Self, TypeVar
 
-from ..retry import RetryPolicy
-from .client import SoapClient
-from .constants import (
+from asrctl.net.retry import RetryPolicy
+from asrctl.nmbrs.constants import (
     COMPANY_LIST,
     COMPANY_LIST_BY_DEBTOR,
     DEBTOR_LIST,
@@ -27,9 +26,10 @@ from .constants import (
     AccountModel,
     split_call,
 )
-from .errors import CallNotActive, NmbrsError, NmbrsFault, NmbrsUnknownFault
-from .memo import SingleFlight
-from .provider import Company, Debtor, Employee, EmployeeType, Environment, Insurance, Login
+from asrctl.nmbrs.errors import CallNotActive, NmbrsError, NmbrsFault, NmbrsUnknownFault
+from asrctl.nmbrs.memo import SingleFlight
+from asrctl.nmbrs.provider import Company, Debtor, Employee, EmployeeType, Environment, Insurance, Login
+from asrctl.nmbrs.soap.client import SoapClient
 
 T = TypeVar("T")
 

@@ -29,20 +29,20 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
-from .desired import desired_digest, write_body
-from .errors import AsrctlError, SafetyError, StalePlanError
-from .load import Repo
-from .model import Policy
-from .plan import EmployerPlan, Plan, UnmanagedRegistration, idempotency_key
-from .registry.errors import (
+from asrctl.declare.load import Repo
+from asrctl.declare.model import Policy
+from asrctl.errors import AsrctlError, SafetyError, StalePlanError
+from asrctl.plan.desired import desired_digest, write_body
+from asrctl.plan.make import EmployerPlan, Plan, UnmanagedRegistration, idempotency_key
+from asrctl.registry.errors import (
     Forbidden,
     PreconditionFailed,
     RegisteredElsewhere,
     RegistryUnreachable,
     Unauthorized,
 )
-from .registry.models import Registration
-from .secrets import Secret, redact
+from asrctl.registry.models import Registration
+from asrctl.secrets import Secret, redact
 
 MIN_CHANGES_FOR_THRESHOLD = 5  # up to this many changes never need --force
 STALE = "stale plan: the registration changed since the plan was made; run plan again"

@@ -12,12 +12,12 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
-from .checks import Check
-from .errors import ServiceError
-from .load import Repo
-from .plan import Plan, Stats, make_plan, select_employers
-from .registry.models import Registration
-from .services import Services
+from asrctl.checks import Check
+from asrctl.declare.load import Repo
+from asrctl.errors import ServiceError
+from asrctl.plan.make import Plan, Stats, make_plan, select_employers
+from asrctl.registry.models import Registration
+from asrctl.run.services import Services
 
 
 def run_plan(
@@ -28,7 +28,7 @@ def run_plan(
     parallelism: int | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> Plan:
-    from .nmbrs.observe import observe_nmbrs  # zeep/lxml only when Nmbrs is really asked
+    from asrctl.nmbrs.observe import observe_nmbrs  # zeep/lxml only when Nmbrs is really asked
 
     started = time.monotonic()
     chosen = select_employers(repo.employers, targets)

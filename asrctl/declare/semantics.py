@@ -18,11 +18,16 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from .model import ACCOUNT_NAME_PATTERN, EMAIL_PATTERN, EMPLOYER_ID_PATTERN, PAYROLL_TAX_NUMBER_PATTERN
-from .problems import Problem, Severity
-from .todo import CODE as TODO_CODE
-from .todo import todo_paths, todo_problem
-from .yamlpos import YamlDoc
+from asrctl.declare.model import (
+    ACCOUNT_NAME_PATTERN,
+    EMAIL_PATTERN,
+    EMPLOYER_ID_PATTERN,
+    PAYROLL_TAX_NUMBER_PATTERN,
+)
+from asrctl.declare.problems import Problem, Severity
+from asrctl.declare.todo import CODE as TODO_CODE
+from asrctl.declare.todo import todo_paths, todo_problem
+from asrctl.declare.yamlpos import YamlDoc
 
 _ELEVEN_WEIGHTS = (9, 8, 7, 6, 5, 4, 3, 2, -1)
 

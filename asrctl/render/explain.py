@@ -4,7 +4,7 @@
 from them (between the markers below) and a test keeps the two equal. After editing a
 text, regenerate the guide:
 
-    .venv/bin/python -m asrctl.explain_texts docs/operator-guide.md
+    .venv/bin/python -m asrctl.render.explain docs/operator-guide.md
 
 Texts use a small markdown subset that reads well in a terminal too: paragraphs,
 "- " bullets, "1. " steps and `code`.
@@ -17,9 +17,9 @@ import textwrap
 from dataclasses import dataclass
 from pathlib import Path
 
-from .checks import CATALOGUE, CheckInfo
+from asrctl.checks import CATALOGUE, CheckInfo
 
-DOC_BEGIN = "<!-- BEGIN check reference: generated from asrctl/explain_texts.py, do not edit by hand -->"
+DOC_BEGIN = "<!-- BEGIN check reference: generated from asrctl/render/explain.py, do not edit by hand -->"
 DOC_END = "<!-- END check reference -->"
 
 
@@ -296,7 +296,7 @@ def splice_doc(document: str) -> str:
 
 def main(argv: list[str]) -> int:
     if len(argv) != 1:
-        print("usage: python -m asrctl.explain_texts docs/operator-guide.md", file=sys.stderr)
+        print("usage: python -m asrctl.render.explain docs/operator-guide.md", file=sys.stderr)
         return 2
     path = Path(argv[0])
     path.write_text(splice_doc(path.read_text(encoding="utf-8")), encoding="utf-8")

@@ -8,10 +8,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Literal
 
-from ..checks import Check
-from .constants import RIGHTS_SCREEN, AccountModel, split_call
-from .errors import NmbrsError
-from .provider import Company, Debtor, Employee, Insurance
+from asrctl.checks import Check
+from asrctl.nmbrs.constants import RIGHTS_SCREEN, AccountModel, split_call
+from asrctl.nmbrs.errors import NmbrsError
+from asrctl.nmbrs.provider import Company, Debtor, Employee, Insurance
 
 FREQUENCY_OF_PERIOD: dict[str, Literal["monthly", "four_weekly"]] = {"Month": "monthly", "Week4": "four_weekly"}
 _PERIOD_WORDS = {

@@ -17,13 +17,13 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError as SchemaError
 from pydantic import ValidationError
 
-from . import model as m
-from .problems import Problem
-from .schema_gen import schema_for
-from .semantics import did_you_mean
-from .todo import CODE as TODO_CODE
-from .todo import is_todo, todo_problem
-from .yamlpos import Position, YamlDoc
+from asrctl.declare import model as m
+from asrctl.declare.problems import Problem
+from asrctl.declare.schema import schema_for
+from asrctl.declare.semantics import did_you_mean
+from asrctl.declare.todo import CODE as TODO_CODE
+from asrctl.declare.todo import is_todo, todo_problem
+from asrctl.declare.yamlpos import Position, YamlDoc
 
 _TYPE_WORDS = {
     "string": "text",

@@ -19,12 +19,12 @@ import requests
 from requests.adapters import HTTPAdapter
 from zeep.transports import Transport
 
-from .. import __version__
-from ..httputil import parse_retry_after
-from ..secrets import redact
-from .constants import WSDL_PLACEHOLDERS
+from asrctl import __version__
+from asrctl.net.http import parse_retry_after
+from asrctl.nmbrs.constants import WSDL_PLACEHOLDERS
+from asrctl.secrets import redact
 
-log = logging.getLogger("asrctl.nmbrs.transport")
+log = logging.getLogger("asrctl.nmbrs.soap.transport")
 
 # The Token element of either auth header, whatever its prefix: blanked even when the token is too
 # short for `redact` to know it.

@@ -12,11 +12,11 @@ from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 
-from .httputil import require_tls
-from .load import Repo
-from .registry.client import RegistryClient
-from .sandbox.embedded import SANDBOX_PREFIX, EmbeddedSandbox
-from .secrets import Secret, resolve
+from asrctl.declare.load import Repo
+from asrctl.net.http import require_tls
+from asrctl.registry.client import RegistryClient
+from asrctl.sandbox.embedded import SANDBOX_PREFIX, EmbeddedSandbox
+from asrctl.secrets import Secret, resolve
 
 
 @dataclass

@@ -16,9 +16,9 @@ import requests
 import zeep
 import zeep.exceptions
 
-from ..httputil import is_loopback, require_tls
-from ..retry import Retryable, RetryPolicy, retry_call
-from .constants import (
+from asrctl.net.http import is_loopback, require_tls
+from asrctl.net.retry import Retryable, RetryPolicy, retry_call
+from asrctl.nmbrs.constants import (
     ENVIRONMENT_GET,
     FAULT_LOGIN_SECURITY,
     FAULT_NOT_ACTIVE,
@@ -27,7 +27,7 @@ from .constants import (
     soap_operation,
     split_call,
 )
-from .errors import (
+from asrctl.nmbrs.errors import (
     UNAVAILABLE_HINT,
     CallNotActive,
     NmbrsRequestError,
@@ -35,10 +35,10 @@ from .errors import (
     NmbrsUnknownFault,
     error_for_fault,
 )
-from .provider import Login
-from .transport import NmbrsTransport, TransientHttpError, wsdl_path
+from asrctl.nmbrs.provider import Login
+from asrctl.nmbrs.soap.transport import NmbrsTransport, TransientHttpError, wsdl_path
 
-log = logging.getLogger("asrctl.nmbrs.client")
+log = logging.getLogger("asrctl.nmbrs.soap.client")
 
 
 class _Service:

@@ -10,10 +10,10 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from .errors import ConfigError
-from .load import Repo, check_repo
-from .model import Config
-from .yamlpos import decode, parse
+from asrctl.declare.load import Repo, check_repo
+from asrctl.declare.model import Config
+from asrctl.declare.yamlpos import decode, parse
+from asrctl.errors import ConfigError
 
 
 def load_config_repo(config_path: Path) -> Repo:

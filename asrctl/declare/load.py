@@ -24,10 +24,9 @@ from typing import Literal
 
 from pydantic import BaseModel, ValidationError
 
-from .errors import ConfigError
-from .model import Config, Employer
-from .problems import Problem
-from .semantics import (
+from asrctl.declare.model import Config, Employer
+from asrctl.declare.problems import Problem
+from asrctl.declare.semantics import (
     AccountInfo,
     Declared,
     accounts_of,
@@ -36,7 +35,8 @@ from .semantics import (
     employer_problems,
     stem_problem,
 )
-from .yamlpos import EMPTY, YamlDoc, YamlIssue, decode, parse
+from asrctl.declare.yamlpos import EMPTY, YamlDoc, YamlIssue, decode, parse
+from asrctl.errors import ConfigError
 
 MAX_FILE_BYTES = 1024 * 1024
 EMPLOYERS_DIR = "employers"
@@ -233,7 +233,7 @@ class _Loader:
                 return cls.model_validate(data)
             except ValidationError as exc:
                 refused = exc
-        from .schema_problems import model_problems, schema_problems  # only for invalid files
+        from asrctl.declare.schema_problems import model_problems, schema_problems  # only for invalid files
 
         name = "asrctl.schema.json" if kind == "config" else "employer.schema.json"
         problems = schema_problems(name, doc, file.shown)

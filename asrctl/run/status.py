@@ -14,9 +14,9 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from .load import Repo
-from .plan import describe_status
-from .registry.models import Registration, Status
+from asrctl.declare.load import Repo
+from asrctl.plan.make import describe_status
+from asrctl.registry.models import Registration, Status
 
 FORMAT_VERSION = 1
 # How rows are ordered and counted: what needs attention first.

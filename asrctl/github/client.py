@@ -25,13 +25,13 @@ from urllib.parse import urlsplit
 import requests
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from . import __version__
-from .errors import ConfigError, ServiceError
-from .httputil import is_loopback, parse_retry_after
-from .retry import Retryable, RetryPolicy, retry_call
-from .secrets import Secret, redact
+from asrctl import __version__
+from asrctl.errors import ConfigError, ServiceError
+from asrctl.net.http import is_loopback, parse_retry_after
+from asrctl.net.retry import Retryable, RetryPolicy, retry_call
+from asrctl.secrets import Secret, redact
 
-log = logging.getLogger("asrctl.github")
+log = logging.getLogger("asrctl.github.client")
 T = TypeVar("T")
 
 API_VERSION = "2022-11-28"

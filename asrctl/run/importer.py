@@ -30,12 +30,12 @@ from typing import Any, Literal
 from ruamel.yaml import YAML, YAMLError
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
-from .errors import ConfigError
-from .model import Config
-from .nmbrs.discover import DiscoveredCompany, Discovery
-from .plan import describe_status
-from .registry.models import Registration
-from .todo import TODO, is_todo, todo_paths
+from asrctl.declare.model import Config
+from asrctl.declare.todo import TODO, is_todo, todo_paths
+from asrctl.errors import ConfigError
+from asrctl.nmbrs.discover import DiscoveredCompany, Discovery
+from asrctl.plan.make import describe_status
+from asrctl.registry.models import Registration
 
 SCHEMA_FILE = "schemas/employer.schema.json"
 _LEGAL_FORMS = {"b-v", "bv", "n-v", "nv", "v-o-f", "vof", "c-v", "cv"}
@@ -350,7 +350,7 @@ def _merge(target: CommentedMap, values: Mapping[str, Any], comments: Mapping[st
 def write_drafts(
     drafts: Sequence[Draft], out_dir: Path, account: str, declared: Declared, *, schema_ref: str, force: bool
 ) -> list[FileResult]:
-    from .cli.output import write_atomic
+    from asrctl.fsutil import write_atomic
 
     out_dir = out_dir.resolve()
     taken = declared.stems.setdefault(out_dir, set())

@@ -17,9 +17,9 @@ import hashlib
 import json
 from typing import Any
 
-from .model import Config, Employer
-from .registry.models import Registration
-from .secrets import Secret
+from asrctl.declare.model import Config, Employer
+from asrctl.registry.models import Registration
+from asrctl.secrets import Secret
 
 
 def _dga(items: list[Any]) -> list[dict[str, Any]]:

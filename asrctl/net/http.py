@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from urllib.parse import urlsplit
 
-from .errors import ConfigError
+from asrctl.errors import ConfigError
 
 
 def is_loopback(host: str | None) -> bool:
