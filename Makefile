@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 
-.PHONY: demo test install lint schemas bench clean
+.PHONY: demo test install lint schemas office-templates bench clean
 
 $(BIN)/asrctl: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,10 @@ lint: install
 
 schemas: install
 	$(BIN)/asrctl schema
+
+# `asrctl init` writes asrctl's own workflows into an office's repository: keep its copies equal.
+office-templates:
+	cp .github/workflows/plan.yml .github/workflows/apply.yml .github/workflows/drift.yml asrctl/run/office/workflows/
 
 bench: install
 	$(BIN)/python bench/validate_scale.py

@@ -19,6 +19,7 @@ from asrctl.cli.context import Settings
 
 # command name -> module under asrctl.cli (with a click command called `command`)
 COMMANDS: dict[str, tuple[str, str]] = {
+    "init": ("init", "Write a new payroll office's repository: asrctl.yaml, employers/, schemas, workflows."),
     "validate": ("validate", "Check employer files and asrctl.yaml offline (schema, semantics, cross-file)."),
     "plan": ("plan", "Compare the declarations with Nmbrs and the a.s.r. registry; print the changes."),
     "apply": ("apply", "Carry out a plan: submit, change or withdraw registrations."),
