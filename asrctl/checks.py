@@ -48,5 +48,7 @@ CATALOGUE: dict[str, CheckInfo] = {
         CheckInfo("registry.unmanaged", "warning", "The registry holds a registration of this office that no employer file declares."),
         CheckInfo("registry.registered-elsewhere", "error", "apply: the loonheffingennummer is registered by another payroll office (409); contact a.s.r."),
         CheckInfo("registry.unreachable", "error", "The a.s.r. registry did not answer after retries."),
+        CheckInfo("apply.needs-force", "warning", "Apply after merge will refuse: more changes than policy.max_change_fraction; a person applies with --force."),
+        CheckInfo("apply.withdraw-not-permitted", "warning", "Apply will refuse: it withdraws registrations no employer file declares, without permission."),
     ]
 }

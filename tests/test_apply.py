@@ -215,14 +215,21 @@ def test_stale_plan_file_gate() -> None:
         verify_current(plan, repo(employers), {**FINGERPRINTS, "kantoor": "sha256:0123456789abcdef"})
 
 
-def test_withdraw_needs_permission() -> None:
+def test_a_reviewed_state_withdrawn_is_permission_and_an_undeclared_withdrawal_needs_it() -> None:
     gone = employer(PTN[0], state="withdrawn")
     plan = plan_of({"weg": gone}, [registration(gone)])
-    with pytest.raises(SafetyError, match=r"withdraws \(afmelden\) 1 registration \(weg\)") as info:
-        check_safety(plan, Policy(), allow_withdraw=False, force=False)
+    assert plan.summary.withdraw == 1
+    check_safety(plan, Policy(), allow_withdraw=False, force=False)  # the file says so: permitted
+    # A registration no file declares, planned for withdrawal under policy.allow_withdraw ...
+    stray = employer(PTN[1], "Vergeten B.V.")
+    undeclared = plan_of({}, [registration(stray)], cfg=config(allow_withdraw=True))
+    assert [u.action for u in undeclared.unmanaged] == ["withdraw"]
+    # ... is refused when that permission is gone.
+    with pytest.raises(SafetyError, match=rf"withdraws \(afmelden\) 1 registration no employer file declares \({PTN[1]}\)") as info:
+        check_safety(undeclared, Policy(), allow_withdraw=False, force=False)
     assert "--allow-withdraw" in (info.value.hint or "")
-    check_safety(plan, Policy(), allow_withdraw=True, force=False)
-    check_safety(plan, Policy(allow_withdraw=True), allow_withdraw=False, force=False)
+    check_safety(undeclared, Policy(), allow_withdraw=True, force=False)
+    check_safety(undeclared, Policy(allow_withdraw=True), allow_withdraw=False, force=False)
 
 
 def test_change_threshold_counts_updates_and_withdrawals_of_held_registrations() -> None:

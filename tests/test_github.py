@@ -18,15 +18,17 @@ from pathlib import Path
 
 import pytest
 from fakes.github_server import BOT, FakeGitHub
+from plan_samples import PTN, employer, plan_of, registration
 
 from asrctl.cli import cli
 from asrctl.cli.errors import run_guarded
-from asrctl.github import client as gh
+from asrctl.github import body as gh
+from asrctl.github.client import RetryPolicy
+from asrctl.plan.make import Plan
 
 TOKEN = "ghs_Recognisable0Token4sRx9qZ"
 HEAD = "1111111111111111111111111111111111111111"
 MERGE = "2222222222222222222222222222222222222222"
-CHECKSUM = "sha256:" + "ab" * 32
 PLAN_V1 = "## asrctl plan\n\n| employer | action |\n|---|---|\n| bakkerij-de-vries | create |\n"
 PLAN_V2 = "## asrctl plan\n\n| employer | action |\n|---|---|\n| bakkerij-de-vries | update |\n"
 
@@ -82,17 +84,25 @@ def write(tmp_path: Path, name: str, text: str) -> str:
     return str(path)
 
 
-def plan_json(tmp_path: Path, checksum: str = CHECKSUM, employers: list[dict[str, str]] | None = None) -> str:
-    plan = {
-        "format_version": 1,
-        "checksum": checksum,
-        "summary": {"create": 1, "update": 0, "withdraw": 0, "noop": 1, "blocked": 0, "errors": 0, "warnings": 0},
-        "employers": employers if employers is not None else [
-            {"id": "bakkerij-de-vries", "action": "create", "desired_digest": "sha256:0123456789abcdef"},
-            {"id": "garage-jansen", "action": "noop", "desired_digest": "sha256:fedcba9876543210"},
-        ],
-    }
-    return write(tmp_path, "plan.json", json.dumps(plan))
+def reviewed_plan() -> Plan:
+    """bakkerij-de-vries is new (create); garage-jansen is registered as declared (noop)."""
+    bakkerij, garage = employer(PTN[0]), employer(PTN[1], "Garage Jansen")
+    return plan_of({"bakkerij-de-vries": bakkerij, "garage-jansen": garage}, [registration(garage)])
+
+
+def changed_plan() -> Plan:
+    """The same files, but the registry holds garage-jansen as four-weekly: an update appears."""
+    bakkerij, garage = employer(PTN[0]), employer(PTN[1], "Garage Jansen")
+    return plan_of({"bakkerij-de-vries": bakkerij, "garage-jansen": garage},
+                   [registration(garage, payroll={"frequency": "four_weekly"})])
+
+
+REVIEWED = reviewed_plan()
+CHECKSUM = REVIEWED.checksum
+
+
+def plan_json(tmp_path: Path, plan: Plan = REVIEWED) -> str:
+    return write(tmp_path, "plan.json", plan.to_json())
 
 
 def marked(fake: FakeGitHub, number: int, marker: str = gh.PLAN_MARKER) -> list[dict]:
@@ -164,26 +174,70 @@ def test_an_unchanged_comment_is_not_rewritten(fake: FakeGitHub, ghenv: Path, ca
     assert not fake.calls("PATCH")
 
 
-def test_a_long_plan_is_cut_under_the_limit_with_a_note_and_keeps_its_checksum(
+def long_plan(rows: int) -> str:
+    table = "\n".join(f"| werkgever-{i:05d} | create | Bakkerij nummer {i} B.V. |" for i in range(rows))
+    return (f"## asrctl plan\n\n**Summary first**\n\n<details><summary>{rows} creates</summary>\n\n"
+            f"| employer | action | company |\n|---|---|---|\n{table}\n\n"
+            f"```\n{table}\n```\n</details>\n")
+
+
+def parts_of(fake: FakeGitHub, pr: int) -> list[str]:
+    """Our plan comment's parts, in the order GitHub shows them."""
+    return [c["body"] for c in fake.comments_on(pr) if gh.part_number(c["body"], gh.PLAN_MARKER) is not None]
+
+
+def test_a_long_plan_continues_in_comments_that_close_and_reopen_its_blocks(
     fake: FakeGitHub, ghenv: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     pr = fake.add_issue(pull=True, head_sha=HEAD)
-    rows = "\n".join(f"| werkgever-{i:05d} | create | Bakkerij nummer {i} B.V. |" for i in range(5000))
-    long_plan = f"## asrctl plan\n\n<details><summary>5000 creates</summary>\n\n```\n{rows}\n```\n</details>\n"
-    assert gh.github_length(long_plan) > 3 * gh.BODY_LIMIT
-
-    result = run(capsys, "github", "comment", "--pr", str(pr), "--body-file", write(ghenv, "plan.md", long_plan),
+    text = long_plan(2500)
+    assert gh.github_length(text) > 3 * gh.BODY_LIMIT
+    result = run(capsys, "github", "comment", "--pr", str(pr), "--body-file", write(ghenv, "plan.md", text),
                  "--plan", plan_json(ghenv), "--head-sha", HEAD)
     assert result.code == 0, result.err  # the fake answers 422 over the limit, as GitHub does
-    body = marked(fake, pr)[0]["body"]
-    assert gh.github_length(body) <= gh.BODY_LIMIT
-    assert gh.github_length(body) > gh.BODY_LIMIT - 2_000  # cut near the limit, not far below it
-    assert "**Truncated**" in body and "`asrctl-plan` artifact" in body
-    assert "actions/runs/4242" in body
-    assert CHECKSUM in body and gh.read_meta(body)["checksum"] == CHECKSUM
-    assert body.count("```") % 2 == 0  # the cut code block is closed, so the note renders as text
-    assert body.count("<details>") == body.count("</details>")
-    assert "| werkgever-00000 |" in body
+    parts = parts_of(fake, pr)
+    assert 3 < len(parts) <= gh.MAX_PARTS and f"in {len(parts)} comments" in result.out
+    assert parts[0].startswith(gh.marker_line(gh.PLAN_MARKER) + "\n<!-- asrctl-meta")
+    assert parts[0].index("**Summary first**") < parts[0].index("werkgever-00000")  # the summary is always first
+    assert gh.read_meta(parts[0])["checksum"] == CHECKSUM
+    for n, part in enumerate(parts, start=1):
+        assert part.startswith(gh.marker_line(gh.PLAN_MARKER, n) + "\n")
+        assert sum(part.count(gh.marker_line(gh.PLAN_MARKER, k)) for k in range(1, 8)) == 1  # one marker
+        assert gh.github_length(part) <= gh.BODY_LIMIT
+        assert part.count("```") % 2 == 0
+        assert part.count("<details") == part.count("</details>")
+        assert (f"Plan checksum `{CHECKSUM}`" in part) == (n == len(parts))  # one footer, on the last part
+    assert "**Truncated**" not in "".join(parts)
+    # Every row is shown once in the table and once in the code block; a table cut keeps its header.
+    joined = "\n".join(parts)
+    assert all(joined.count(f"| werkgever-{i:05d} |") == 2 for i in (0, 1234, 2499))
+    for part in parts[1:]:
+        assert "(continued)</summary>" in part and "_(continued from the previous comment)_" in part
+        body = part.split("(continued)</summary>", 1)[1].lstrip()
+        assert body.startswith(("| employer | action | company |\n|---|---|---|", "```"))
+
+    # A shorter plan on the next push: the first comment is updated in place, the rest removed.
+    first_id = next(c["id"] for c in fake.comments_on(pr) if gh.has_marker(c["body"], gh.PLAN_MARKER))
+    again = run(capsys, "github", "comment", "--pr", str(pr), "--body-file", write(ghenv, "plan.md", PLAN_V1))
+    assert again.code == 0, again.err
+    [only] = [c for c in fake.comments_on(pr) if gh.part_number(c["body"], gh.PLAN_MARKER) is not None]
+    assert only["id"] == first_id and "| bakkerij-de-vries | create |" in only["body"]
+
+
+def test_past_the_cap_the_last_comment_points_at_the_artifact(
+    fake: FakeGitHub, ghenv: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    pr = fake.add_issue(pull=True, head_sha=HEAD)
+    result = run(capsys, "github", "comment", "--pr", str(pr), "--body-file",
+                 write(ghenv, "plan.md", long_plan(8000)), "--plan", plan_json(ghenv), "--head-sha", HEAD)
+    assert result.code == 0, result.err
+    parts = parts_of(fake, pr)
+    assert len(parts) == gh.MAX_PARTS
+    last = parts[-1]
+    assert "**Truncated**" in last and "`asrctl-plan` artifact" in last and "actions/runs/4242" in last
+    assert CHECKSUM in last  # the footer survives
+    assert gh.github_length(last) > gh.BODY_LIMIT - 2_000  # cut near the limit, not far below it
+    assert all(p.count("```") % 2 == 0 and p.count("<details") == p.count("</details>") for p in parts)
 
 
 def test_emoji_count_double_towards_the_limit(fake: FakeGitHub, ghenv: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -194,16 +248,6 @@ def test_emoji_count_double_towards_the_limit(fake: FakeGitHub, ghenv: Path, cap
     body = marked(fake, pr)[0]["body"]
     assert len(body) < gh.BODY_LIMIT // 2 + 1_000
     assert gh.github_length(body) <= gh.BODY_LIMIT
-
-
-def test_compose_leaves_a_fitting_body_alone_and_cuts_one_character_more() -> None:
-    note = gh.artifact_note(None)
-    head = gh.compose("m", "", footer="f", truncated_note=note)
-    room = gh.BODY_LIMIT - gh.github_length(head)
-    exact = "x" * room
-    assert gh.compose("m", exact, footer="f", truncated_note=note).count("x") == room
-    over = gh.compose("m", exact + "y", footer="f", truncated_note=note)
-    assert "**Truncated**" in over and gh.github_length(over) <= gh.BODY_LIMIT
 
 
 def test_a_failed_plan_is_commented_without_a_checksum(
@@ -269,7 +313,7 @@ def test_a_persistent_outage_ends_in_one_clear_error(
     assert time.monotonic() - started < 10
     assert f"GitHub GET /repos/voorbeeld/werkgevers/issues/{pr}/comments: HTTP 503 Service Unavailable" in result.err
     assert "Traceback" not in result.err
-    assert len(fake.calls()) == gh.RetryPolicy().max_attempts
+    assert len(fake.calls()) == RetryPolicy().max_attempts
 
 
 def test_a_rejected_token_is_named_but_never_shown(
@@ -415,26 +459,49 @@ def test_the_reviewed_plan_passes(
     assert marked(fake, pr, gh.APPLY_MARKER) == []
 
 
-def test_when_main_moved_on_apply_is_refused_and_the_difference_commented(
+def test_a_changed_write_set_is_refused_with_the_differing_employers_named(
     fake: FakeGitHub, ghenv: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     pr = reviewed_pr(fake, ghenv, monkeypatch, capsys)
-    moved = "sha256:" + "cd" * 32
-    now = plan_json(ghenv, moved, [
-        {"id": "bakkerij-de-vries", "action": "create", "desired_digest": "sha256:0123456789abcdef"},
-        {"id": "garage-jansen", "action": "update", "desired_digest": "sha256:1111111111111111"},
-    ])
-    result = run(capsys, "github", "verify-plan", "--plan", now, "--body-file", write(ghenv, "main.md", PLAN_V2))
+    now = changed_plan()
+    result = run(capsys, "github", "verify-plan", "--plan", plan_json(ghenv, now),
+                 "--body-file", write(ghenv, "main.md", PLAN_V2))
     assert result.code == 1
-    assert "main has moved on" in result.err and CHECKSUM in result.err and moved in result.err
+    assert CHECKSUM in result.err and now.checksum in result.err
+    # The files are those reviewed: the registry moved, not main.
+    assert "main has moved on" not in result.err and "the a.s.r. registry report changed" in result.err
     assert outputs(ghenv) == {"pr": str(pr)}  # no checksum: the apply step cannot run
     [refusal] = marked(fake, pr, gh.APPLY_MARKER)
     body = refusal["body"]
+    assert body.count(gh.marker_line(gh.APPLY_MARKER)) == 1
     assert "Nothing was applied" in body
-    assert "`garage-jansen`: reviewed noop, now update" in body
-    assert "bakkerij-de-vries" not in body.split("**What to do**")[0].split("Differences")[1]
-    assert f"checksum `{moved}`" in body and "| bakkerij-de-vries | update |" in body
+    assert "`garage-jansen`: not written in the reviewed plan, now update" in body
+    assert "bakkerij-de-vries" not in body.split("**What to do**")[0].split("differ from")[1]
+    assert f"checksum `{now.checksum}`" in body and "| bakkerij-de-vries | update |" in body
     assert gh.read_meta(marked(fake, pr)[0]["body"])["checksum"] == CHECKSUM  # the review stays as it was
+
+
+def test_main_has_moved_on_only_when_the_files_differ(
+    fake: FakeGitHub, ghenv: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    reviewed_pr(fake, ghenv, monkeypatch, capsys)
+    now = changed_plan().model_copy(update={"inputs_digest": "sha256:" + "ef" * 32})
+    result = run(capsys, "github", "verify-plan", "--plan", plan_json(ghenv, now))
+    assert result.code == 1 and "main has moved on" in result.err
+
+
+def test_an_unrelated_status_change_does_not_stop_apply(
+    fake: FakeGitHub, ghenv: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    pr = reviewed_pr(fake, ghenv, monkeypatch, capsys)
+    bakkerij, garage = employer(PTN[0]), employer(PTN[1], "Garage Jansen")
+    # a.s.r. moved garage-jansen (not written by this plan) to in_setup, version 4: not a write, same checksum.
+    now = plan_of({"bakkerij-de-vries": bakkerij, "garage-jansen": garage},
+                  [registration(garage, status="in_setup", version=4)])
+    result = run(capsys, "github", "verify-plan", "--plan", plan_json(ghenv, now))
+    assert result.code == 0, result.err
+    assert result.out.strip() == CHECKSUM
+    assert outputs(ghenv) == {"pr": str(pr), "checksum": CHECKSUM}
 
 
 def test_a_plan_for_an_older_commit_of_the_pull_request_is_refused(

@@ -243,17 +243,27 @@ def test_an_unknown_target_is_a_user_error():
 # --- checksum, keys, JSON -----------------------------------------------------------------------
 
 
-def test_checksum_ignores_time_stats_and_version_but_not_content():
+def test_checksum_covers_the_writes_only():
     base = sample_plan()
     later = sample_plan(created_at="2027-06-30T23:59:59Z", stats=Stats(nmbrs_calls=99, registry_calls=3, seconds=12.5))
     assert re.fullmatch(r"sha256:[0-9a-f]{64}", base.checksum)
     assert later.checksum == base.checksum == plan_checksum(base)
     assert plan_checksum(base.model_copy(update={"asrctl_version": "0.1.1"})) == base.checksum
 
-    emp = employer(PTN[0], payroll={"frequency": "four_weekly", "thirteenth_month": True})
-    monthly = plan_of({"x": emp}, [registration(emp, payroll={"frequency": "monthly"})])
-    no_13th = plan_of({"x": emp}, [registration(emp, payroll={"thirteenth_month": False})])
-    assert monthly.checksum != no_13th.checksum
+    # Another body to send: another checksum.
+    four = employer(PTN[0], payroll={"frequency": "four_weekly", "thirteenth_month": True})
+    monthly = employer(PTN[0], payroll={"frequency": "monthly", "thirteenth_month": True})
+    stored = registration(four, payroll={"thirteenth_month": False})
+    assert plan_of({"x": four}, [stored]).checksum != plan_of({"x": monthly}, [stored]).checksum
+    # The same write reached from another stored state is the same write: same checksum.
+    assert plan_of({"x": four}, [registration(four, payroll={"frequency": "monthly"})]).checksum == \
+        plan_of({"x": four}, [stored]).checksum
+    # Statuses and findings of employers it does not write are not in it.
+    quiet = employer(PTN[1], "Stil B.V.")
+    a = plan_of({"x": four, "q": quiet}, [stored, registration(quiet)])
+    b = plan_of({"x": four, "q": quiet}, [stored, registration(quiet, status="in_setup", version=9)],
+                {"q": [DGA_WARNING]})
+    assert a.checksum == b.checksum
 
 
 def test_checksum_does_not_depend_on_the_order_findings_arrive_in():
@@ -263,11 +273,11 @@ def test_checksum_does_not_depend_on_the_order_findings_arrive_in():
     assert one_way.checksum == other_way.checksum
 
 
-def test_checksum_changes_when_the_registry_moved_on():
+def test_checksum_changes_when_the_registration_written_moved_on():
     emp = employer(PTN[0])
-    v3 = plan_of({"x": emp}, [registration(emp, version=3)])
-    v4 = plan_of({"x": emp}, [registration(emp, version=4)])
-    assert v3.checksum != v4.checksum
+    v3 = plan_of({"x": emp}, [registration(emp, version=3, payroll={"thirteenth_month": False})])
+    v4 = plan_of({"x": emp}, [registration(emp, version=4, payroll={"thirteenth_month": False})])
+    assert v3.checksum != v4.checksum  # the write's If-Match precondition differs
 
 
 def test_json_round_trip():

@@ -13,7 +13,7 @@ from asrctl.cli.context import Settings
 if TYPE_CHECKING:
     from asrctl.declare.load import Repo
     from asrctl.plan.make import Plan
-    from asrctl.run.apply import WriteResult
+    from asrctl.run.apply import Permissions, WriteResult
     from asrctl.run.services import Services
 
 _SYMBOL = {"created": "+", "updated": "~", "withdrawn": "-", "skipped": "!", "failed": "✗", "not_attempted": "✗"}
@@ -39,7 +39,7 @@ def command(settings: Settings, planfile: Path | None, auto_approve: bool, allow
     fresh plan is made, shown, and carried out after you confirm (or with --auto-approve).
     """
     from asrctl.declare.load import load_repo_or_raise
-    from asrctl.run.apply import normalise_checksum
+    from asrctl.run.apply import Permissions, normalise_checksum
 
     if checksum is not None:
         normalise_checksum(checksum)  # a malformed --checksum fails before any work
@@ -55,55 +55,36 @@ def command(settings: Settings, planfile: Path | None, auto_approve: bool, allow
             "`asrctl plan --out plan.json` then `asrctl apply plan.json`",
         )
     repo = load_repo_or_raise(settings.config_path)
+    permissions = Permissions(checksum, allow_withdraw, force)
     if planfile is not None:
-        return _apply_file(settings, repo, planfile, checksum=checksum, allow_withdraw=allow_withdraw, force=force)
-    return _apply_fresh(settings, repo, targets=set(targets) if targets else None, parallelism=parallelism,
-                        checksum=checksum, auto_approve=auto_approve, allow_withdraw=allow_withdraw, force=force)
+        return _apply_file(settings, repo, planfile, permissions)
+    return _apply_fresh(settings, repo, permissions, targets=set(targets) if targets else None,
+                        parallelism=parallelism, auto_approve=auto_approve)
 
 
 def _interactive() -> bool:
     return sys.stdin.isatty() and sys.stderr.isatty()
 
 
-def _read_plan(path: Path) -> Plan:
-    from asrctl.errors import ConfigError
-    from asrctl.plan.make import Plan
-
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise ConfigError(f"cannot read plan file {path}: {exc.strerror or exc.__class__.__name__}",
-                          hint="pass the file written by `asrctl plan --out FILE`") from None
-    return Plan.from_json(data, source=f"plan file {path}")
-
-
-def _apply_file(settings: Settings, repo: Repo, path: Path, *, checksum: str | None, allow_withdraw: bool,
-                force: bool) -> int:
-    from asrctl.run.apply import (
-        accounts_to_resolve,
-        check_safety,
-        verify_checksum,
-        verify_inputs,
-        verify_tokens,
-    )
+def _apply_file(settings: Settings, repo: Repo, path: Path, permissions: Permissions) -> int:
+    from asrctl.run.apply import gate_plan_file, gate_tokens
+    from asrctl.run.plan import read_plan_file
     from asrctl.run.services import connect
 
-    plan = _read_plan(path)
-    verify_checksum(plan, checksum)
-    verify_inputs(plan, repo)
-    check_safety(plan, repo.config.policy, allow_withdraw=allow_withdraw, force=force)
-    with connect(repo, accounts=accounts_to_resolve(plan)) as services:
-        verify_tokens(plan, repo, services.token_fingerprints)
+    plan = read_plan_file(path)
+    accounts = gate_plan_file(plan, repo, permissions)
+    with connect(repo, accounts=accounts) as services:
+        gate_tokens(plan, repo, services.token_fingerprints)
         click.echo(f"Applying plan {plan.checksum} from {path}", err=True)
         return _carry_out(settings, repo, plan, services)
 
 
-def _apply_fresh(settings: Settings, repo: Repo, *, targets: set[str] | None, parallelism: int | None,
-                 checksum: str | None, auto_approve: bool, allow_withdraw: bool, force: bool) -> int:
+def _apply_fresh(settings: Settings, repo: Repo, permissions: Permissions, *, targets: set[str] | None,
+                 parallelism: int | None, auto_approve: bool) -> int:
     from asrctl.cli.output import Progress
     from asrctl.plan.make import select_employers
     from asrctl.render import render_plan
-    from asrctl.run.apply import check_safety, planned_writes, verify_checksum
+    from asrctl.run.apply import gate_fresh_plan, planned_writes
     from asrctl.run.plan import run_plan
     from asrctl.run.services import accounts_in_use, connect
     from asrctl.secrets import redact
@@ -114,11 +95,9 @@ def _apply_fresh(settings: Settings, repo: Repo, *, targets: set[str] | None, pa
         plan = run_plan(repo, services, targets=targets, parallelism=parallelism, progress=progress)
         progress.close()
         click.echo(redact(render_plan(plan, "text", color=_color(settings))), nl=False)
-        verify_checksum(plan, checksum)
-        if not planned_writes(plan) and not plan.summary.blocked:
+        if not gate_fresh_plan(plan, repo, permissions):
             click.echo("Nothing to apply.")
             return 0
-        check_safety(plan, repo.config.policy, allow_withdraw=allow_withdraw, force=force)
         if planned_writes(plan) and not auto_approve and not click.confirm(
             "Apply these changes to the a.s.r. registry? Only 'y' applies", default=False, err=True
         ):

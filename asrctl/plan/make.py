@@ -15,11 +15,14 @@ renderer and apply read. Decisions the design leaves open, made here:
   gone from Nmbrs — that is often why it is withdrawn).
 - Registrations no file declares that are already `withdrawn` are history, not drift:
   they are not listed as unmanaged.
-- The checksum leaves out created_at, stats and asrctl_version (and itself): two plans
-  of the same inputs and registry state have the same checksum, also across a patch
-  upgrade of asrctl between plan and apply.
+- The checksum covers exactly the write set (DESIGN.md "Applied = reviewed"): per write, the
+  subject, the action, the registration body (with token fingerprints, as desired_digest) and
+  the precondition it writes under (If-Match version or If-None-Match), and whether the token
+  is sent. Nothing else: not the statuses of employers it does not write, not findings, not
+  timestamps or versions of asrctl. An unrelated a.s.r. status change between review and merge
+  leaves it as it was; a changed body or a moved registration does not.
 - Checks are sorted (errors first, then id, message) so the observer's parallel
-  completion order never changes the checksum.
+  completion order never changes the plan file.
 """
 
 from __future__ import annotations
@@ -38,6 +41,7 @@ from asrctl.checks import Check
 from asrctl.declare.load import LoadedEmployer, Repo
 from asrctl.errors import AsrctlError, ConfigError
 from asrctl.plan.desired import desired_registration, digest, stored_registration
+from asrctl.plan.safety import refusals
 from asrctl.registry.models import Registration, Status
 
 FORMAT_VERSION = 1
@@ -137,6 +141,8 @@ class Plan(_Frozen):
     inputs_digest: str
     checksum: str
     targets: list[str] | None = None  # None = every employer file; then unmanaged registrations were looked for
+    changed_since: str | None = None  # --changed-since REF: targets are what changed since REF
+    registrations_held: int | None = None  # this office's registrations (not withdrawn): the threshold's base
     summary: Summary
     employers: list[EmployerPlan]
     unmanaged: list[UnmanagedRegistration]
@@ -196,12 +202,49 @@ class Plan(_Frozen):
 
 # --- checksums and keys --------------------------------------------------------------------
 
-_OUTSIDE_CHECKSUM = {"created_at", "stats", "asrctl_version", "checksum"}
+def write_set(plan: Plan) -> list[dict[str, JsonValue]]:
+    """What apply would send, one entry per write in plan order (the checksum's only input)."""
+    entries: list[dict[str, JsonValue]] = [
+        {
+            "subject": e.id,
+            "payroll_tax_number": e.payroll_tax_number,
+            "action": e.action,
+            "body": e.desired_digest if e.action != "withdraw" else None,
+            "sends_token": e.needs_token,
+            "if_match": e.registry_version,
+        }
+        for e in plan.employers
+        if e.action in CHANGING_ACTIONS
+    ]
+    entries += [
+        {
+            "subject": u.payroll_tax_number,
+            "payroll_tax_number": u.payroll_tax_number,
+            "action": "withdraw",
+            "body": None,
+            "sends_token": False,
+            "if_match": u.registry_version,
+        }
+        for u in plan.unmanaged
+        if u.action == "withdraw"
+    ]
+    return entries
+
+
+def write_fingerprints(plan: Plan) -> dict[str, str]:
+    """Per write subject, "action:body:precondition" in short: enough to say which writes of two plans
+    differ and how (another action, another body, another registry version)."""
+    out = {}
+    for entry in write_set(plan):
+        body = str(entry["body"] or "").removeprefix("sha256:")[:12] or "-"
+        version = entry["if_match"]
+        out[str(entry["subject"])] = f"{entry['action']}:{body}:{'v' + str(version) if version is not None else 'new'}"
+    return out
 
 
 def plan_checksum(plan: Plan) -> str:
-    """sha256 of the plan's canonical JSON without timestamps, stats, version and the checksum itself."""
-    return digest(plan.model_dump(mode="json", exclude=_OUTSIDE_CHECKSUM))
+    """sha256 of the plan's write set (`write_set`), and of nothing else."""
+    return digest(write_set(plan))
 
 
 def idempotency_key(plan_checksum: str, subject: str, action: str) -> str:
@@ -237,6 +280,8 @@ def make_plan(
     targets: set[str] | None = None,
     extra_checks: Mapping[str, Sequence[Check]] | None = None,
     global_checks: Sequence[Check] = (),
+    withdrawal_candidates: set[str] | None = None,
+    changed_since: str | None = None,
     created_at: str,
     stats: Stats,
 ) -> Plan:
@@ -250,6 +295,10 @@ def make_plan(
       registrations no file declares are not looked for (the plan's `targets` says so).
     extra_checks: further per-employer findings (e.g. registry.registered-elsewhere).
     global_checks: findings about no single employer (e.g. about an account).
+    withdrawal_candidates: with targets, the payroll_tax_numbers of employer files deleted since
+      `changed_since`: their registrations are planned as unmanaged ones (withdrawn or a warning).
+    Predicted refusals of apply (plan/safety.py, as apply after merge runs: no --force, no
+    --allow-withdraw) are added as `apply.*` warnings.
     """
     selected = select_employers(repo.employers, targets)
     missing = [e.id for e in selected if e.id not in nmbrs_checks]
@@ -272,8 +321,20 @@ def make_plan(
         for loaded in selected
     ]
 
-    unmanaged, unmanaged_checks = _unmanaged(repo, registrations) if targets is None else ([], [])
-    global_sorted = _sorted_checks([*global_checks, *unmanaged_checks])
+    if targets is None:
+        unmanaged, unmanaged_checks = _unmanaged(repo, registrations)
+    elif withdrawal_candidates:
+        unmanaged, unmanaged_checks = _unmanaged(
+            repo, [r for r in registrations if r.payroll_tax_number in withdrawal_candidates], deleted=True
+        )
+    else:
+        unmanaged, unmanaged_checks = [], []
+    held = sum(1 for r in registrations if r.status != "withdrawn")
+    predicted = [
+        Check(r.id, "warning", f"apply after merge will refuse: {r.message}", r.hint)
+        for r in refusals(employers, unmanaged, repo.config.policy, held=held, allow_withdraw=False, force=False)
+    ]
+    global_sorted = _sorted_checks([*global_checks, *unmanaged_checks, *predicted])
 
     plan = Plan(
         asrctl_version=__version__,
@@ -281,6 +342,8 @@ def make_plan(
         inputs_digest=repo.inputs_digest,
         checksum="",
         targets=sorted(targets) if targets is not None else None,
+        changed_since=changed_since,
+        registrations_held=held,
         summary=_summary(employers, unmanaged, global_sorted),
         employers=employers,
         unmanaged=unmanaged,
@@ -304,8 +367,11 @@ def select_employers(employers: Sequence[LoadedEmployer], targets: set[str] | No
     return [e for e in ordered if e.id in targets]
 
 
-def _unmanaged(repo: Repo, registrations: Sequence[Registration]) -> tuple[list[UnmanagedRegistration], list[Check]]:
-    """Registrations of this office no file declares: withdrawn with policy.allow_withdraw, else a warning."""
+def _unmanaged(
+    repo: Repo, registrations: Sequence[Registration], *, deleted: bool = False
+) -> tuple[list[UnmanagedRegistration], list[Check]]:
+    """Registrations of this office no file declares: withdrawn with policy.allow_withdraw, else a warning.
+    `deleted`: these are the registrations of employer files deleted in the change under review."""
     unmanaged: list[UnmanagedRegistration] = []
     found: list[Check] = []
     declared = {e.employer.payroll_tax_number for e in repo.employers}
@@ -325,15 +391,17 @@ def _unmanaged(repo: Repo, registrations: Sequence[Registration]) -> tuple[list[
             )
         )
         if not allow:
+            what = "its employer file is deleted" if deleted else "no employer file declares it"
             found.append(
                 Check(
                     "registry.unmanaged",
                     "warning",
                     f"registration {reg.payroll_tax_number} ({reg.nmbrs.company_name}, "
                     f"{describe_status(reg.status, reg.status_detail, reg.first_exchange_date)}) "
-                    "is in the registry but no employer file declares it",
-                    hint="add an employer file for it (`asrctl import --account NAME` writes one), "
-                    "or set policy.allow_withdraw: true in asrctl.yaml to withdraw it",
+                    f"is in the registry but {what}; apply leaves it as it is",
+                    hint="to withdraw (afmelden) it, keep the employer file with `state: withdrawn` (that is the "
+                    "office's permission), or set policy.allow_withdraw: true in asrctl.yaml; otherwise add an "
+                    "employer file for it (`asrctl import --account NAME` writes one)",
                 )
             )
     return unmanaged, found

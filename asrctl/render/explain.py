@@ -230,6 +230,31 @@ EXPLANATIONS: dict[str, Explanation] = {
             "runner can reach it."
         ),
     ),
+    "apply.needs-force": Explanation(
+        meaning=(
+            "The plan changes or withdraws more of the registrations this office holds than "
+            "`policy.max_change_fraction` allows (and more than five). Apply after merge refuses such a plan "
+            "unless a person confirms it: a mass change is more often a mistake (a wrong asrctl.yaml, a "
+            "rotated token for every employer) than an intent."
+        ),
+        fix=(
+            "Review the plan. If so many changes are intended, merge, then run the *asrctl apply* workflow by "
+            "hand with `force` (a reviewer of the production environment approves it), or run "
+            "`asrctl apply --force PLANFILE` yourself. Otherwise split the change into smaller pull requests."
+        ),
+    ),
+    "apply.withdraw-not-permitted": Explanation(
+        meaning=(
+            "The plan withdraws (afmelden) registrations that no employer file declares, but neither "
+            "`policy.allow_withdraw` nor `apply --allow-withdraw` permits it. A `state: withdrawn` in a "
+            "reviewed employer file is the office's permission for that employer and needs nothing more."
+        ),
+        fix=(
+            "To withdraw one employer, keep its file and set `state: withdrawn`. To withdraw every "
+            "registration no file declares, set `policy.allow_withdraw: true` in asrctl.yaml, or run apply "
+            "with `--allow-withdraw`."
+        ),
+    ),
 }
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Callable, Sequence
+from urllib.parse import quote
 
 from asrctl.checks import Check
 from asrctl.plan.make import Change, EmployerPlan, Plan, describe_status
@@ -28,7 +29,8 @@ from asrctl.render.words import (
 )
 
 LIMIT = 60_000
-MARKER = "<!-- asrctl-plan -->"  # lets a CI job find and update its own comment
+# Starts the plan's own footer: `asrctl github comment` puts its one footer in its place.
+FOOTER_MARK = "<!-- asrctl-footer -->"
 _FOLD_ROWS = 10  # tables longer than this are folded
 _CELL_MAX = 500
 _RESERVE = 800  # room kept for the truncation note and the footer
@@ -36,9 +38,14 @@ _RESERVE = 800  # room kept for the truncation note and the footer
 _MD_SPECIAL = re.compile(r"([\\`*\[\]|~])")
 
 
-def render_markdown(plan: Plan, *, limit: int = LIMIT) -> str:
-    budget = limit - _RESERVE
-    parts: list[str] = [MARKER + "\n" + _header(plan)]
+def strip_footer(markdown: str) -> str:
+    """The plan without its footer (a comment brings its own)."""
+    return markdown.split(FOOTER_MARK, 1)[0].rstrip()
+
+
+def render_markdown(plan: Plan, *, limit: int | None = LIMIT, file_url: str | None = None) -> str:
+    budget = (limit if limit is not None else 1 << 60) - _RESERVE
+    parts: list[str] = [_header(plan)]
     used = len(parts[0])
 
     def add(block: str) -> bool:
@@ -66,7 +73,7 @@ def render_markdown(plan: Plan, *, limit: int = LIMIT) -> str:
             add(block)
     sections = view.reading_order()
     for i, e in enumerate(sections):
-        if not add(_employer(e, view.checks(e))):
+        if not add(_employer(e, view.checks(e), file_url)):
             hidden_employers += len(sections) - i
             break
     quiet = view.unchanged()
@@ -121,7 +128,7 @@ def _header(plan: Plan) -> str:
 
 def _footer(plan: Plan) -> str:
     return (
-        "---\n\n"
+        f"{FOOTER_MARK}\n---\n\n"
         f"<sub>Plan checksum <code>{plan.checksum}</code>: apply exactly what was reviewed with "
         f"<code>asrctl apply --checksum {plan.checksum}</code> · asrctl {_esc(plan.asrctl_version)}</sub>"
     )
@@ -131,12 +138,18 @@ def _global_findings(checks: Sequence[Check]) -> str:
     return "#### Findings\n\n" + _fold(_checks_table(checks), len(checks), "findings") + "\n"
 
 
-def _employer(e: EmployerPlan, checks: list[Check]) -> str:
+def _file(path: str, file_url: str | None) -> str:
+    """An employer file, linked at the commit planned when the URL is known."""
+    code = f"<code>{_esc(path)}</code>"
+    return f"[{code}]({file_url}{quote(path)})" if file_url else code
+
+
+def _employer(e: EmployerPlan, checks: list[Check], file_url: str | None = None) -> str:
     lines = [
         f"#### {SYMBOL[e.action]} {_esc(e.id)}: {_esc(headline(e))}",
         "",
         (
-            f"<code>{_esc(e.file)}</code> · loonheffingennummer <code>{e.payroll_tax_number}</code> · "
+            f"{_file(e.file, file_url)} · loonheffingennummer <code>{e.payroll_tax_number}</code> · "
             f"account <code>{_esc(e.account)}</code> · now: {_esc(e.status_text)}"
         ),
         "",

@@ -3,14 +3,10 @@
 The engine takes a Plan, the loaded repo (for the bodies) and a registry client, and
 writes one employer at a time in plan order. Decisions the design leaves open, made here:
 
-- Gates come before any write and are all-or-nothing: the checksum (`--checksum`), a stale
-  plan file (inputs digest, token fingerprints), withdrawals without permission and the
-  change threshold refuse the whole apply, so what runs is exactly what was reviewed.
-- The threshold (policy.max_change_fraction) counts changes to what a.s.r. already holds:
-  updates and withdrawals, against the registrations of this office the plan saw (employers
-  with a stored registration plus unmanaged ones). Creates add and change nothing stored, so
-  they are not counted — as octoDNS counts updates and deletes of existing records. More
-  than 5 such changes and more than the fraction → `--force` is needed.
+- Gates come before any write, in the order of `gate_plan_file` / `gate_tokens` /
+  `gate_fresh_plan`, and are all-or-nothing: the checksum (`--checksum`), a stale plan file
+  (inputs digest, token fingerprints), the safety rules of plan/safety.py (withdrawal
+  permission, the change threshold) refuse the whole apply, so what runs is what was reviewed.
 - Each write carries `idempotency_key(plan checksum, subject, action)`. A re-run of the same
   plan (after a crash, or a second apply racing the first) gets the registry's stored answer
   replayed (`Idempotent-Replayed: true`): that write counts as done, never as a second
@@ -34,6 +30,7 @@ from asrctl.declare.model import Policy
 from asrctl.errors import AsrctlError, SafetyError, StalePlanError
 from asrctl.plan.desired import desired_digest, write_body
 from asrctl.plan.make import EmployerPlan, Plan, UnmanagedRegistration, idempotency_key
+from asrctl.plan.safety import refusals
 from asrctl.registry.errors import (
     Forbidden,
     PreconditionFailed,
@@ -44,7 +41,6 @@ from asrctl.registry.errors import (
 from asrctl.registry.models import Registration
 from asrctl.secrets import Secret, redact
 
-MIN_CHANGES_FOR_THRESHOLD = 5  # up to this many changes never need --force
 STALE = "stale plan: the registration changed since the plan was made; run plan again"
 STALE_HINT = "run `asrctl plan` again, review it, and apply the new plan (nothing was written for this employer)"
 
@@ -144,7 +140,7 @@ def verify_checksum(plan: Plan, expected: str | None) -> None:
     if plan.checksum != want:
         raise SafetyError(
             f"the plan to apply has checksum {plan.checksum}, not the reviewed {want}: "
-            "the declarations or the registry changed since that plan was reviewed",
+            "it would write other registrations, other values or under other registry versions than reviewed",
             hint="nothing was written; run `asrctl plan` again, review it, and apply with its checksum",
         )
 
@@ -196,46 +192,49 @@ def verify_current(plan: Plan, repo: Repo, fingerprints: Mapping[str, str]) -> N
     verify_tokens(plan, repo, fingerprints)
 
 
-def withdrawals(plan: Plan) -> list[str]:
-    out = [e.id for e in plan.employers if e.action == "withdraw"]
-    out += [u.payroll_tax_number for u in plan.unmanaged if u.action == "withdraw"]
-    return out
-
-
-def held_registrations(plan: Plan) -> int:
-    """Registrations of this office the plan saw: the threshold's denominator."""
-    return sum(1 for e in plan.employers if e.status is not None) + len(plan.unmanaged)
-
-
-def changes_to_held(plan: Plan) -> int:
-    """Updates and withdrawals: the writes that change or remove what a.s.r. already holds."""
-    return sum(1 for e in plan.employers if e.action in ("update", "withdraw")) + sum(
-        1 for u in plan.unmanaged if u.action == "withdraw"
-    )
-
-
 def check_safety(plan: Plan, policy: Policy, *, allow_withdraw: bool, force: bool) -> None:
-    """Withdrawals need permission; many changes of what a.s.r. holds need --force."""
-    gone = withdrawals(plan)
-    if gone and not (allow_withdraw or policy.allow_withdraw):
-        shown = ", ".join(gone[:5]) + (f" and {len(gone) - 5} more" if len(gone) > 5 else "")
-        raise SafetyError(
-            f"the plan withdraws (afmelden) {len(gone)} registration{'s' if len(gone) != 1 else ''} ({shown}); "
-            "withdrawing needs permission",
-            hint="nothing was written; if the withdrawal is intended, run apply again with --allow-withdraw "
-            "(or set policy.allow_withdraw: true in asrctl.yaml)",
-        )
-    changes = changes_to_held(plan)
-    held = held_registrations(plan)
-    limit = policy.max_change_fraction * held
-    if not force and changes > MIN_CHANGES_FOR_THRESHOLD and changes > limit:
-        share = f"{changes / held:.0%}" if held else "all"
-        raise SafetyError(
-            f"the plan changes or withdraws {changes} of the {held} registrations this office holds ({share}), "
-            f"more than policy.max_change_fraction ({policy.max_change_fraction:.0%})",
-            hint="nothing was written; review the plan — if so many changes are intended, run apply again "
-            "with --force",
-        )
+    """Withdrawals of undeclared registrations need permission; many changes need --force (plan/safety.py)."""
+    found = refusals(plan.employers, plan.unmanaged, policy, held=plan.registrations_held,
+                     allow_withdraw=allow_withdraw, force=force)
+    if found:
+        first = found[0]
+        raise SafetyError(first.message, hint="nothing was written; " + first.hint)
+
+
+@dataclass(frozen=True)
+class Permissions:
+    """What the person running apply allows beyond the policy, and what was reviewed."""
+
+    checksum: str | None = None
+    allow_withdraw: bool = False
+    force: bool = False
+
+
+def gate_plan_file(plan: Plan, repo: Repo, permissions: Permissions) -> set[str]:
+    """The gates of `apply PLANFILE` that need no network, in order; returns the accounts whose
+    token must be resolved for `gate_tokens`. Each gate refuses the whole apply:
+    1. the checksum is the reviewed one (what is reviewed is what is written);
+    2. the plan was made from these declarations and asrctl.yaml (a stale plan file);
+    3. the safety rules (withdrawal permission, change threshold)."""
+    verify_checksum(plan, permissions.checksum)
+    verify_inputs(plan, repo)
+    check_safety(plan, repo.config.policy, allow_withdraw=permissions.allow_withdraw, force=permissions.force)
+    return accounts_to_resolve(plan)
+
+
+def gate_tokens(plan: Plan, repo: Repo, fingerprints: Mapping[str, str]) -> None:
+    """4. the tokens resolve to the fingerprints the plan was made with (a rotated token is reviewed)."""
+    verify_tokens(plan, repo, fingerprints)
+
+
+def gate_fresh_plan(plan: Plan, repo: Repo, permissions: Permissions) -> bool:
+    """The gates of apply without a plan file, after the fresh plan was shown: the checksum, then
+    the safety rules. False when there is nothing to write (and nothing blocked to report)."""
+    verify_checksum(plan, permissions.checksum)
+    if not planned_writes(plan) and not plan.summary.blocked:
+        return False
+    check_safety(plan, repo.config.policy, allow_withdraw=permissions.allow_withdraw, force=permissions.force)
+    return True
 
 
 # --- the writes --------------------------------------------------------------------------------

@@ -11,10 +11,11 @@ import datetime as _dt
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 from asrctl.checks import Check
 from asrctl.declare.load import Repo
-from asrctl.errors import ServiceError
+from asrctl.errors import ConfigError, ServiceError
 from asrctl.plan.make import Plan, Stats, make_plan, select_employers
 from asrctl.registry.models import Registration
 from asrctl.run.services import Services
@@ -70,3 +71,14 @@ def run_plan(
         created_at=_dt.datetime.now(_dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z"),
         stats=stats,
     )
+
+
+def read_plan_file(path: str | Path) -> Plan:
+    """THE plan reader (apply, `github comment|drift|verify-plan`): the file `plan --out` wrote,
+    refused when it is not JSON, of another format_version, or edited since (its checksum)."""
+    try:
+        data = Path(path).read_bytes()
+    except OSError as exc:
+        raise ConfigError(f"cannot read plan file {path}: {exc.strerror or exc.__class__.__name__}",
+                          hint="pass the file written by `asrctl plan --out FILE`") from None
+    return Plan.from_json(data, source=f"plan file {path}")

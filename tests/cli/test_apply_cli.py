@@ -114,15 +114,11 @@ def test_off_a_terminal_apply_needs_auto_approve(tmp_path: Path) -> None:
     assert not (repo / ".asrctl").exists()  # refused before starting anything
 
 
-def test_withdraw_needs_permission_and_force_above_the_threshold(tmp_path: Path) -> None:
+def test_state_withdrawn_in_the_file_is_the_permission_to_withdraw(tmp_path: Path) -> None:
     repo = make_repo(tmp_path)
     assert "3 created" in run_cli(repo, "apply", "--auto-approve").stdout
     write_employer(repo, "beta", "Beta B.V.", "four_weekly", state="withdrawn")
-    refused = run_cli(repo, "apply", "--auto-approve")
-    assert refused.code == 1
-    assert "the plan withdraws (afmelden) 1 registration (beta); withdrawing needs permission" in refused.stderr
-    assert held(repo)[PTN["beta"]].status == "submitted"
-    done = run_cli(repo, "apply", "--auto-approve", "--allow-withdraw")
+    done = run_cli(repo, "apply", "--auto-approve")
     assert "- beta: withdrawn (version 2, status withdrawn)" in done.stdout, done.output
     assert held(repo)[PTN["beta"]].status == "withdrawn"
 

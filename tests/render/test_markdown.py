@@ -8,12 +8,12 @@ from plan_samples import PTN, config, employer, plan_of, registration, sample_pl
 
 from asrctl.checks import Check
 from asrctl.registry.models import example_payroll_tax_number
-from asrctl.render.markdown import LIMIT, MARKER, render_markdown
+from asrctl.render.markdown import LIMIT, render_markdown
 
 
 def test_summary_table_first_then_sections():
     md = render_markdown(sample_plan())
-    assert md.startswith(MARKER + "\n")
+    assert md.startswith("### asrctl plan\n")  # no marker: the GitHub comment adds the one marker
     first_section = md.index("\n#### ")
     head = md[:first_section]
     assert "**Plan: 1 to create, 2 to change, 1 to withdraw, 1 blocked; 2 warnings.**" in head

@@ -1,0 +1,215 @@
+"""Pure decisions of the GitHub flow: what a plan comment remembers, whether the plan on main is
+the reviewed plan (and if not, which employers' writes differ and how), what the drift issue says.
+
+No I/O here: cli/github.py reads the files and the GitHub API, and posts what these return.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from asrctl.github.sync import ReviewedPlan
+from asrctl.plan.make import Plan, write_fingerprints
+
+__all__ = [
+    "MAX_META_WRITES",
+    "Verdict",
+    "describe_difference",
+    "drift_intro",
+    "drift_title",
+    "plan_meta",
+    "verify",
+]
+
+MAX_META_WRITES = 300  # writes listed in a plan comment's hidden metadata
+
+
+def plan_meta(plan: Plan, head_sha: str | None) -> dict[str, Any]:
+    """What a plan comment remembers: checksum, commit, files digest and the writes (capped)."""
+    writes = write_fingerprints(plan)
+    meta: dict[str, Any] = {"checksum": plan.checksum, "inputs_digest": plan.inputs_digest}
+    if head_sha:
+        meta["head_sha"] = head_sha
+    if len(writes) <= MAX_META_WRITES:
+        meta["writes"] = writes
+    else:
+        meta["writes_omitted"] = len(writes)
+    return meta
+
+
+def _split(fingerprint: object) -> tuple[str, str, str]:
+    parts = str(fingerprint).split(":")
+    return (parts + ["", "", ""])[0], (parts + ["", ""])[1], (parts + ["", "", ""])[2]
+
+
+def describe_difference(reviewed: Mapping[str, Any], now: Plan) -> list[str]:
+    """Per employer, how the writes of the plan on main differ from the reviewed ones."""
+    before = reviewed.get("writes")
+    if not isinstance(before, dict):
+        return ["the reviewed plan had too many writes to compare one by one; read the plan below"]
+    after = write_fingerprints(now)
+    lines = []
+    for subject in sorted(set(before) | set(after)):
+        old, new = before.get(subject), after.get(subject)
+        if old == new:
+            continue
+        if new is None:
+            employer = now.employer(subject)
+            why = ""
+            if employer is not None and employer.action == "blocked":
+                ids = ", ".join(dict.fromkeys(c.id for c in employer.checks if c.severity == "error"))
+                why = f" (now blocked by {ids})"
+            elif employer is None:
+                why = " (not in the plan on main)"
+            lines.append(f"`{subject}`: reviewed {_split(old)[0]}, now not written{why}")
+            continue
+        if old is None:
+            lines.append(f"`{subject}`: not written in the reviewed plan, now {_split(new)[0]}")
+            continue
+        (a_old, b_old, v_old), (a_new, b_new, v_new) = _split(old), _split(new)
+        if a_old != a_new:
+            lines.append(f"`{subject}`: reviewed {a_old}, now {a_new}")
+        elif b_old != b_new:
+            lines.append(f"`{subject}`: {a_new} with another registration body than reviewed "
+                         "(the employer file, asrctl.yaml or the Nmbrs token changed)")
+        else:
+            lines.append(f"`{subject}`: {a_new} under registry version {v_new.lstrip('v')}, reviewed under "
+                         f"{v_old.lstrip('v')} (a.s.r. changed this registration since the review)")
+    return lines or ["the writes are the same, but the checksums differ (a plan of another asrctl version?)"]
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """verify-plan's answer: `ok`, or the problem and what differs."""
+
+    ok: bool
+    problem: str | None = None
+    differences: list[str] = field(default_factory=list)
+
+
+def verify(reviewed: ReviewedPlan, now: Plan | None, sha: str, plan_file: str) -> Verdict:
+    """Is the plan made on the merged commit the plan reviewed on the pull request?"""
+    if now is None:
+        return Verdict(False, f"the plan on {sha[:12]} did not finish (no {plan_file}), so there is nothing "
+                              "to compare or apply")
+    if reviewed.checksum is None:
+        return Verdict(False, f"pull request #{reviewed.pr} has no plan comment with a checksum "
+                              "(its last plan did not finish)")
+    if reviewed.planned_sha and reviewed.pr_head_sha and reviewed.planned_sha != reviewed.pr_head_sha:
+        return Verdict(False, f"the plan on #{reviewed.pr} was made for commit {reviewed.planned_sha[:12]}, "
+                              f"but the pull request's last commit is {reviewed.pr_head_sha[:12]} "
+                              "(its plan never finished)")
+    if reviewed.checksum == now.checksum:
+        return Verdict(True)
+    files = reviewed.meta.get("inputs_digest")
+    if isinstance(files, str) and files != now.inputs_digest:
+        cause = ("main has moved on: the files on main are not those of the reviewed pull request "
+                 "(another change was merged since), and the writes differ")
+    else:
+        cause = ("what Nmbrs or the a.s.r. registry report changed since the review, and with it the "
+                 "writes (the files are those reviewed)")
+    return Verdict(False, f"{cause}: the plan reviewed on #{reviewed.pr} has checksum {reviewed.checksum}, "
+                          f"the plan on {sha[:12]} has {now.checksum}",
+                   describe_difference(reviewed.meta, now))
+
+
+# --- the drift issue ----------------------------------------------------------------------------------
+
+_DRIFT_TITLES = {
+    2: "asrctl drift: Nmbrs or the a.s.r. registry no longer matches the employer files",
+    1: "asrctl drift: the nightly plan found errors",
+}
+_DRIFT_INTROS = {
+    2: (
+        "The nightly `asrctl plan` found changes: what Nmbrs or the a.s.r. registry holds differs "
+        "from what the employer files declare. Read the plan below; correct the employer files (or "
+        "Nmbrs) in a pull request — merging it applies the change."
+    ),
+    1: (
+        "The nightly `asrctl plan` found errors: failing checks block employers (their coupling may "
+        "have stopped — for example a revoked token, `nmbrs.auth`), or a service could not be "
+        "reached. `asrctl explain ID` tells what a check id means and how to fix it."
+    ),
+}
+
+
+def drift_title(exit_code: int, plan: Plan | None) -> str:
+    rejected = rejected_employers(plan)
+    if exit_code == 2 and rejected and not (plan and plan.has_changes):
+        return f"asrctl drift: a.s.r. rejected {len(rejected)} registration{'s' if len(rejected) != 1 else ''}"
+    return _DRIFT_TITLES.get(exit_code, f"asrctl drift: the nightly plan failed (exit code {exit_code})")
+
+
+def drift_intro(exit_code: int, plan: Plan | None, run_link: str) -> str:
+    intro = _DRIFT_INTROS.get(
+        exit_code, f"The nightly `asrctl plan` did not finish (exit code {exit_code}). Read the log of the {run_link}."
+    )
+    rejected = rejected_employers(plan)
+    if rejected:
+        lines = "\n".join(f"- `{e_id}`: {reason}" for e_id, reason in rejected)
+        intro += ("\n\n**a.s.r. rejected these registrations** (the coupling will not start until the employer "
+                  f"file is corrected and merged again):\n\n{lines}")
+    return intro
+
+
+def rejected_employers(plan: Plan | None) -> list[tuple[str, str]]:
+    if plan is None:
+        return []
+    return [(e.id, e.status_detail or "no reason given") for e in plan.employers if e.status == "rejected"]
+
+
+# --- bodies ---------------------------------------------------------------------------------------------
+
+
+def first_error_line(log: str) -> str | None:
+    """The cause of a plan that did not finish: its first `error:` line (else its last line)."""
+    lines = [line.strip() for line in log.splitlines() if line.strip()]
+    for line in lines:
+        if line.startswith(("error:", "internal error")):
+            return line
+    return lines[-1] if lines else None
+
+
+def unfinished_plan_body(log: str, run_link: str) -> str:
+    cause = first_error_line(log)
+    said = f"\n\n```\n{cause}\n```" if cause else ""
+    return (
+        "### asrctl plan did not finish\n\n"
+        f"There is no plan to review.{said}\n\n"
+        f"The full log is in the {run_link}; `asrctl validate` shows file problems as annotations on the changed lines."
+    )
+
+
+def plan_footer(plan: Plan | None, sha: str | None, artifact: str, run_link: str, version: str) -> str:
+    lines = []
+    if plan is not None:
+        commit = f" for commit `{sha[:12]}`" if sha else ""
+        lines.append(f"Plan checksum `{plan.checksum}`{commit}: after merge, apply carries out only these writes.")
+    else:
+        lines.append("No plan file was written, so there is nothing to apply from this run.")
+    lines.append(f"Full output: the `{artifact}` artifact of the {run_link} · asrctl {version}")
+    return "---\n<sub>" + "<br>".join(lines) + "</sub>"
+
+
+def refusal_body(verdict: Verdict, now: Plan | None, plan_md: str, run_link: str) -> str:
+    problem = verdict.problem or ""
+    if now is None:
+        sections = (
+            f"**What to do**: read the log of the {run_link}, correct the cause, then re-run the "
+            "failed job (a reviewer of the `production` environment approves the run)."
+        )
+    else:
+        differences = "\n".join(f"- {line}" for line in verdict.differences)
+        sections = (
+            f"**Writes that differ from the reviewed plan**\n\n{differences}\n\n"
+            "**What to do**: read the plan below. If it is right, start the *asrctl apply* workflow by hand "
+            f"(Actions → asrctl apply → Run workflow) with checksum `{now.checksum}`; a reviewer of the "
+            "`production` environment approves the run. Otherwise correct the files in a new pull request."
+        )
+    return (
+        "### asrctl apply refused: the plan on main is not the reviewed plan\n\n"
+        f"Nothing was applied. {problem[:1].upper() + problem[1:]}.\n\n{sections}"
+        + (f"\n\n<details><summary>Plan on main now</summary>\n\n{plan_md}\n\n</details>" if plan_md else "")
+    )

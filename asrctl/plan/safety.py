@@ -1,0 +1,87 @@
+"""The safety rules of apply, as pure functions of a plan: apply refuses by them (run/apply.py),
+and plan predicts the refusal in the pull request (make_plan adds them as `apply.*` findings).
+
+- A withdrawal needs permission. `state: withdrawn` in an employer file is the office's
+  permission for that employer: the file was reviewed and merged. A registration no file
+  declares is withdrawn only with policy.allow_withdraw (or `apply --allow-withdraw`).
+- More than `max_change_fraction` of the registrations this office holds changed or withdrawn
+  (and more than MIN_CHANGES_FOR_THRESHOLD) needs `apply --force`, by a person. Creates add and
+  change nothing stored, so they are not counted — as octoDNS counts updates and deletes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from asrctl.declare.model import Policy
+
+if TYPE_CHECKING:
+    from asrctl.plan.make import EmployerPlan, UnmanagedRegistration
+
+__all__ = ["MIN_CHANGES_FOR_THRESHOLD", "Refusal", "changes_to_held", "held_registrations", "refusals"]
+
+MIN_CHANGES_FOR_THRESHOLD = 5  # up to this many changes never need --force
+
+
+@dataclass(frozen=True)
+class Refusal:
+    id: str        # apply.withdraw-not-permitted | apply.needs-force
+    message: str
+    hint: str
+
+
+def held_registrations(employers: list[EmployerPlan], unmanaged: list[UnmanagedRegistration],
+                       recorded: int | None) -> int:
+    """Registrations of this office: the threshold's denominator. A scoped plan (--target,
+    --changed-since) sees only part of them, so make_plan records the registry's whole count."""
+    if recorded is not None:
+        return recorded
+    return sum(1 for e in employers if e.status is not None) + len(unmanaged)
+
+
+def changes_to_held(employers: list[EmployerPlan], unmanaged: list[UnmanagedRegistration]) -> int:
+    """Updates and withdrawals: the writes that change or remove what a.s.r. already holds."""
+    return sum(1 for e in employers if e.action in ("update", "withdraw")) + sum(
+        1 for u in unmanaged if u.action == "withdraw"
+    )
+
+
+def unpermitted_withdrawals(unmanaged: list[UnmanagedRegistration], policy: Policy, allow_withdraw: bool) -> list[str]:
+    if allow_withdraw or policy.allow_withdraw:
+        return []
+    return [u.payroll_tax_number for u in unmanaged if u.action == "withdraw"]
+
+
+def refusals(
+    employers: list[EmployerPlan],
+    unmanaged: list[UnmanagedRegistration],
+    policy: Policy,
+    *,
+    held: int | None,
+    allow_withdraw: bool,
+    force: bool,
+) -> list[Refusal]:
+    out: list[Refusal] = []
+    gone = unpermitted_withdrawals(unmanaged, policy, allow_withdraw)
+    if gone:
+        shown = ", ".join(gone[:5]) + (f" and {len(gone) - 5} more" if len(gone) > 5 else "")
+        out.append(Refusal(
+            "apply.withdraw-not-permitted",
+            f"the plan withdraws (afmelden) {len(gone)} registration{'s' if len(gone) != 1 else ''} no employer "
+            f"file declares ({shown}); withdrawing those needs permission",
+            "if the withdrawal is intended, set policy.allow_withdraw: true in asrctl.yaml, or run apply with "
+            "--allow-withdraw; to withdraw one employer, keep its file with `state: withdrawn`",
+        ))
+    changes = changes_to_held(employers, unmanaged)
+    total = held_registrations(employers, unmanaged, held)
+    if not force and changes > MIN_CHANGES_FOR_THRESHOLD and changes > policy.max_change_fraction * total:
+        share = f"{changes / total:.0%}" if total else "all"
+        out.append(Refusal(
+            "apply.needs-force",
+            f"the plan changes or withdraws {changes} of the {total} registrations this office holds ({share}), "
+            f"more than policy.max_change_fraction ({policy.max_change_fraction:.0%})",
+            "review the plan; if so many changes are intended, a person runs apply with --force "
+            "(in GitHub: the asrctl apply workflow by hand, with force)",
+        ))
+    return out
