@@ -220,22 +220,11 @@ def truncate(text: str, budget: int, note: str) -> str:
     return pieces[0] + "\n\n" + note
 
 
-def compose(
-    marker: str,
-    body: str,
-    *,
-    meta: Mapping[str, Any] | None = None,
-    footer: str = "",
-    truncated_note: str,
-    limit: int = BODY_LIMIT,
-) -> str:
-    """Marker + hidden meta + body (truncated with a note if needed) + footer, within `limit`.
-
-    The marker, the meta and the footer always survive truncation: they carry the identity,
-    the checksum and the link to the full output.
-    """
-    return compose_parts(marker, body, meta=meta, footer=footer, truncated_note=truncated_note, limit=limit,
-                         max_parts=1)[0]
+def compose(marker: str, body: str, **options: Any) -> str:
+    """One body (compose_parts with max_parts=1): marker + hidden meta + body, truncated with the
+    note if needed, + footer. The marker, the meta and the footer always survive truncation: they
+    carry the identity, the checksum and the link to the full output."""
+    return compose_parts(marker, body, max_parts=1, **options)[0]
 
 
 def compose_parts(

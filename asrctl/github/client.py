@@ -74,16 +74,6 @@ _HINTS = {
 }
 
 
-@dataclass(frozen=True)
-class Outcome:
-    """What a sync did: created/updated/unchanged (comment), opened/updated/closed/none (issue)."""
-
-    action: str
-    number: int | None = None  # comment id or issue number
-    url: str | None = None
-    removed_duplicates: int = 0
-
-
 @dataclass
 class GitHubClient:
     api_url: str
