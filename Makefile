@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 
-.PHONY: demo test install lint schemas office-templates bench clean
+.PHONY: demo test install lint schemas office-templates dist bench clean
 
 $(BIN)/asrctl: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -35,9 +35,17 @@ schemas: install
 office-templates:
 	cp .github/workflows/plan.yml .github/workflows/apply.yml .github/workflows/drift.yml asrctl/run/office/workflows/
 
+# A release: wheel and sdist in dist/ (built in isolation, as PyPI's users get them), checked by twine.
+# The version is asrctl/__init__.py's __version__; tag the commit v<version>.
+dist: install
+	$(BIN)/python -m pip install --quiet -e '.[test,release]'
+	rm -rf dist
+	$(BIN)/python -m build --outdir dist .
+	$(BIN)/python -m twine check --strict dist/*
+
 bench: install
 	$(BIN)/python bench/validate_scale.py
 	$(BIN)/python bench/plan_scale.py
 
 clean:
-	rm -rf $(VENV) .asrctl .pytest_cache .mypy_cache
+	rm -rf $(VENV) .asrctl .pytest_cache .mypy_cache build dist
