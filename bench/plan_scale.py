@@ -103,7 +103,7 @@ def write_config(repo: Path, nmbrs_url: str, registry_url: str) -> None:
 
 
 def run(n: int, latency: float) -> dict[str, float]:
-    from asrctl.nmbrs.constants import REQUIRED_CALLS
+    from asrctl.nmbrs.soap.calls import REQUIRED_CALLS
     from asrctl.sandbox.nmbrs_sim import NmbrsSimulator
     from asrctl.sandbox.registry_server import RegistryServer, TokenGrant
 

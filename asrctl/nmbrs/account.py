@@ -7,51 +7,36 @@ Everything here depends only on the NmbrsProvider Protocol.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Collection, Sequence
-from concurrent.futures import Executor, Future
+from concurrent.futures import Executor
 from dataclasses import dataclass
 
 from asrctl.checks import Check
 from asrctl.declare.model import Account
 from asrctl.nmbrs import findings as found
-from asrctl.nmbrs.constants import (
-    COMPANY_LIST_BY_DEBTOR,
-    DEBTOR_LIST,
-    DEBTOR_TAGS,
-    DEFAULT_EMPLOYEE_TYPE,
-    EMPLOYEE_SVW_BULK,
-    EMPLOYEE_TYPE_PREFERRED,
-    EMPLOYEE_TYPES,
-)
-from asrctl.nmbrs.errors import (
-    CallNotActive,
-    NmbrsAuthError,
-    NmbrsError,
-    NmbrsFault,
-    NmbrsSubscriptionError,
-    NmbrsUnavailable,
-)
+from asrctl.nmbrs.attempt import Failed, Kind, attempt
+from asrctl.nmbrs.errors import NmbrsError, NmbrsSubscriptionError
 from asrctl.nmbrs.memo import SingleFlight
-from asrctl.nmbrs.provider import Company, Debtor, Employee, EmployeeType, Insurance, Login, NmbrsProvider
+from asrctl.nmbrs.provider import (
+    AccountModel,
+    Capability,
+    Company,
+    Debtor,
+    Insurance,
+    Login,
+    NmbrsProvider,
+    Staff,
+)
 from asrctl.secrets import Secret
 
 
 @dataclass(frozen=True)
 class InsuranceView:
-    """Current SVW settings found for a company's employees."""
+    """Current insurance settings found for a company's employees."""
 
     by_employee: dict[int, Insurance]
     complete: bool              # every employee was looked at: undeclared DGAs can be judged
     note: Check | None = None   # why not complete, when a payroll employee can do something about it
-
-
-def pick_employee_type(types: Sequence[EmployeeType]) -> int:
-    """The EmployeeType of ordinary employees: the one described as such, else the first listed."""
-    for employee_type in types:
-        if re.search(EMPLOYEE_TYPE_PREFERRED, employee_type.description or ""):
-            return employee_type.id
-    return types[0].id if types else DEFAULT_EMPLOYEE_TYPE
 
 
 class AccountView:
@@ -72,6 +57,7 @@ class AccountView:
         max_employee_scan: int,
     ) -> None:
         self.provider = provider
+        self.remedies = provider.remedies
         self.name = name
         self.account = account
         self.token = token
@@ -84,8 +70,17 @@ class AccountView:
         self.login: Login | None = None
         self.companies: list[Company] | None = None
         self.by_name: dict[str, list[Company]] = {}
-        self.employee_type = DEFAULT_EMPLOYEE_TYPE
-        self.employee_type_note: str | None = None
+
+    @property
+    def model(self) -> AccountModel:
+        assert self.account is not None
+        return self.account.model
+
+    @property
+    def tag(self) -> str | None:
+        """The tag an overarching login is filtered on (a per-debtor login has none)."""
+        assert self.account is not None
+        return self.account.tag if self.account.model == "overarching" else None
 
     # --- account level ---------------------------------------------------------------------------
 
@@ -103,19 +98,18 @@ class AccountView:
         if token is None:
             return self._stop(found.no_token(self.name))
         login = Login(self.name, account.username, token, account.domain)
-        try:
-            environment = self.provider.environment(login)
-        except NmbrsFault as error:  # the login was accepted, but no environment came back
-            environment = None
-            self.checks.append(found.request_rejected(error, f"the domain of account '{self.name}'"))
-        except CallNotActive as error:
-            environment = None
-            self.checks.append(found.unverified(
-                f"Could not read the Nmbrs environment of account '{self.name}', so its domain was not checked: "
-                f"{found.not_active(error.call)}.", error.call))
-        except NmbrsError as error:
-            return self._account_failed(error, "checking the login")
-        if environment is not None:
+        environment = attempt(lambda: self.provider.environment(login))
+        if isinstance(environment, Failed):
+            error = environment.error
+            if environment.kind is Kind.NO_DATA:  # the login was accepted, but no environment came back
+                self.checks.append(found.request_rejected(error, f"the domain of account '{self.name}'"))
+            elif environment.kind is Kind.NOT_PERMITTED:
+                self.checks.append(found.unverified(
+                    f"Could not read the Nmbrs environment of account '{self.name}', so its domain was not "
+                    f"checked: {self.remedies.not_enabled(error.call)}.", hint=self.enable_hint(error.call)))
+            else:
+                return self._account_failed(error, "checking the login")
+        else:
             subdomain = environment.effective_subdomain
             if subdomain is None:
                 self.checks.append(found.unverified(
@@ -127,104 +121,89 @@ class AccountView:
                 login = login.with_domain(subdomain)
         self.login = login
 
-        companies_future = self.leaf.submit(self.provider.companies, login)
-        types_future = self.leaf.submit(self.provider.employee_types, login)
-        try:
-            self.companies = companies_future.result()
-        except CallNotActive:
-            self.companies = None  # reported by the rights probe below
-        except NmbrsError as error:
-            self._account_failed(error, "listing the companies")
-            if self.fatal:
-                types_future.cancel()
-                return None
-        self._choose_employee_type(types_future)
+        companies = self.leaf.submit(attempt, lambda: self.provider.companies(login)).result()
+        if isinstance(companies, Failed):
+            if companies.kind is not Kind.NOT_PERMITTED:  # not permitted: reported by the rights probe below
+                self._account_failed(companies.error, "listing the companies")
+                if self.fatal:
+                    return None
+        else:
+            self.companies = companies
         for company in self.companies or []:
             if company.name is not None:
                 self.by_name.setdefault(company.name, []).append(company)
         self._probe_rights(login, account)
         return None
 
-    def login_refused(self, error: NmbrsAuthError | NmbrsSubscriptionError) -> Check:
-        """nmbrs.auth for a 1001 (token, user or domain) or a 1004 (no subscription)."""
+    def enable_hint(self, what: str) -> str:
+        return self.remedies.enable(what, self.model)
+
+    def login_refused(self, error: NmbrsError) -> Check:
+        """nmbrs.auth for a refused login (token, user or domain) or an environment without subscription."""
         assert self.account is not None
         if isinstance(error, NmbrsSubscriptionError):
-            return found.no_subscription(self.name, self.account.username)
+            return found.no_subscription(self.name, self.account.username, error)
         source = self.token.source if self.token is not None else "the token reference"
-        return found.auth_failed(self.name, self.account.username, source, error)
+        return found.auth_failed(self.remedies, self.model, self.name, self.account.username, source, error)
 
-    def optional_call_off(self, call: str) -> Check:
-        """nmbrs.unverified for an optional call that answered 1002: worded per account and call (not per
-        employer), so the same warning on many employers of the account is one text a renderer can group."""
+    def optional_call_off(self, capability: Capability | None, label: str) -> Check:
+        """nmbrs.unverified for an optional read the login may not use: worded per account and read (not
+        per employer), so the same warning on many employers of the account is one text a renderer can group."""
         account = self.account
         assert account is not None
-        tag = account.tag if account.model == "overarching" else None
-        if call == DEBTOR_LIST:
+        tag = self.tag
+        if capability is Capability.LIST_DEBTORS:
             debtor = f"debtor {account.debtor}" if account.model == "per_debtor" else "the employer's debtor"
             carries = f" and carries the tag '{tag}'" if tag else ""
             skipped = (f"that {debtor} is visible to the login{carries} (companies were looked up among all "
                        "companies the login sees)")
-        elif call == COMPANY_LIST_BY_DEBTOR:
+        elif capability is Capability.COMPANIES_BY_DEBTOR:
             skipped = "which debtor holds the company (to confirm the employer's debtor" + (
                 f" or the tag '{tag}')" if tag else ")")
-        elif call == DEBTOR_TAGS:
+        elif capability is Capability.DEBTOR_TAGS:
             skipped = f"that the employer's debtor carries the tag '{tag}'"
         else:
             skipped = "the checks that need this call"
+        who = f"account '{self.name}' ({account.username})"
         return found.unverified(
-            f"Not checked because {call} is not Active for account '{self.name}' ({account.username}): {skipped}.",
-            call,
+            f"Not checked because {self.remedies.not_enabled(label, who)}: {skipped}.", hint=self.enable_hint(label),
         )
 
     def _account_failed(self, error: NmbrsError, doing: str) -> None:
-        assert self.account is not None
-        if isinstance(error, (NmbrsAuthError, NmbrsSubscriptionError)):
+        kind = Failed(error).kind
+        if kind is Kind.REFUSED:
             return self._stop(self.login_refused(error))
-        if isinstance(error, NmbrsUnavailable):
-            return self._stop(found.unreachable(error, f"{doing} of account '{self.name}'"))
-        if isinstance(error, NmbrsFault):
+        if kind is Kind.NO_DATA:
             self.companies = []  # Nmbrs refused the data, not the call: the login sees nothing
             self.checks.append(found.request_rejected(error, f"the companies of account '{self.name}'"))
             return None
         return self._stop(found.unreachable(error, f"{doing} of account '{self.name}'"))
 
-    def _choose_employee_type(self, future: Future[list[EmployeeType]]) -> None:
-        try:
-            self.employee_type = pick_employee_type(future.result())
-        except NmbrsError as error:
-            why = found.not_active(error.call) if isinstance(error, CallNotActive) else error.message
-            # Not a warning on every employer: it only matters when a DGA number is not found.
-            self.employee_type_note = (
-                f"employees of EmployeeType {DEFAULT_EMPLOYEE_TYPE} were listed because {why}; activate "
-                f"{EMPLOYEE_TYPES} if DGAs are registered under another employee type"
-            )
-
     def _probe_rights(self, login: Login, account: Account) -> None:
-        calls = self.provider.required_calls(account.model)
+        required = self.provider.required(account.model)
         company_id = self.companies[0].id if self.companies else 0
         futures = {
-            call: self.leaf.submit(
-                self.provider.probe, login, call, company_id=company_id, employee_type=self.employee_type
-            )
-            for call in calls
+            name: self.leaf.submit(attempt, lambda name=name: self.provider.probe(login, name, company_id=company_id))
+            for name in required
         }
         missing: list[str] = []
         unanswered: list[NmbrsError] = []
-        for call, future in futures.items():
-            try:
-                if not future.result():
-                    missing.append(call)
-            except (NmbrsAuthError, NmbrsSubscriptionError) as error:
+        for name, future in futures.items():
+            granted = future.result()
+            if not isinstance(granted, Failed):
+                if not granted:
+                    missing.append(name)
+            elif granted.kind is Kind.REFUSED:
                 if not self.fatal:
-                    self._account_failed(error, "checking the API rights")
-            except NmbrsUnavailable as error:
-                unanswered.append(error)
-            except NmbrsError as error:
-                self.checks.append(found.request_rejected(error, f"whether {call} is Active"))
+                    self._account_failed(granted.error, "checking the API rights")
+            elif granted.kind is Kind.UNAVAILABLE:
+                unanswered.append(granted.error)
+            else:
+                self.checks.append(found.request_rejected(granted.error, f"whether {name} is Active"))
         if self.fatal:
             return
         if missing:
-            self.checks.append(found.rights_missing(self.name, account.username, account.model, missing))
+            self.checks.append(found.rights_missing(self.remedies, self.name, account.username, account.model, missing))
         if unanswered:
             calls_text = ", ".join(e.call for e in unanswered)
             verb = "is" if len(unanswered) == 1 else "are"
@@ -250,62 +229,69 @@ class AccountView:
         return self.provider.companies_by_debtor(self._logged_in(), debtor.id)
 
     def debtors_of_companies(self) -> dict[int, list[Debtor]]:
-        """company id -> the debtor(s) it is listed under: one List_GetByDebtor per visible debtor."""
+        """company id -> the debtor(s) it is listed under: one companies-by-debtor read per visible debtor."""
         return self._memo.get("debtor-map", self._map_debtors)
 
     def _map_debtors(self) -> dict[int, list[Debtor]]:
         debtors = self.debtors()
-        futures = [(d, self.leaf.submit(self.companies_of_debtor, d)) for d in debtors]
+        futures = [(d, self.leaf.submit(attempt, lambda d=d: self.companies_of_debtor(d))) for d in debtors]
         mapping: dict[int, list[Debtor]] = {}
         for debtor, future in futures:
-            try:
-                companies = future.result()
-            except NmbrsFault:
-                continue  # a debtor this login may not open holds none of its companies
+            companies = future.result()
+            if isinstance(companies, Failed):
+                if companies.kind is Kind.NO_DATA:
+                    continue  # a debtor this login may not open holds none of its companies
+                raise companies.error
             for company in companies:
                 mapping.setdefault(company.id, []).append(debtor)
         return mapping
 
     # --- employees -------------------------------------------------------------------------------
 
-    def employees(self, company: Company) -> list[Employee]:
-        return self.provider.employees(self._logged_in(), company.id, self.employee_type)
+    def employees(self, company: Company) -> Staff:
+        return self.provider.employees(self._logged_in(), company.id)
 
-    def insurance(self, company: Company, employees: Sequence[Employee], declared: Collection[int]) -> InsuranceView:
-        """SVW settings: one bulk call where Active, else one call per employee up to max_employee_scan.
+    def insurance(self, company: Company, employees: Sequence[int], declared: Collection[int]) -> InsuranceView:
+        """Insurance settings: one bulk read where permitted, else one read per employee up to max_employee_scan.
 
-        Beyond that size only the declared DGAs (`declared`: employee ids) are looked up.
-        Raises NmbrsUnavailable when Nmbrs does not answer.
+        `employees` and `declared` are employee ids; beyond max_employee_scan only the declared DGAs are
+        looked up. Raises NmbrsError when Nmbrs does not answer.
         """
         login = self._logged_in()
         if not employees:
             return InsuranceView({}, complete=True)
-        try:
-            return InsuranceView(self.provider.insurance_by_company(login, company.id), complete=True)
-        except CallNotActive:
-            why = found.not_active(EMPLOYEE_SVW_BULK)  # optional: fall back to SVW_GetCurrent (a.s.r.'s list)
-        except NmbrsFault as error:
-            why = f"{EMPLOYEE_SVW_BULK} failed ({error.message})"
+        bulk_label = self.provider.label(Capability.INSURANCE_BULK)
+        bulk = attempt(lambda: self.provider.insurance_by_company(login, company.id))
+        if not isinstance(bulk, Failed):
+            return InsuranceView(bulk, complete=True)
+        if bulk.kind is Kind.NOT_PERMITTED:
+            why = self.remedies.not_enabled(bulk_label)  # optional: fall back to one read per employee
+        elif bulk.kind is Kind.NO_DATA:
+            why = f"{bulk_label} failed ({bulk.error.message})"
+        else:
+            raise bulk.error
         note = None
         if len(employees) <= self.max_employee_scan:
-            wanted = [e.id for e in employees]
+            wanted = list(employees)
         else:
-            wanted = [e.id for e in employees if e.id in declared]
+            wanted = [e for e in employees if e in declared]
             note = found.unverified(
                 f"Undeclared DGAs were not looked for: company '{company.name}' has {len(employees)} employees, "
                 f"more than nmbrs.max_employee_scan ({self.max_employee_scan}) to read one at a time, and {why}.",
-                EMPLOYEE_SVW_BULK,
+                hint=self.enable_hint(bulk_label),
             )
-        futures = [(employee_id, self.leaf.submit(self.provider.insurance, login, employee_id)) for employee_id in wanted]
+        futures = [
+            (e, self.leaf.submit(attempt, lambda e=e: self.provider.insurance(login, e))) for e in wanted
+        ]
         result: dict[int, Insurance] = {}
         complete = note is None
         for employee_id, future in futures:
-            try:
-                insurance = future.result()
-            except CallNotActive:
-                complete = False  # SVW_GetCurrent itself is off: nmbrs.api-rights already says so
-                continue
-            except NmbrsFault:
+            insurance = future.result()
+            if isinstance(insurance, Failed):
+                if insurance.kind is Kind.NOT_PERMITTED:
+                    complete = False  # the per-employee read is in a.s.r.'s list: nmbrs.api-rights says so
+                elif insurance.kind is not Kind.NO_DATA:
+                    raise insurance.error
                 continue  # no access to this employee's settings: nothing to judge
             if insurance is not None:
                 result[employee_id] = insurance

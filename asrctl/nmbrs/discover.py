@@ -12,10 +12,9 @@ from asrctl.errors import ConfigError, ServiceError
 from asrctl.net.retry import RetryPolicy
 from asrctl.nmbrs import findings as found
 from asrctl.nmbrs.account import AccountView
-from asrctl.nmbrs.constants import COMPANY_LIST
-from asrctl.nmbrs.errors import CallNotActive, NmbrsError, NmbrsFault
+from asrctl.nmbrs.attempt import Failed, Kind, attempt
 from asrctl.nmbrs.findings import FREQUENCY_OF_PERIOD
-from asrctl.nmbrs.provider import Company, Debtor, Employee, NmbrsProvider, open_provider
+from asrctl.nmbrs.provider import Capability, Company, Debtor, Employee, NmbrsProvider, open_provider
 from asrctl.secrets import Secret
 
 
@@ -26,7 +25,7 @@ class DiscoveredCompany:
     name: str
     debtor_number: str | None       # None when the login may not list debtors
     debtor_name: str | None
-    pay_period: str | None          # LoonaangifteTijdvak as Nmbrs says
+    pay_period: str | None          # as Nmbrs writes it (SOAP: LoonaangifteTijdvak)
     frequency: Literal["monthly", "four_weekly"] | None  # None: a pay period a.s.r. cannot connect
     dga_candidates: tuple[Employee, ...]  # not insured for WW, ZW and WIA
     dgas_checked: bool              # False: the employees could not all be looked at (see notes)
@@ -87,7 +86,8 @@ def discover_with(
             raise ServiceError(errors[0].message, hint=errors[0].hint)
         if view.companies is None:
             raise ServiceError(
-                f"{COMPANY_LIST} is not Active for account '{account_name}', so its companies cannot be listed.",
+                f"{view.remedies.not_enabled(provider.label(Capability.LIST_COMPANIES), f'account {account_name!r}')}, "
+                "so its companies cannot be listed.",
                 hint=next((c.hint for c in view.checks if c.id == "nmbrs.api-rights"), None),
             )
         notes = list(view.checks)
@@ -105,8 +105,8 @@ def discover_with(
                 name=company.name or "",
                 debtor_number=debtor.number if debtor else None,
                 debtor_name=debtor.name if debtor else None,
-                pay_period=company.pay_period,
-                frequency=FREQUENCY_OF_PERIOD.get(company.pay_period or "None"),
+                pay_period=company.pay_period_label,
+                frequency=FREQUENCY_OF_PERIOD.get(company.pay_period),
                 dga_candidates=tuple(candidates),
                 dgas_checked=checked,
             ))
@@ -118,24 +118,32 @@ def _in_scope(view: AccountView, companies: list[Company], notes: list[Check]) -
     """Companies with their debtor, limited to the account's debtor or tag where Nmbrs lets us tell."""
     account = view.account
     assert account is not None
-    try:
-        mapping = view.debtors_of_companies()
-    except CallNotActive as error:
+    mapping = attempt(view.debtors_of_companies)
+    if isinstance(mapping, Failed):
+        if mapping.kind is not Kind.NOT_PERMITTED:
+            raise mapping.error
+        call = mapping.error.call
         notes.append(found.unverified(
-            f"The debtors of the companies were not read ({found.not_active(error.call)}): every company the "
-            "login sees is listed, without its debtor number.", error.call))
+            f"The debtors of the companies were not read ({view.remedies.not_enabled(call)}): every company the "
+            "login sees is listed, without its debtor number.", hint=view.enable_hint(call)))
         return [(c, None) for c in companies]
     wanted: set[int] | None = None
     if account.model == "per_debtor" and account.debtor:
         wanted = {d.id for d in view.debtors() if (d.number or "").strip() == account.debtor.strip()}
     elif account.model == "overarching" and account.tag:
-        try:
-            tag_futures = [(d, view.leaf.submit(view.debtor_tags, d)) for d in view.debtors()]
-            wanted = {d.id for d, future in tag_futures if account.tag in future.result()}
-        except CallNotActive as error:
+        tag = account.tag
+        tag_futures = [(d, view.leaf.submit(attempt, lambda d=d: view.debtor_tags(d))) for d in view.debtors()]
+        tagged = [(d, future.result()) for d, future in tag_futures]
+        failed = next((t for _, t in tagged if isinstance(t, Failed)), None)
+        if failed is None:
+            wanted = {d.id for d, tags in tagged if not isinstance(tags, Failed) and tag in tags}
+        elif failed.kind is Kind.NOT_PERMITTED:
+            call = failed.error.call
             notes.append(found.unverified(
-                f"Debtor tags were not read ({found.not_active(error.call)}): companies of debtors without "
-                f"the tag '{account.tag}' may be listed too.", error.call))
+                f"Debtor tags were not read ({view.remedies.not_enabled(call)}): companies of debtors without "
+                f"the tag '{tag}' may be listed too.", hint=view.enable_hint(call)))
+        else:
+            raise failed.error
     placed = []
     for company in companies:
         debtors = mapping.get(company.id, [])
@@ -148,20 +156,21 @@ def _in_scope(view: AccountView, companies: list[Company], notes: list[Check]) -
 
 
 def _dga_candidates(view: AccountView, company: Company, notes: list[Check]) -> tuple[list[Employee], bool]:
-    try:
-        employees = view.employees(company)
-        insurance = view.insurance(company, employees, declared=())
-    except NmbrsFault:
-        return [], False
-    except NmbrsError as error:
-        if isinstance(error, CallNotActive):
-            return [], False  # List_GetByCompany or SVW_GetCurrent off: nmbrs.api-rights in the notes
-        notes.append(found.unreachable(error, f"reading the employees of '{company.name}'"))
-        return [], False
-    if insurance.note is not None:
-        notes.append(insurance.note)
-    candidates = [e for e in employees if (s := insurance.by_employee.get(e.id)) is not None and s.looks_like_dga]
-    return candidates, insurance.complete
+    def read() -> tuple[list[Employee], bool]:
+        employees = view.employees(company).employees
+        insurance = view.insurance(company, [e.id for e in employees], declared=())
+        if insurance.note is not None:
+            notes.append(insurance.note)
+        candidates = [e for e in employees if (s := insurance.by_employee.get(e.id)) is not None and s.looks_like_dga]
+        return candidates, insurance.complete
+
+    got = attempt(read)
+    if not isinstance(got, Failed):
+        return got
+    # Refused data, or a read not permitted (in a.s.r.'s list: nmbrs.api-rights is in the notes).
+    if got.kind not in (Kind.NO_DATA, Kind.NOT_PERMITTED):
+        notes.append(found.unreachable(got.error, f"reading the employees of '{company.name}'"))
+    return [], False
 
 
 def _unique(checks: list[Check]) -> list[Check]:

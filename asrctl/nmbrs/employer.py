@@ -2,51 +2,74 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from asrctl.checks import Check
 from asrctl.declare.load import LoadedEmployer
 from asrctl.declare.model import Dga, Employer
 from asrctl.nmbrs import findings as found
 from asrctl.nmbrs.account import AccountView
-from asrctl.nmbrs.errors import (
-    CallNotActive,
-    NmbrsAuthError,
-    NmbrsError,
-    NmbrsFault,
-    NmbrsSubscriptionError,
-    NmbrsUnavailable,
-)
+from asrctl.nmbrs.attempt import Failed, Kind, attempt
+from asrctl.nmbrs.errors import NmbrsError
 from asrctl.nmbrs.names import near_misses, same_person
-from asrctl.nmbrs.provider import Company, Debtor, Employee
+from asrctl.nmbrs.provider import Capability, Company, Debtor, Employee
+
+T = TypeVar("T")
 
 
 @dataclass
 class _Findings:
-    """Checks of one employer; an optional call that is off gives one warning, worded per account."""
+    """Checks of one employer; an optional read that is not permitted gives one warning, worded per account."""
 
     view: AccountView
     checks: list[Check] = field(default_factory=list)
-    calls_off: dict[str, None] = field(default_factory=dict)  # optional calls that answered 1002, in order
+    # optional reads the login may not use, in order: capability -> its label
+    calls_off: dict[Capability | None, str] = field(default_factory=dict)
 
     def add(self, check: Check | None) -> None:
         if check is not None:
             self.checks.append(check)
 
-    def not_verified(self, error: CallNotActive) -> None:
-        self.calls_off[error.call] = None
+    def read(
+        self,
+        read: Callable[[], T],
+        doing: str,
+        *,
+        no_data: Callable[[NmbrsError], Check | None] | None = None,
+        required: bool = False,
+    ) -> T | Failed:
+        """`read()`, with a failure turned into its finding: a read the login may not use is noted once per
+        account (or left to nmbrs.api-rights when `required`), refused data goes to `no_data` when given."""
+        got = attempt(read)
+        if isinstance(got, Failed):
+            self.fail(got, doing, no_data=no_data, required=required)
+        return got
 
-    def failed(self, error: NmbrsError, doing: str) -> None:
-        """An error that is not about a missing right: the login refused, unreachable, or a refused request."""
-        if isinstance(error, (NmbrsAuthError, NmbrsSubscriptionError)):
+    def fail(
+        self,
+        failed: Failed,
+        doing: str,
+        *,
+        no_data: Callable[[NmbrsError], Check | None] | None = None,
+        required: bool = False,
+    ) -> None:
+        error, kind = failed.error, failed.kind
+        if kind is Kind.NOT_PERMITTED:
+            if not required:
+                self.calls_off.setdefault(error.capability, error.call)
+        elif kind is Kind.REFUSED:
             self.add(self.view.login_refused(error))
-        elif isinstance(error, NmbrsUnavailable):
+        elif kind is Kind.UNAVAILABLE:
             self.add(found.unreachable(error, doing))
+        elif kind is Kind.NO_DATA and no_data is not None:
+            self.add(no_data(error))
         else:
             self.add(found.request_rejected(error, doing))
 
     def result(self) -> list[Check]:
-        return self.checks + [self.view.optional_call_off(call) for call in self.calls_off]
+        return self.checks + [self.view.optional_call_off(c, label) for c, label in self.calls_off.items()]
 
 
 def observe_employer(view: AccountView, loaded: LoadedEmployer) -> list[Check]:
@@ -84,18 +107,13 @@ def _debtor(view: AccountView, employer: Employer, findings: _Findings) -> Debto
     number = _declared_debtor(view, employer)
     if number is None:
         return None
-    try:
-        debtor = view.debtor(number)
-    except CallNotActive as error:
-        findings.not_verified(error)
-        return None
-    except NmbrsError as error:
-        findings.failed(error, f"reading the debtors of account '{view.name}'")
+    debtor = findings.read(lambda: view.debtor(number), f"reading the debtors of account '{view.name}'")
+    if isinstance(debtor, Failed):
         return None
     if debtor is None:
         assert view.account is not None
-        tag = view.account.tag if view.account.model == "overarching" else None
-        findings.add(found.debtor_not_visible(view.name, view.account.username, number, tag, len(view.debtors())))
+        findings.add(found.debtor_not_visible(view.remedies, view.model, view.name, view.account.username, number,
+                                              view.tag, len(view.debtors())))
     return debtor
 
 
@@ -105,18 +123,13 @@ def _company(view: AccountView, employer: Employer, debtor: Debtor | None, findi
     name = employer.nmbrs.company
     exact = view.by_name.get(name, [])
     if debtor is not None:
-        try:
-            in_debtor: list[Company] | None = view.companies_of_debtor(debtor)
-        except CallNotActive as error:
-            findings.not_verified(error)
-            in_debtor = None
-        except NmbrsFault as error:
-            findings.add(found.debtor_no_access(str(debtor.number), error))
-            return None
-        except NmbrsError as error:
-            findings.failed(error, f"listing the companies of debtor {debtor.number}")
-            return None
-        if in_debtor is not None:
+        in_debtor = attempt(lambda: view.companies_of_debtor(debtor))
+        if isinstance(in_debtor, Failed):
+            findings.fail(in_debtor, f"listing the companies of debtor {debtor.number}",
+                          no_data=lambda e: found.debtor_no_access(view.remedies, view.model, str(debtor.number), e))
+            if in_debtor.kind is not Kind.NOT_PERMITTED:
+                return None
+        else:
             matches = [c for c in in_debtor if c.name == name]
             if len(matches) == 1:
                 return matches[0]
@@ -132,9 +145,8 @@ def _company(view: AccountView, employer: Employer, debtor: Debtor | None, findi
         return exact[0]
     if not exact:
         scope = f"among the {len(view.companies)} companies account '{view.name}' ({view.account.username}) can see"
-        tag = view.account.tag if view.account.model == "overarching" else None
         near = near_misses(name, [c.name or "" for c in view.companies])
-        findings.add(found.company_missing(name, scope, near, tag))
+        findings.add(found.company_missing(name, scope, near, view.tag))
         return None
     number = _declared_debtor(view, employer)
     if number is not None:
@@ -143,55 +155,41 @@ def _company(view: AccountView, employer: Employer, debtor: Debtor | None, findi
             f"{len(exact)} companies are named '{name}'; asrctl could not tell which one is under debtor "
             f"{number}, so the pay period and DGAs were not checked."))
         return None
-    debtor_numbers: list[str] | None
-    try:
-        mapping = view.debtors_of_companies()
-        debtor_numbers = [str(d.number) for c in exact for d in mapping.get(c.id, [])]
-    except NmbrsError:
-        debtor_numbers = None  # the ambiguity is an error either way; debtors only make it clearer
+    mapping = attempt(view.debtors_of_companies)
+    # The ambiguity is an error either way; debtors only make it clearer.
+    debtor_numbers = None if isinstance(mapping, Failed) else [
+        str(d.number) for c in exact for d in mapping.get(c.id, [])
+    ]
     findings.add(found.company_ambiguous(name, exact, debtor_numbers))
     return None
 
 
 def _debtors_of(view: AccountView, companies: list[Company]) -> list[str]:
-    try:
-        mapping = view.debtors_of_companies()
-    except NmbrsError:
+    mapping = attempt(view.debtors_of_companies)
+    if isinstance(mapping, Failed):
         return []
     return [f"debtor {d.number}" for c in companies for d in mapping.get(c.id, [])]
 
 
 def _tag(view: AccountView, company: Company, debtor: Debtor | None, findings: _Findings) -> None:
     """Overarching account with a tag: the company's debtor carries it."""
-    account = view.account
-    assert account is not None
-    tag = account.tag if account.model == "overarching" else None
+    tag = view.tag
     if tag is None:
         return
     what = f"that the debtor of company '{company.name}' carries the tag '{tag}'"
     if debtor is None:
-        try:
-            debtors = view.debtors_of_companies().get(company.id, [])
-        except CallNotActive as error:
-            findings.not_verified(error)
+        mapping = findings.read(view.debtors_of_companies, f"finding the debtor of company '{company.name}'")
+        if isinstance(mapping, Failed):
             return
-        except NmbrsError as error:
-            findings.failed(error, f"finding the debtor of company '{company.name}'")
-            return
+        debtors = mapping.get(company.id, [])
         if not debtors:
             findings.add(found.unverified(f"Could not check {what}: Nmbrs lists it under no debtor this login sees."))
             return
         debtor = debtors[0]
-    try:
-        tags = view.debtor_tags(debtor)
-    except CallNotActive as error:
-        findings.not_verified(error)
-        return
-    except NmbrsFault as error:
-        findings.add(found.debtor_no_access(str(debtor.number), error))
-        return
-    except NmbrsError as error:
-        findings.failed(error, f"reading the tags of debtor {debtor.number}")
+    tagged = debtor
+    tags = findings.read(lambda: view.debtor_tags(tagged), f"reading the tags of debtor {tagged.number}",
+                         no_data=lambda e: found.debtor_no_access(view.remedies, view.model, str(tagged.number), e))
+    if isinstance(tags, Failed):
         return
     if tag not in tags:
         close = near_misses(tag, tags, limit=1)
@@ -199,33 +197,27 @@ def _tag(view: AccountView, company: Company, debtor: Debtor | None, findings: _
 
 
 def _dgas(view: AccountView, company: Company, declared: list[Dga], findings: _Findings) -> None:
-    try:
-        employees = view.employees(company)
-    except CallNotActive:
-        return  # List_GetByCompany is in a.s.r.'s list: nmbrs.api-rights already reports it
-    except NmbrsFault as error:
-        findings.add(found.company_no_access(company, error))
+    staff = findings.read(lambda: view.employees(company), f"listing the employees of company '{company.name}'",
+                          no_data=lambda e: found.company_no_access(view.remedies, view.model, company, e),
+                          required=True)  # in a.s.r.'s list: nmbrs.api-rights reports it when not permitted
+    if isinstance(staff, Failed):
         return
-    except NmbrsError as error:
-        findings.failed(error, f"listing the employees of company '{company.name}'")
-        return
+    employees = staff.employees
     by_number = {e.number: e for e in employees}
     dgas: list[tuple[Dga, Employee]] = []
     for index, dga in enumerate(declared):
         employee = by_number.get(dga.employee_number)
         if employee is None:
             namesakes = [e for e in employees if e.name and same_person(dga.name, e.name)]
-            findings.add(found.dga_missing(index, dga.name, dga.employee_number, company, namesakes,
-                                           view.employee_type_note))
+            findings.add(found.dga_missing(index, dga.name, dga.employee_number, company, namesakes, staff.caveat))
             continue
         if employee.name and not same_person(dga.name, employee.name):
             findings.add(found.dga_name(index, dga.name, employee))
         dgas.append((dga, employee))
     declared_ids = {employee.id for _, employee in dgas}
-    try:
-        insurance = view.insurance(company, employees, declared_ids)
-    except NmbrsError as error:
-        findings.failed(error, f"reading the insurance settings of company '{company.name}'")
+    insurance = attempt(lambda: view.insurance(company, [e.id for e in employees], declared_ids))
+    if isinstance(insurance, Failed):
+        findings.fail(insurance, f"reading the insurance settings of company '{company.name}'")
         return
     for dga, employee in dgas:
         settings = insurance.by_employee.get(employee.id)

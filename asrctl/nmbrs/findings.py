@@ -9,17 +9,21 @@ from collections.abc import Sequence
 from typing import Literal
 
 from asrctl.checks import Check
-from asrctl.nmbrs.constants import RIGHTS_SCREEN, AccountModel, split_call
 from asrctl.nmbrs.errors import NmbrsError
-from asrctl.nmbrs.provider import Company, Debtor, Employee, Insurance
+from asrctl.nmbrs.provider import AccountModel, Company, Debtor, Employee, Insurance, PayPeriod, Remedies
 
-FREQUENCY_OF_PERIOD: dict[str, Literal["monthly", "four_weekly"]] = {"Month": "monthly", "Week4": "four_weekly"}
+# The pay periods a.s.r.'s coupling connects, as the employer file's payroll.frequency names them.
+FREQUENCY_OF_PERIOD: dict[PayPeriod, Literal["monthly", "four_weekly"]] = {
+    PayPeriod.MONTHLY: "monthly", PayPeriod.FOUR_WEEKLY: "four_weekly",
+}
 _PERIOD_WORDS = {
-    "Month": "monthly (Month)",
-    "Week4": "four-weekly (Week4)",
-    "Month6": "every six months (Month6)",
-    "Year": "yearly (Year)",
-    "None": "no pay period (None)",
+    PayPeriod.MONTHLY: "monthly",
+    PayPeriod.FOUR_WEEKLY: "four-weekly",
+    PayPeriod.WEEKLY: "weekly",
+    PayPeriod.HALF_YEARLY: "every six months",
+    PayPeriod.YEARLY: "yearly",
+    PayPeriod.NONE: "no pay period",
+    PayPeriod.OTHER: "an unknown pay period",
 }
 _FREQUENCY_WORDS = {"monthly": "monthly", "four_weekly": "four-weekly"}
 
@@ -43,18 +47,14 @@ def _debtor_ref(debtor: Debtor) -> str:
 # --- account level -------------------------------------------------------------------------------
 
 
-def auth_failed(account: str, username: str, token_source: str, error: NmbrsError) -> Check:
+def auth_failed(remedies: Remedies, model: AccountModel, account: str, username: str, token_source: str,
+                error: NmbrsError) -> Check:
     return Check(
         "nmbrs.auth",
         "error",
         f"Nmbrs does not accept the username or API token of {_login(account, username)} "
-        f"(fault {error.code or 1001} on {error.call}): the token was reset, or the user was deactivated, "
-        "deleted or has left.",
-        hint=(
-            f"Log in to Nmbrs as {username}, copy the API token (person icon top right > Gebruiker profiel > "
-            f"API-Token) into {token_source}, and check that the login is Actief under Instellingen > "
-            "Gebruikers > Logins. A token of a colleague who left must be replaced by a login of the office."
-        ),
+        f"({error.reason}): the token was reset, or the user was deactivated, deleted or has left.",
+        hint=remedies.new_token(username, token_source, model),
     )
 
 
@@ -76,11 +76,11 @@ def unknown_account(account: str) -> Check:
     )
 
 
-def no_subscription(account: str, username: str) -> Check:
+def no_subscription(account: str, username: str, error: NmbrsError) -> Check:
     return Check(
         "nmbrs.auth",
         "error",
-        f"Nmbrs reports no valid subscription for the environment of {_login(account, username)} (fault 1004).",
+        f"Nmbrs reports no valid subscription for the environment of {_login(account, username)} ({error.reason}).",
         hint="Contact Nmbrs support about the subscription of this environment.",
     )
 
@@ -99,23 +99,12 @@ def domain_mismatch(account: str, declared: str, subdomain: str, full: str | Non
     )
 
 
-def rights_missing(account: str, username: str, model: AccountModel, missing: Sequence[str]) -> Check:
-    by_service: dict[str, list[str]] = {}
-    for call in missing:
-        service, operation = split_call(call)
-        by_service.setdefault(service, []).append(operation)
-    listing = "; ".join(f"{service}: {', '.join(ops)}" for service, ops in by_service.items())
-    kind = "master company login" if model == "per_debtor" else "accountant login"
-    return Check(
-        "nmbrs.api-rights",
-        "error",
-        f"{len(missing)} API call(s) a.s.r.'s coupling needs are not Active for {_login(account, username)}, "
-        f"an {kind}: {listing}.",
-        hint=(
-            f"In Nmbrs open {RIGHTS_SCREEN} of the template user of this login; under Webservices choose "
-            f"each service and set these calls to Active: {listing}. Then run plan again."
-        ),
-    )
+def rights_missing(remedies: Remedies, account: str, username: str, model: AccountModel,
+                   missing: Sequence[str]) -> Check:
+    kind = "a master company login" if model == "per_debtor" else "an accountant login"
+    headline, listing, hint = remedies.grant_required(missing, model)
+    return Check("nmbrs.api-rights", "error", f"{headline} for {_login(account, username)}, {kind}: {listing}.",
+                 hint=hint)
 
 
 def unreachable(error: NmbrsError, what: str) -> Check:
@@ -128,18 +117,8 @@ def unreachable(error: NmbrsError, what: str) -> Check:
     )
 
 
-def unverified(message: str, call: str | None = None, *, hint: str | None = None) -> Check:
-    if call is not None and hint is None:
-        service, operation = split_call(call)
-        hint = (
-            f"Optional: for the full check, set {service} > {operation} to Active in {RIGHTS_SCREEN} "
-            "of this login's template user. a.s.r.'s coupling itself does not need it."
-        )
+def unverified(message: str, *, hint: str | None = None) -> Check:
     return Check("nmbrs.unverified", "warning", message, hint=hint)
-
-
-def not_active(call: str) -> str:
-    return f"{call} is not Active for this login"
 
 
 def request_rejected(error: NmbrsError, what: str) -> Check:
@@ -149,7 +128,8 @@ def request_rejected(error: NmbrsError, what: str) -> Check:
 # --- debtor ----------------------------------------------------------------------------------------
 
 
-def debtor_not_visible(account: str, username: str, number: str, tag: str | None, visible: int) -> Check:
+def debtor_not_visible(remedies: Remedies, model: AccountModel, account: str, username: str, number: str,
+                       tag: str | None, visible: int) -> Check:
     scope = f" with tag '{tag}'" if tag else ""
     return Check(
         "nmbrs.debtor",
@@ -157,7 +137,7 @@ def debtor_not_visible(account: str, username: str, number: str, tag: str | None
         f"Debtor {number} is not among the {visible} debtor(s){scope} that {_login(account, username)} can see.",
         hint=(
             "Check the debtor number (Nmbrs: Debiteuren) in the employer file's nmbrs.debtor, and that the "
-            "login's filter under Instellingen > Gebruikers > Logins includes this debtor"
+            f"login's filter under {remedies.login_filter(model)} includes this debtor"
             + (f" (the debtor needs the tag '{tag}')." if tag else ".")
         ),
     )
@@ -185,12 +165,12 @@ def debtor_untagged(debtor: Debtor, tag: str, tags: Sequence[str], near: str | N
     )
 
 
-def debtor_no_access(debtor: str, error: NmbrsError) -> Check:
+def debtor_no_access(remedies: Remedies, model: AccountModel, debtor: str, error: NmbrsError) -> Check:
     return Check(
         "nmbrs.debtor",
         "error",
-        f"The login may not read debtor {debtor} (Nmbrs fault {error.code}).",
-        hint="Check the login's debtor filter under Instellingen > Gebruikers > Logins.",
+        f"The login may not read debtor {debtor} ({error.reason}).",
+        hint=f"Check the login's debtor filter under {remedies.login_filter(model)}.",
     )
 
 
@@ -252,36 +232,38 @@ def company_same_name_in_debtor(name: str, debtor: str, count: int) -> Check:
     )
 
 
-def company_no_access(company: Company, error: NmbrsError) -> Check:
+def company_no_access(remedies: Remedies, model: AccountModel, company: Company, error: NmbrsError) -> Check:
     return Check(
         "nmbrs.company",
         "error",
-        f"The login sees company {_company_ref(company)} but may not read its employees "
-        f"(Nmbrs fault {error.code} on {error.call}).",
-        hint="Check the login's debtor filter and company rights under Instellingen > Gebruikers > Logins.",
+        f"The login sees company {_company_ref(company)} but may not read its employees ({error.reason}).",
+        hint=f"Check the login's debtor filter and company rights under {remedies.login_filter(model)}.",
     )
 
 
 # --- frequency -------------------------------------------------------------------------------------
 
 
+def _period(company: Company) -> str:
+    return f"{_PERIOD_WORDS[company.pay_period]} ({company.pay_period_label})"
+
+
 def frequency_check(company: Company, declared: str) -> Check | None:
-    period = company.pay_period or "None"
-    actual = FREQUENCY_OF_PERIOD.get(period)
+    actual = FREQUENCY_OF_PERIOD.get(company.pay_period)
     if actual == declared:
         return None
     if actual is None:
         return Check(
             "nmbrs.frequency",
             "error",
-            f"Company {_company_ref(company)} has pay period {_PERIOD_WORDS.get(period, period)} in Nmbrs; "
+            f"Company {_company_ref(company)} has pay period {_period(company)} in Nmbrs; "
             "a.s.r.'s coupling supports only monthly (Month) and four-weekly (Week4) payrolls.",
             hint="Check the company's Loonaangifte tijdvak in Nmbrs; only a monthly or four-weekly payroll can be connected.",
         )
     return Check(
         "nmbrs.frequency",
         "error",
-        f"Nmbrs runs the payroll of {_company_ref(company)} {_PERIOD_WORDS[period]}, but the employer file "
+        f"Nmbrs runs the payroll of {_company_ref(company)} {_period(company)}, but the employer file "
         f"declares {_FREQUENCY_WORDS.get(declared, declared)}.",
         hint=f"Set payroll.frequency: {actual} in the employer file, or correct the company's Loonaangifte tijdvak in Nmbrs.",
     )
@@ -299,9 +281,9 @@ def dga_missing(index: int, name: str, number: int, company: Company, same_name:
     return Check(
         "nmbrs.dga",
         "error",
-        f"DGA '{name}' has employee number {number}, but company {_company_ref(company)} has no employee "
-        f"with that number{note}.{also}",
-        hint=f"Check the personeelsnummer in Nmbrs (Werknemers) and correct dga[{index}].employee_number.",
+        f"DGA '{name}' has employee number {number} (medewerkersnummer), but company {_company_ref(company)} "
+        f"has no employee with that number{note}.{also}",
+        hint=f"Check the medewerkersnummer in Nmbrs (Werknemers) and correct dga[{index}].employee_number.",
     )
 
 
@@ -310,7 +292,7 @@ def dga_name(index: int, name: str, employee: Employee) -> Check:
         "nmbrs.dga-name",
         "warning",
         f"Employee {employee.number} is '{employee.name}' in Nmbrs, but the employer file names this DGA '{name}'.",
-        hint=f"Write the name as Nmbrs shows it in dga[{index}].name, or check the employee number.",
+        hint=f"Write the name as Nmbrs shows it in dga[{index}].name, or check the employee number (medewerkersnummer).",
     )
 
 

@@ -1,20 +1,56 @@
-"""The Nmbrs provider interface plan and import code depend on, and the plain data it returns.
+"""The Nmbrs provider interface the checks depend on, and the plain payroll data it returns.
 
 Nmbrs retires its SOAP API on 2027-03-01; a REST provider implements this same Protocol and
-nothing above it changes. Every method may raise the errors of `asrctl.nmbrs.errors`:
-CallNotActive (the login may not use this call), NoAccess (not this object), NmbrsAuthError,
-NmbrsSubscriptionError, NmbrsUnavailable (after retries), NmbrsRequestError, NmbrsFault.
+nothing above it changes. The Protocol speaks payroll: what asrctl can read (`Capability`),
+debtors, tags, companies with a `PayPeriod`, employees, insurance settings. SOAP operation names,
+fault numbers and Nmbrs screens live in the implementation; it supplies the words for what a
+payroll office must do (`Remedies`).
+
+Every method may raise the errors of `asrctl.nmbrs.errors`: NotPermitted (the login may not use
+this capability), NoAccess (not this object), NmbrsAuthError, NmbrsSubscriptionError,
+NmbrsUnavailable (after retries), OperationGone, NmbrsRequestError, NmbrsFault, Unreadable.
 Implementations memoize per run: asking twice for the same thing costs one call.
 """
 
 from __future__ import annotations
 
+import importlib
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from enum import StrEnum
+from typing import Literal, Protocol, cast
 
 from asrctl.net.retry import RetryPolicy
-from asrctl.nmbrs.constants import AccountModel
 from asrctl.secrets import Secret
+
+AccountModel = Literal["overarching", "per_debtor"]
+
+
+class Capability(StrEnum):
+    """What asrctl reads from Nmbrs. An implementation maps each to its own call or scope."""
+
+    ENVIRONMENT = "environment"                        # the login's environment (domain)
+    LIST_COMPANIES = "list_companies"                  # every company the login sees, with its pay period
+    LIST_DEBTORS = "list_debtors"
+    DEBTOR_TAGS = "debtor_tags"
+    COMPANIES_BY_DEBTOR = "companies_by_debtor"
+    EMPLOYEE_TYPES = "employee_types"                  # which kinds of employee exist (payroll, applicant ...)
+    EMPLOYEES = "employees"
+    INSURANCE_BULK = "insurance_bulk"                  # every employee's insurance of a company at once
+    INSURANCE_PER_EMPLOYEE = "insurance_per_employee"
+    PAY_PERIOD = "pay_period"                          # a company's current pay period
+
+
+class PayPeriod(StrEnum):
+    """How often a company runs its payroll (Nmbrs: loonaangifte tijdvak)."""
+
+    MONTHLY = "monthly"
+    FOUR_WEEKLY = "four_weekly"
+    WEEKLY = "weekly"
+    HALF_YEARLY = "half_yearly"
+    YEARLY = "yearly"
+    NONE = "none"
+    OTHER = "other"      # a value asrctl does not know; the raw value is in Company.pay_period_label
 
 
 @dataclass(frozen=True)
@@ -61,25 +97,28 @@ class Company:
     id: int
     number: int
     name: str | None
-    pay_period: str | None  # LoonaangifteTijdvak: None, Month, Week4, Month6, Year
-
-
-@dataclass(frozen=True)
-class EmployeeType:
-    id: int
-    description: str | None
+    pay_period: PayPeriod
+    pay_period_label: str = "None"  # as Nmbrs writes it (e.g. "Week4"), for messages a payroll employee can match
 
 
 @dataclass(frozen=True)
 class Employee:
     id: int
-    number: int
-    name: str | None        # DisplayName
+    number: int             # medewerkersnummer (employee number)
+    name: str | None        # display name
+
+
+@dataclass(frozen=True)
+class Staff:
+    """A company's employees on the payroll. `caveat`: why the list may miss some (said where it matters)."""
+
+    employees: tuple[Employee, ...]
+    caveat: str | None = None
 
 
 @dataclass(frozen=True)
 class Insurance:
-    """An employee's current social insurance (SVW): insured for WW, ZW and WAO/WIA?"""
+    """An employee's current social insurance: insured for WW, ZW and WAO/WIA?"""
 
     ww: bool
     zw: bool
@@ -94,20 +133,51 @@ class Insurance:
         return not (self.ww or self.zw or self.wao_wia)
 
 
+class Remedies(Protocol):
+    """What a payroll office must do in Nmbrs, in the words of the implementation's API and screens."""
+
+    def enable(self, what: str, model: AccountModel) -> str:
+        """Hint: switch on an optional `what` (a capability's label) for the full check."""
+        ...
+
+    def not_enabled(self, what: str, who: str = "this login") -> str:
+        """"DebtorService.List_GetAll is not Active for this login" (or the REST scope wording)."""
+        ...
+
+    def grant_required(self, missing: Sequence[str], model: AccountModel) -> tuple[str, str, str]:
+        """(headline, listing, hint) for required grants that are missing (`nmbrs.api-rights`)."""
+        ...
+
+    def new_token(self, username: str, token_source: str, model: AccountModel) -> str:
+        """Hint for a login whose token Nmbrs refuses."""
+        ...
+
+    def login_filter(self, model: AccountModel) -> str:
+        """Where the login's debtor filter (or a master login's scope) is set."""
+        ...
+
+
 class NmbrsProvider(Protocol):
-    """What asrctl needs from Nmbrs. Call names in errors and `required_calls` are "Service.Operation"."""
+    """What asrctl needs from Nmbrs."""
 
     @property
     def calls(self) -> int:
         """Requests sent to Nmbrs so far in this run (retries included)."""
         ...
 
-    def required_calls(self, model: AccountModel) -> tuple[str, ...]:
-        """The calls a.s.r.'s coupling needs Active for a login of this model."""
+    @property
+    def remedies(self) -> Remedies: ...
+
+    def label(self, capability: Capability) -> str:
+        """How a payroll office finds this capability in Nmbrs (a call name, a scope)."""
         ...
 
-    def probe(self, login: Login, call: str, *, company_id: int, employee_type: int) -> bool:
-        """Is `call` Active for this login? Reads only; arguments chosen to fail after the rights check.
+    def required(self, model: AccountModel) -> tuple[str, ...]:
+        """What a.s.r.'s coupling needs granted for a login of this model (labels, in the implementation's words)."""
+        ...
+
+    def probe(self, login: Login, required: str, *, company_id: int) -> bool:
+        """Is `required` (one of `required(model)`) granted to this login? Reads only.
 
         `company_id` is a company the login sees (0 when none), reused where a real one helps.
         """
@@ -123,25 +193,32 @@ class NmbrsProvider(Protocol):
 
     def companies_by_debtor(self, login: Login, debtor_id: int) -> list[Company]: ...
 
-    def employee_types(self, login: Login) -> list[EmployeeType]: ...
-
-    def employees(self, login: Login, company_id: int, employee_type: int) -> list[Employee]: ...
+    def employees(self, login: Login, company_id: int) -> Staff:
+        """The company's employees on the payroll (not applicants, not former or external staff)."""
+        ...
 
     def insurance(self, login: Login, employee_id: int) -> Insurance | None:
-        """One employee's current SVW settings (None: Nmbrs has none)."""
+        """One employee's current insurance settings (None: Nmbrs has none)."""
         ...
 
     def insurance_by_company(self, login: Login, company_id: int) -> dict[int, Insurance]:
-        """Current SVW settings of every employee of a company, by employee id (one bulk call)."""
+        """Current insurance settings of every employee of a company, by employee id (one bulk read)."""
         ...
 
     def close(self) -> None: ...
 
 
-def open_provider(endpoint_url: str, *, parallelism: int, timeout: float, retry: RetryPolicy | None) -> NmbrsProvider:
-    """The provider for an http(s) base URL: SOAP v3 today, the one place a REST provider would be chosen."""
-    from asrctl.nmbrs.soap.provider import (
-        SoapProvider,  # zeep, lxml and requests load only when Nmbrs is really asked
-    )
+# api name -> "module:factory". Imported only when chosen: zeep, lxml and requests load only when
+# Nmbrs is really asked, and nothing here imports an implementation (no cycle).
+IMPLEMENTATIONS: dict[str, str] = {
+    "soap": "asrctl.nmbrs.soap.provider:SoapProvider",
+}
 
-    return SoapProvider(endpoint_url, parallelism=parallelism, timeout=timeout, retry=retry)
+
+def open_provider(
+    endpoint_url: str, *, parallelism: int, timeout: float, retry: RetryPolicy | None, api: str = "soap"
+) -> NmbrsProvider:
+    """The provider of `api` (soap today) for an http(s) base URL."""
+    module_name, _, factory = IMPLEMENTATIONS[api].partition(":")
+    implementation = getattr(importlib.import_module(module_name), factory)
+    return cast(NmbrsProvider, implementation(endpoint_url, parallelism=parallelism, timeout=timeout, retry=retry))

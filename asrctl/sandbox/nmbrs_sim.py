@@ -37,7 +37,7 @@ from pathlib import Path
 from typing import Literal, Self
 from xml.sax.saxutils import escape
 
-from asrctl.nmbrs.constants import (
+from asrctl.nmbrs.soap.calls import (
     ENVIRONMENT_GET,
     REPORT_BACKGROUND_OPERATION,
     REPORT_BACKGROUND_PARAMS,

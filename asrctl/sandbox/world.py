@@ -48,7 +48,7 @@ import yaml
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from asrctl.errors import ConfigError
-from asrctl.nmbrs.constants import REQUIRED_CALLS, SERVICES, rights_name
+from asrctl.nmbrs.soap.calls import REQUIRED_CALLS, SERVICES, rights_name
 
 PayPeriod = Literal["None", "Month", "Week4", "Month6", "Year"]
 

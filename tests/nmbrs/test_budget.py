@@ -6,8 +6,8 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-from asrctl.nmbrs.constants import REQUIRED_CALLS
 from asrctl.nmbrs.observe import observe_nmbrs
+from asrctl.nmbrs.soap.calls import REQUIRED_CALLS
 from asrctl.sandbox.nmbrs_sim import NmbrsSimulator
 from asrctl.sandbox.world import World
 from asrctl.secrets import Secret

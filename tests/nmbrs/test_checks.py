@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from asrctl.nmbrs.constants import REPORT_BACKGROUND_RIGHT, REQUIRED_CALLS, RIGHTS_SCREEN
+from asrctl.nmbrs.soap.calls import REPORT_BACKGROUND_RIGHT, REQUIRED_CALLS, RIGHTS_SCREEN
 from asrctl.sandbox.nmbrs_sim import NmbrsSimulator
 
 from .conftest import ACCOUNTS, Observe, employer, ids, make_config, only
@@ -64,7 +64,7 @@ def test_missing_api_rights_are_listed_per_service_with_where_to_fix_them(observ
     check = only(result.checks["a"], "nmbrs.api-rights")
     assert check.severity == "error"
     assert "CompanyService: Run_GetList; EmployeeService: SVW_GetCurrent" in check.message
-    assert RIGHTS_SCREEN in (check.hint or "") and "Active" in (check.hint or "")
+    assert RIGHTS_SCREEN["overarching"] in (check.hint or "") and "Active" in (check.hint or "")
 
 
 def test_a_login_with_exactly_asrs_list_blocks_nothing(observe: Observe) -> None:
@@ -313,8 +313,11 @@ def test_withdrawn_employers_are_not_checked_and_progress_counts_all(observe: Ob
 def test_frequency_for_every_pay_period(period: str | None, declared: str, expected: list[str] | None) -> None:
     from asrctl.nmbrs.findings import frequency_check
     from asrctl.nmbrs.provider import Company
+    from asrctl.nmbrs.soap.provider import pay_period
 
-    check = frequency_check(Company(id=1, number=7, name="Bakkerij De Vries B.V.", pay_period=period), declared)
+    company = Company(id=1, number=7, name="Bakkerij De Vries B.V.", pay_period=pay_period(period),
+                      pay_period_label=period or "None")
+    check = frequency_check(company, declared)
     if expected is None:
         assert check is None
         return

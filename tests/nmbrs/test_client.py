@@ -7,9 +7,7 @@ from collections.abc import Iterator
 import pytest
 
 from asrctl.net.retry import RetryPolicy
-from asrctl.nmbrs.constants import REQUIRED_CALLS
 from asrctl.nmbrs.errors import (
-    CallNotActive,
     NmbrsAuthError,
     NmbrsFault,
     NmbrsRequestError,
@@ -17,10 +15,12 @@ from asrctl.nmbrs.errors import (
     NmbrsUnavailable,
     NmbrsUnknownFault,
     NoAccess,
-    error_for_fault,
-    fault_code,
+    NotPermitted,
+    OperationGone,
 )
 from asrctl.nmbrs.provider import Login
+from asrctl.nmbrs.soap.calls import REQUIRED_CALLS
+from asrctl.nmbrs.soap.faults import error_for_fault, fault_code
 from asrctl.nmbrs.soap.provider import SoapProvider
 from asrctl.sandbox.nmbrs_sim import NmbrsSimulator
 from asrctl.secrets import Secret
@@ -78,10 +78,10 @@ def test_unknown_error_9999_twice_is_reported(provider: SoapProvider, sim: Nmbrs
 
 
 def test_1002_is_not_retried_and_not_sent_again(provider: SoapProvider, sim: NmbrsSimulator) -> None:
-    with pytest.raises(CallNotActive) as raised:
+    with pytest.raises(NotPermitted) as raised:
         provider.debtor_tags(ASR_ONLY, 101)
     assert raised.value.call == "DebtorService.Tags_Get" and raised.value.code == 1002
-    with pytest.raises(CallNotActive):
+    with pytest.raises(NotPermitted):
         provider.debtor_tags(ASR_ONLY, 102)  # other arguments: the call is known to be off
     assert sim.calls.count("DebtorService.Tags_Get") == 1
 
@@ -101,7 +101,7 @@ def test_domain_not_of_the_users_environment_is_1001(provider: SoapProvider) -> 
 
 def test_data_faults_are_typed_and_not_retried(provider: SoapProvider, sim: NmbrsSimulator) -> None:
     with pytest.raises(NoAccess) as raised:
-        provider.employees(KANTOOR, 2007, 1)  # company of an untagged debtor
+        provider.employees(KANTOOR, 2007)  # company of an untagged debtor
     assert raised.value.code == 2004
     with pytest.raises(NoAccess) as raised:
         provider.insurance(KANTOOR, 999999)
@@ -109,7 +109,8 @@ def test_data_faults_are_typed_and_not_retried(provider: SoapProvider, sim: Nmbr
     with pytest.raises(NoAccess) as raised:
         provider.debtor_tags(KANTOOR, 104)  # debtor without the login's tag
     assert raised.value.code == 2009
-    assert sim.calls.total == 3
+    # not retried (the provider also looked up the employee types once)
+    assert sim.calls.total - sim.calls.count("EmployeeService.EmployeeType_GetList") == 3
 
 
 @pytest.mark.parametrize(
@@ -117,7 +118,7 @@ def test_data_faults_are_typed_and_not_retried(provider: SoapProvider, sim: Nmbr
     [
         ("Server was unable to process request. ---> 1001: Invalid authentication", False, NmbrsAuthError),
         # matched on the code, never on the text after it
-        ("Server was unable to process request. ---> 1002: Invalid authentication", False, CallNotActive),
+        ("Server was unable to process request. ---> 1002: Invalid authentication", False, NotPermitted),
         ("Server was unable to process request. --->1003: Unauthorized access to the data", False, NoAccess),
         ("Server was unable to process request. ---> 1004: No valid subscription", False, NmbrsSubscriptionError),
         ("Server was unable to process request. ---> 1006: Login security failure", False, NmbrsUnavailable),
@@ -126,7 +127,8 @@ def test_data_faults_are_typed_and_not_retried(provider: SoapProvider, sim: Nmbr
         ("Server was unable to process request. ---> 9999: Unknown error", False, NmbrsUnknownFault),
         ("Server was unable to process request. ---> 3001: Something else", False, NmbrsFault),
         ("Server was unable to process request. ---> Object reference not set", False, NmbrsUnknownFault),
-        ("Server did not recognize the value of HTTP Header SOAPAction: x.", True, NmbrsRequestError),
+        ("Server did not recognize the value of HTTP Header SOAPAction: x.", True, OperationGone),
+        ("Server was unable to read request. ---> There is an error in XML document (1, 2).", True, NmbrsRequestError),
     ],
 )
 def test_faults_map_to_typed_errors_by_code(faultstring: str, client_fault: bool, kind: type) -> None:
@@ -147,8 +149,8 @@ def test_no_subscription_stops_the_account_with_a_clear_message(observe: Observe
 def test_results_are_memoized_per_login_and_arguments(provider: SoapProvider, sim: NmbrsSimulator) -> None:
     for _ in range(3):
         provider.companies(KANTOOR)
-        provider.employees(KANTOOR, 2001, 1)
-    provider.employees(KANTOOR, 2002, 1)
+        provider.employees(KANTOOR, 2001)
+    provider.employees(KANTOOR, 2002)
     provider.companies(ASR_ONLY)
     assert sim.calls.count(COMPANIES, username="kantoor@voorbeeld.nl") == 1
     assert sim.calls.count("EmployeeService.List_GetByCompany") == 2
@@ -178,7 +180,7 @@ def test_read_timeout_counts_as_transient(sim: NmbrsSimulator) -> None:
 def test_probe_decides_on_1002_only(provider: SoapProvider) -> None:
     missing = Login("missing", "missing@voorbeeld.nl", Secret("tok-missing-4c6e8a0b2d"), "voorbeeld")
     results = {
-        call: provider.probe(missing, call, company_id=2001, employee_type=1)
+        call: provider.probe(missing, call, company_id=2001)
         for call in REQUIRED_CALLS["overarching"]
     }
     assert sorted(call for call, active in results.items() if not active) == [

@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from asrctl.nmbrs.constants import REQUIRED_CALLS
+from asrctl.nmbrs.soap.calls import REQUIRED_CALLS
 from asrctl.sandbox.nmbrs_sim import NmbrsSimulator
 from asrctl.sandbox.world import World
 
@@ -99,7 +99,7 @@ def test_errors_carry_no_token_and_no_foreign_exception(sim: NmbrsSimulator, fai
             provider.companies_by_debtor(
                 Login("asr", "asr-only@voorbeeld.nl", Secret("tok-asronly-2b8d4f6a0c"), "voorbeeld"), 101)
         elif failure == "2004":
-            provider.employees(login, 2007, 1)
+            provider.employees(login, 2007)
         else:
             provider.companies(login)
     chain = _chain(raised.value)

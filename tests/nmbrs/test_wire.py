@@ -8,13 +8,13 @@ from typing import Any
 
 import pytest
 
-from asrctl.nmbrs.constants import (
+from asrctl.nmbrs.provider import Login
+from asrctl.nmbrs.soap.calls import (
     REPORT_BACKGROUND_OPERATION,
     REPORT_BACKGROUND_PARAMS,
     REPORT_RESULT_OPERATION,
     REPORT_RESULT_PARAMS,
 )
-from asrctl.nmbrs.provider import Login
 from asrctl.nmbrs.soap.provider import SoapProvider
 from asrctl.sandbox.nmbrs_sim import NmbrsSimulator, RawRequest
 from asrctl.secrets import Secret
@@ -160,4 +160,4 @@ def test_xsi_nil_and_missing_results_are_no_data(sim: NmbrsSimulator) -> None:
         sim.no_data = "nil"
         assert provider.insurance(KANTOOR, 30024) is None  # not "insured for nothing": no SVW data
         sim.no_data, sim.empty_lists = "missing", "missing"
-        assert provider.employees(KANTOOR, 2004, 1) == []
+        assert provider.employees(KANTOOR, 2004).employees == ()

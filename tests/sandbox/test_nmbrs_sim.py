@@ -13,7 +13,7 @@ import pytest
 import requests
 
 from asrctl.errors import ConfigError
-from asrctl.nmbrs.constants import REQUIRED_CALLS
+from asrctl.nmbrs.soap.calls import REQUIRED_CALLS
 from asrctl.sandbox.nmbrs_sim import NmbrsSimulator
 from asrctl.sandbox.world import SERVED_CALLS, World, load_world
 
@@ -164,7 +164,7 @@ def test_inject_rejects_unknown_operations(sim: NmbrsSimulator) -> None:
 
 
 def test_report_probe_with_company_0_starts_nothing(sim: NmbrsSimulator) -> None:
-    from asrctl.nmbrs.constants import REPORT_BACKGROUND_OPERATION, REPORT_BACKGROUND_PARAMS
+    from asrctl.nmbrs.soap.calls import REPORT_BACKGROUND_OPERATION, REPORT_BACKGROUND_PARAMS
 
     params = "".join(f"<c:{p}>0</c:{p}>" for p in REPORT_BACKGROUND_PARAMS)
     assert "2004:" in faultstring(soap(sim, "ReportService", REPORT_BACKGROUND_OPERATION, params))

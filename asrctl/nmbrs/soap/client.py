@@ -18,24 +18,22 @@ import zeep.exceptions
 
 from asrctl.net.http import is_loopback, require_tls
 from asrctl.net.retry import Retryable, RetryPolicy, retry_call
-from asrctl.nmbrs.constants import (
+from asrctl.nmbrs.errors import (
+    UNAVAILABLE_HINT,
+    NmbrsRequestError,
+    NmbrsUnavailable,
+    NotPermitted,
+)
+from asrctl.nmbrs.provider import Login
+from asrctl.nmbrs.soap.calls import (
     ENVIRONMENT_GET,
-    FAULT_LOGIN_SECURITY,
-    FAULT_NOT_ACTIVE,
     SERVICES,
+    capability_of,
     namespace,
     soap_operation,
     split_call,
 )
-from asrctl.nmbrs.errors import (
-    UNAVAILABLE_HINT,
-    CallNotActive,
-    NmbrsRequestError,
-    NmbrsUnavailable,
-    NmbrsUnknownFault,
-    error_for_fault,
-)
-from asrctl.nmbrs.provider import Login
+from asrctl.nmbrs.soap.faults import NOT_ACTIVE, error_for_fault, retries_of
 from asrctl.nmbrs.soap.transport import NmbrsTransport, TransientHttpError, wsdl_path
 
 log = logging.getLogger("asrctl.nmbrs.soap.client")
@@ -81,7 +79,8 @@ class SoapClient:
         """
         with self._inactive_lock:
             if (login.key, call) in self._inactive:
-                raise CallNotActive(f"{call}: not Active for this login", call=call, code=FAULT_NOT_ACTIVE)
+                raise NotPermitted(f"{call}: not Active for this login", call=call, code=NOT_ACTIVE,
+                                   capability=capability_of(call), reason=f"Nmbrs fault {NOT_ACTIVE} on {call}")
         service_name, _ = split_call(call)
         service = self._services[service_name]
         operation = getattr(service.proxy, soap_operation(call))
@@ -92,20 +91,19 @@ class SoapClient:
                 Username=login.username, Token=login.token.reveal(), Domain=login.domain
             )
         params = dict(args or {})
-        unknown_faults = 0
+        faults_retried = 0
 
         def attempt() -> Any:
-            nonlocal unknown_faults
+            nonlocal faults_retried
             try:
                 return operation(**params, _soapheaders=[header])
             except zeep.exceptions.Fault as fault:
-                error = error_for_fault(call, fault.message, client_fault="client" in str(fault.code or "").lower())
-                if error.code == FAULT_LOGIN_SECURITY:
+                client_fault = "client" in str(fault.code or "").lower()
+                error = error_for_fault(call, fault.message, client_fault=client_fault)
+                # 1006 is retried as the policy allows, 9999 once more (the table in faults.py says how often).
+                if not client_fault and faults_retried < retries_of(error.code):
+                    faults_retried += 1
                     raise Retryable(error) from None
-                if isinstance(error, NmbrsUnknownFault):
-                    unknown_faults += 1  # 9999: one more try, then report
-                    if unknown_faults == 1:
-                        raise Retryable(error) from None
                 raise error from None
             except TransientHttpError as exc:
                 raise Retryable(_unavailable(call, f"HTTP {exc.status}"), retry_after=exc.retry_after) from None
@@ -115,7 +113,7 @@ class SoapClient:
                     raise Retryable(_unavailable(call, f"an unusable answer (HTTP {status})")) from None
                 raise NmbrsRequestError(
                     f"{call}: the Nmbrs endpoint answered HTTP {status}",
-                    call=call,
+                    call=call, capability=capability_of(call),
                     hint="Check nmbrs.endpoint in asrctl.yaml: normally https://api.nmbrs.nl/soap/v3/",
                 ) from None
             except (zeep.exceptions.XMLSyntaxError, zeep.exceptions.XMLParseError) as exc:
@@ -134,14 +132,15 @@ class SoapClient:
 
         try:
             return retry_call(attempt, self._retry, what=f"Nmbrs {call}")
-        except CallNotActive:
+        except NotPermitted:
             with self._inactive_lock:
                 self._inactive.add((login.key, call))
             raise
 
 
 def _unavailable(call: str, what: str) -> NmbrsUnavailable:
-    return NmbrsUnavailable(f"{call}: Nmbrs gave {what}", call=call, hint=UNAVAILABLE_HINT)
+    return NmbrsUnavailable(f"{call}: Nmbrs gave {what}", call=call, hint=UNAVAILABLE_HINT,
+                            capability=capability_of(call))
 
 
 def _reason(exc: BaseException) -> str:

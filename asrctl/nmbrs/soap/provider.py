@@ -3,19 +3,37 @@
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable, Mapping
+import re
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Self, TypeVar
 
 from asrctl.net.retry import RetryPolicy
-from asrctl.nmbrs.constants import (
+from asrctl.nmbrs.errors import NmbrsError, NmbrsFault, NmbrsUnknownFault, NotPermitted
+from asrctl.nmbrs.memo import SingleFlight
+from asrctl.nmbrs.provider import (
+    AccountModel,
+    Capability,
+    Company,
+    Debtor,
+    Employee,
+    Environment,
+    Insurance,
+    Login,
+    PayPeriod,
+    Staff,
+)
+from asrctl.nmbrs.soap.calls import (
+    CALL_OF,
     COMPANY_LIST,
     COMPANY_LIST_BY_DEBTOR,
     DEBTOR_LIST,
     DEBTOR_TAGS,
+    DEFAULT_EMPLOYEE_TYPE,
     EMPLOYEE_LIST,
     EMPLOYEE_SVW,
     EMPLOYEE_SVW_BULK,
+    EMPLOYEE_TYPE_PREFERRED,
     EMPLOYEE_TYPES,
     ENVIRONMENT_GET,
     REPORT_BACKGROUND_PARAMS,
@@ -23,13 +41,10 @@ from asrctl.nmbrs.constants import (
     REPORT_RESULT_PARAMS,
     REPORT_RESULT_RIGHT,
     REQUIRED_CALLS,
-    AccountModel,
     split_call,
 )
-from asrctl.nmbrs.errors import CallNotActive, NmbrsError, NmbrsFault, NmbrsUnknownFault
-from asrctl.nmbrs.memo import SingleFlight
-from asrctl.nmbrs.provider import Company, Debtor, Employee, EmployeeType, Environment, Insurance, Login
 from asrctl.nmbrs.soap.client import SoapClient
+from asrctl.nmbrs.soap.remedies import SoapRemedies
 
 T = TypeVar("T")
 
@@ -69,6 +84,36 @@ def _text(value: Any) -> str | None:
     return None if value is None else str(value)
 
 
+# LoonaangifteTijdvak (API-FACTS.md §4). A weekly company's value is unverified (SOAP-AUDIT F6):
+# anything else is OTHER, reported with the raw value.
+PAY_PERIOD_OF: dict[str, PayPeriod] = {
+    "Month": PayPeriod.MONTHLY,
+    "Week4": PayPeriod.FOUR_WEEKLY,
+    "Week": PayPeriod.WEEKLY,
+    "Month6": PayPeriod.HALF_YEARLY,
+    "Year": PayPeriod.YEARLY,
+    "None": PayPeriod.NONE,
+}
+
+
+def pay_period(value: str | None) -> PayPeriod:
+    return PAY_PERIOD_OF.get(value or "None", PayPeriod.OTHER)
+
+
+@dataclass(frozen=True)
+class EmployeeType:
+    id: int
+    description: str | None
+
+
+def pick_employee_type(types: Sequence[EmployeeType]) -> int:
+    """The EmployeeType of ordinary employees: the one described as such, else the first listed."""
+    for employee_type in types:
+        if re.search(EMPLOYEE_TYPE_PREFERRED, employee_type.description or ""):
+            return employee_type.id
+    return types[0].id if types else DEFAULT_EMPLOYEE_TYPE
+
+
 @dataclass(frozen=True)
 class _Failed:
     """A remembered Nmbrs error, kept as data: a stored exception would keep its traceback's frames alive
@@ -81,13 +126,16 @@ class _Failed:
     call: str
     code: int | None
     hint: str | None
+    capability: Capability | None
+    reason: str
 
     @classmethod
     def of(cls, error: NmbrsError) -> _Failed:
-        return cls(type(error), error.message, error.call, error.code, error.hint)
+        return cls(type(error), error.message, error.call, error.code, error.hint, error.capability, error.reason)
 
     def error(self) -> NmbrsError:
-        return self.kind(self.message, call=self.call, code=self.code, hint=self.hint)
+        return self.kind(self.message, call=self.call, code=self.code, hint=self.hint, capability=self.capability,
+                         reason=self.reason)
 
 
 def probe_arguments(call: str, *, year: int) -> dict[str, Any]:
@@ -143,6 +191,13 @@ class SoapProvider:
     def calls(self) -> int:
         return self._client.calls
 
+    @property
+    def remedies(self) -> SoapRemedies:
+        return SoapRemedies()
+
+    def label(self, capability: Capability) -> str:
+        return CALL_OF[capability]
+
     def close(self) -> None:
         self._client.close()
 
@@ -162,19 +217,20 @@ class SoapProvider:
 
     # --- NmbrsProvider ---------------------------------------------------------------------------
 
-    def required_calls(self, model: AccountModel) -> tuple[str, ...]:
+    def required(self, model: AccountModel) -> tuple[str, ...]:
         return REQUIRED_CALLS[model]
 
-    def probe(self, login: Login, call: str, *, company_id: int, employee_type: int) -> bool:
+    def probe(self, login: Login, required: str, *, company_id: int) -> bool:
+        call = required
         try:
             if call == COMPANY_LIST:
                 self.companies(login)
             elif call == EMPLOYEE_LIST:  # a real company when the login has one: its list is needed anyway
-                self.employees(login, company_id, employee_type)
+                self.employees(login, company_id)
             else:
                 args = probe_arguments(call, year=self._year)
                 self._cached(login, call, args, lambda _: None)
-        except CallNotActive:
+        except NotPermitted:
             return False
         except (NmbrsFault, NmbrsUnknownFault):
             return True  # Nmbrs looked at the arguments, so the rights check passed
@@ -212,12 +268,26 @@ class SoapProvider:
 
         return self._cached(login, EMPLOYEE_TYPES, {}, convert)
 
-    def employees(self, login: Login, company_id: int, employee_type: int) -> list[Employee]:
-        def convert(result: Any) -> list[Employee]:
-            return [Employee(id=e.Id, number=e.Number, name=_text(e.DisplayName)) for e in _items(result, "Employee")]
+    def _payroll_type(self, login: Login) -> tuple[int, str | None]:
+        """The EmployeeType to list, and a caveat when it had to be assumed."""
+        try:
+            return pick_employee_type(self.employee_types(login)), None
+        except NmbrsError as error:
+            why = f"{error.call} is not Active for this login" if isinstance(error, NotPermitted) else error.message
+            # Not a warning on every employer: it only matters when a DGA number is not found.
+            return DEFAULT_EMPLOYEE_TYPE, (
+                f"employees of EmployeeType {DEFAULT_EMPLOYEE_TYPE} were listed because {why}; activate "
+                f"{EMPLOYEE_TYPES} if DGAs are registered under another employee type"
+            )
 
+    def employees(self, login: Login, company_id: int) -> Staff:
+        def convert(result: Any) -> tuple[Employee, ...]:
+            return tuple(Employee(id=e.Id, number=e.Number, name=_text(e.DisplayName))
+                         for e in _items(result, "Employee"))
+
+        employee_type, caveat = self._payroll_type(login)
         args = {"CompanyId": company_id, "EmployeeType": employee_type}
-        return self._cached(login, EMPLOYEE_LIST, args, convert)
+        return Staff(self._cached(login, EMPLOYEE_LIST, args, convert), caveat)
 
     def insurance(self, login: Login, employee_id: int) -> Insurance | None:
         return self._cached(login, EMPLOYEE_SVW, {"EmployeeId": employee_id}, _insurance)
@@ -244,7 +314,9 @@ class SoapProvider:
 
 
 def _companies(result: Any) -> list[Company]:
-    return [
-        Company(id=c.ID, number=c.Number, name=_text(c.Name), pay_period=_text(c.LoonaangifteTijdvak))
-        for c in _items(result, "Company")
-    ]
+    companies = []
+    for c in _items(result, "Company"):
+        label = _text(c.LoonaangifteTijdvak)
+        companies.append(Company(id=c.ID, number=c.Number, name=_text(c.Name), pay_period=pay_period(label),
+                                 pay_period_label=label or "None"))
+    return companies

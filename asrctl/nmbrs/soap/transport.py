@@ -21,7 +21,7 @@ from zeep.transports import Transport
 
 from asrctl import __version__
 from asrctl.net.http import parse_retry_after
-from asrctl.nmbrs.constants import WSDL_PLACEHOLDERS
+from asrctl.nmbrs.soap.calls import WSDL_PLACEHOLDERS
 from asrctl.secrets import redact
 
 log = logging.getLogger("asrctl.nmbrs.soap.transport")

@@ -1,4 +1,5 @@
-"""Names of the Nmbrs SOAP v3 API in one place: services, namespaces, calls, a.s.r.'s rights lists.
+"""Names of the Nmbrs SOAP v3 API in one place: services, namespaces, calls, a.s.r.'s rights lists,
+and which call serves which Capability.
 
 A *call* is named "Service.Operation" the way Nmbrs' webservice-rights screen (Instellingen >
 Gebruikers > Template Users > API-icoon) shows it; that is the name a payroll office activates.
@@ -10,9 +11,7 @@ serves the same names.
 
 from __future__ import annotations
 
-from typing import Literal
-
-AccountModel = Literal["overarching", "per_debtor"]
+from asrctl.nmbrs.provider import AccountModel, Capability
 
 NAMESPACE_BASE = "https://api.nmbrs.nl/soap/v3/"
 SERVICES: tuple[str, ...] = ("DebtorService", "CompanyService", "EmployeeService", "ReportService")
@@ -27,17 +26,6 @@ def split_call(call: str) -> tuple[str, str]:
     service, _, right = call.partition(".")
     return service, right
 
-
-# --- fault codes (API-FACTS.md §3) ---------------------------------------------------------------
-FAULT_AUTH = 1001             # username/token wrong, or Domain not the user's environment
-FAULT_NOT_ACTIVE = 1002       # call not Active in the template (webservice rights)
-FAULT_NO_DATA_ACCESS = 1003   # no right to this debtor/company/employee
-FAULT_NO_SUBSCRIPTION = 1004
-FAULT_LOGIN_SECURITY = 1006   # transient
-FAULT_UNAUTHORIZED_COMPANY = 2004
-FAULT_UNAUTHORIZED_DEBTOR = 2009
-FAULT_UNKNOWN = 9999          # retried once
-FAULT_CODE_PATTERN = r"--->\s*(\d{4}):"
 
 # --- ReportService spelling (unverified; see module docstring) --------------------------------------
 # The rights list says "Report_...", public client code calls the SOAP operations "Reports_..." with
@@ -91,12 +79,31 @@ COMPANY_LIST = "CompanyService.List_GetAll"
 EMPLOYEE_LIST = "EmployeeService.List_GetByCompany"
 EMPLOYEE_SVW = "EmployeeService.SVW_GetCurrent"
 
-# Optional: outside a.s.r.'s lists. A 1002 on these makes the dependent check nmbrs.unverified.
+COMPANY_PERIOD = "CompanyService.Company_GetCurrentPeriod"
+# Optional: outside a.s.r.'s lists. A 1002 on these makes the dependent check a note.
 DEBTOR_LIST = "DebtorService.List_GetAll"
 DEBTOR_TAGS = "DebtorService.Tags_Get"
 COMPANY_LIST_BY_DEBTOR = "CompanyService.List_GetByDebtor"
 EMPLOYEE_TYPES = "EmployeeService.EmployeeType_GetList"
 EMPLOYEE_SVW_BULK = "EmployeeService.SVW_GetAll_AllEmployeesByCompany"  # shape assumed, see WSDL
+
+CALL_OF: dict[Capability, str] = {
+    Capability.ENVIRONMENT: ENVIRONMENT_GET,
+    Capability.LIST_COMPANIES: COMPANY_LIST,
+    Capability.LIST_DEBTORS: DEBTOR_LIST,
+    Capability.DEBTOR_TAGS: DEBTOR_TAGS,
+    Capability.COMPANIES_BY_DEBTOR: COMPANY_LIST_BY_DEBTOR,
+    Capability.EMPLOYEE_TYPES: EMPLOYEE_TYPES,
+    Capability.EMPLOYEES: EMPLOYEE_LIST,
+    Capability.INSURANCE_BULK: EMPLOYEE_SVW_BULK,
+    Capability.INSURANCE_PER_EMPLOYEE: EMPLOYEE_SVW,
+    Capability.PAY_PERIOD: COMPANY_PERIOD,
+}
+_CAPABILITY_OF_CALL = {call: capability for capability, call in CALL_OF.items()}
+
+
+def capability_of(call: str) -> Capability | None:
+    return _CAPABILITY_OF_CALL.get(rights_name(call))
 
 # EmployeeType for List_GetByCompany when EmployeeType_GetList may not be called. Which value means
 # "ordinary employees" is unverified (API-FACTS.md §5); 1 is the first type Nmbrs lists. When the list
@@ -144,5 +151,17 @@ REQUIRED_CALLS: dict[AccountModel, tuple[str, ...]] = {
     ),
 }
 
-# Where a payroll employee switches calls on (the manual, step 2).
-RIGHTS_SCREEN = "Instellingen > Gebruikers > Template Users > API-icoon"
+# Where a payroll employee switches calls on and sets the login's scope (a.s.r.'s manual, per model):
+# an accountant login's template user is kept at office level, a master company login's at debtor level.
+RIGHTS_SCREEN: dict[AccountModel, str] = {
+    "overarching": "Instellingen > Gebruikers > Template Users > API-icoon",
+    "per_debtor": "the debtor (Debiteur) > Gebruikersaccounts > User templates > API-icoon",
+}
+TEMPLATE_OF: dict[AccountModel, str] = {
+    "overarching": "the template user of this login",
+    "per_debtor": "the user template of this master company login",
+}
+LOGINS_SCREEN: dict[AccountModel, str] = {
+    "overarching": "Instellingen > Gebruikers > Logins",
+    "per_debtor": "the debtor (Debiteur) > Gebruikersaccounts > Klant Logins",
+}
