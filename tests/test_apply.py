@@ -190,6 +190,21 @@ def test_a_read_token_stops_the_run_after_the_first_refusal(tmp_path: Path) -> N
         assert reg.list() == []
 
 
+def test_not_attempted_lines_name_their_own_employer(tmp_path: Path) -> None:
+    """After a run-stopping refusal, each not-attempted line is about its own employer, never the first's."""
+    employers = _employers()
+    with registry(tmp_path) as server, client(server) as reg:
+        plan = plan_against(reg, employers)
+        server.faults.fail_next(100, 503)  # an outage longer than the first write's retries
+        report = run(plan, employers, reg)
+        first, *rest = report.results
+        assert first.outcome == "failed" and PTN[0] in first.message
+        for result, own in zip(rest, (PTN[1], PTN[2]), strict=True):
+            assert result.outcome == "not_attempted" and result.payroll_tax_number == own
+            assert own in result.message, result.message
+            assert PTN[0] not in result.message and "bakkerij" in result.message, result.message
+
+
 # --- gates ---------------------------------------------------------------------------------------
 
 

@@ -306,6 +306,27 @@ def _stops_the_run(exc: AsrctlError) -> bool:
     return isinstance(exc, (Unauthorized, Forbidden, RegistryUnreachable))
 
 
+_VERB: dict[WriteAction, str] = {"create": "submit", "update": "change", "withdraw": "withdraw"}
+
+
+def _not_attempted(write: Write, first: Write, exc: AsrctlError) -> WriteResult:
+    """This write's own line: its own loonheffingennummer, and the cause without the first write's
+    (the error's message names the registration it was about)."""
+    again = "run apply again once the registry is reachable (writes already done are not repeated)"
+    if isinstance(exc, Unauthorized):
+        cause, hint = "the registry refused the registry token (401)", exc.hint or again
+    elif isinstance(exc, Forbidden):
+        cause, hint = "the registry token may not write (403)", exc.hint or again
+    else:
+        cause, hint = "the a.s.r. registry could not be reached", again
+    return WriteResult(
+        write.subject, write.payroll_tax_number, write.action, "not_attempted",
+        f"not attempted ({_VERB[write.action]} {write.payroll_tax_number}): {cause} at the write of "
+        f"{first.subject}, so apply stopped",
+        hint,
+    )
+
+
 def apply_plan(
     plan: Plan,
     repo: Repo,
@@ -328,13 +349,10 @@ def apply_plan(
             on_result(result)
 
     by_id = {e.id: e for e in repo.employers}
-    stopped: AsrctlError | None = None
+    stopped: tuple[Write, AsrctlError] | None = None
     for write in planned_writes(plan):
         if stopped is not None:
-            record(WriteResult(write.subject, write.payroll_tax_number, write.action, "not_attempted",
-                               f"not attempted: {redact(stopped.message)}",
-                               "run apply again once the registry is reachable (writes already done "
-                               "are not repeated)"))
+            record(_not_attempted(write, *stopped))
             continue
         key = idempotency_key(plan.checksum, write.subject, write.action)
         before = registry.replays  # writes go one at a time, so a change of the counter is this write's
@@ -343,7 +361,7 @@ def apply_plan(
         except AsrctlError as exc:
             record(_failure(write, exc))
             if _stops_the_run(exc):
-                stopped = exc
+                stopped = (write, exc)
             continue
         record(_done(write, registration, registry.replays > before))
     for result in _blocked(plan):
