@@ -7,7 +7,7 @@ from pathlib import Path
 
 from asrctl_repo import PTN, make_repo, run_cli
 
-from asrctl.run.importer import Draft, merge_draft, render_draft, slug
+from asrctl.run.importer import Draft, build_drafts, merge_draft, render_draft, slug
 
 
 def test_slug_is_an_employer_id() -> None:
@@ -158,3 +158,47 @@ def test_import_to_another_directory_skips_what_is_declared(tmp_path: Path) -> N
     assert beta.startswith("# yaml-language-server: $schema=../schemas/employer.schema.json\n")
     unknown = run_cli(repo, "import", "--account", "nobody")
     assert unknown.code == 1 and "asrctl.yaml has no account 'nobody'" in unknown.stderr
+
+
+# --- untrusted text from Nmbrs and the registry --------------------------------------------------------------
+
+HOSTILE = "Bakkerij\nstate: withdrawn\n# x"
+
+
+def _hostile_drafts() -> list[Draft]:
+    from plan_samples import config, employer, registration
+
+    from asrctl.nmbrs.discover import DiscoveredCompany, Discovery
+    from asrctl.nmbrs.provider import Employee
+
+    def company(number: int, name: str, period: str | None = "Month\nstate: withdrawn") -> DiscoveredCompany:
+        return DiscoveredCompany(
+            id=number, number=number, name=name, debtor_number="1042\ncontract_number: X", debtor_name=None,
+            pay_period=period, frequency=None, dga_candidates=(Employee(1, 7, "J.\ndga: []"),), dgas_checked=False)
+
+    cfg = config()
+    registered = employer(PTN["alpha"], HOSTILE + " registered")
+    reg = registration(registered, cfg, status="rejected", status_detail="wrong\nstate: withdrawn",
+                       first_exchange_date=None)
+    discovery = Discovery("kantoor", [company(1, HOSTILE), company(2, HOSTILE), company(3, HOSTILE + " registered")],
+                          [], 0)
+    return build_drafts(cfg, "kantoor", discovery, [reg])
+
+
+def test_untrusted_text_never_becomes_yaml_in_a_comment() -> None:
+    """A line break in a company name (or a pay period, debtor, status reason) stays data: no new key."""
+    from ruamel.yaml import YAML
+
+    drafts = _hostile_drafts()
+    assert len(drafts) == 3
+    for draft in drafts:
+        text = render_draft(draft, "../schemas/employer.schema.json", "kantoor")
+        data = YAML(typ="safe", pure=True).load(text)
+        assert set(data) == set(draft.values), text
+        assert data["state"] == draft.values["state"] == ("active" if draft.registration is None else "active")
+        assert data["nmbrs"]["company"] == draft.company, text
+        assert data.get("contract_number") == draft.values["contract_number"], text
+        for line in text.splitlines():
+            assert not line.startswith(("state: withdrawn", "contract_number: X", "dga: []")), text
+        merged = merge_draft(text, draft)
+        assert YAML(typ="safe", pure=True).load(merged) == data

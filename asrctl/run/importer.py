@@ -35,6 +35,7 @@ from asrctl.declare.todo import TODO, is_todo, todo_paths
 from asrctl.errors import ConfigError
 from asrctl.nmbrs.discover import DiscoveredCompany, Discovery
 from asrctl.plan.make import describe_status
+from asrctl.printable import printable
 from asrctl.registry.models import Registration
 
 SCHEMA_FILE = "schemas/employer.schema.json"
@@ -293,7 +294,7 @@ def _commented(value: Any, comments: Mapping[str, str], path: str) -> Any:
         for key in value:
             text = comments.get(f"{path}.{key}" if path else key)
             if text and (not isinstance(value[key], dict | list) or value[key] == []):
-                node.yaml_add_eol_comment(text, key, column=_COMMENT_COLUMN)
+                node.yaml_add_eol_comment(printable(text), key, column=_COMMENT_COLUMN)
         return node
     if isinstance(value, list):
         seq = CommentedSeq(_commented(item, comments, path) for item in value)
@@ -309,9 +310,11 @@ def render_draft(draft: Draft, schema_ref: str, account: str) -> str:
     for key, value in draft.values.items():
         text = draft.comments.get(key)
         if text and isinstance(value, dict | list) and value != []:
-            document.yaml_set_comment_before_after_key(key, before=text, indent=0)
-    lines = [f"yaml-language-server: $schema={schema_ref}",
-             f"Imported by `asrctl import --account {account}`. " + "; ".join(draft.header) + "."]
+            document.yaml_set_comment_before_after_key(key, before=printable(text), indent=0)
+    # Comments carry Nmbrs's and the registry's text: one line each, escaped (a line break in a
+    # comment would start a live key).
+    lines = [f"yaml-language-server: $schema={printable(schema_ref)}",
+             printable(f"Imported by `asrctl import --account {account}`. " + "; ".join(draft.header) + ".")]
     if draft.todos:
         lines.append("Fill in each TODO, then run `asrctl validate` and `asrctl plan`.")
     document.yaml_set_start_comment("\n".join(lines))
