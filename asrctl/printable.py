@@ -38,3 +38,19 @@ def printable(text: str) -> str:
     if text.isprintable():  # the common case: nothing to do (isprintable is stricter than _HIDDEN)
         return text
     return "".join(escape_char(ch) if is_hidden(ch) else ch for ch in text)
+
+
+def char_name(ch: str) -> str:
+    """'U+00A0 no-break space': how a message names a character a reader cannot tell by eye."""
+    return f"U+{ord(ch):04X} {unicodedata.name(ch, 'unnamed character').lower()}"
+
+
+def looks_like_another(ch: str) -> bool:
+    """A character that passes for a plainer one (a no-break or zero-width space, a Cyrillic 'а',
+    a fullwidth 'Ａ', a curly quote): not ASCII, and invisible, a space, compatibility-mapped or not Latin."""
+    if ch.isascii():
+        return False
+    category = unicodedata.category(ch)
+    if category in _HIDDEN or category == "Zs" or unicodedata.normalize("NFKC", ch) != ch:
+        return True
+    return not unicodedata.name(ch, "").startswith("LATIN")

@@ -9,6 +9,8 @@ from collections.abc import Iterable
 
 from rapidfuzz.distance import Levenshtein
 
+from asrctl.printable import char_name, looks_like_another
+
 MAX_DISTANCE = 3
 MAX_NEAR_MISSES = 3
 
@@ -33,6 +35,12 @@ def describe_difference(wanted: str, found: str) -> str | None:
     """
     if wanted == found:
         return None
+    alike, plain = _look_alikes(wanted, found)
+    if alike:
+        rest = describe_difference(wanted, plain)
+        if plain != wanted and rest is None:
+            return None
+        return alike + (f", and in {rest.removeprefix('differs in ')}" if rest else "")
     key_wanted, key_found = _key(wanted), _key(found)
     reasons = []
     if key_wanted != key_found:
@@ -96,3 +104,36 @@ def same_person(declared: str, in_nmbrs: str) -> bool:
             return False
         remaining.remove(match)
     return not remaining
+
+
+def _look_alikes(wanted: str, found: str, shown: int = 3) -> tuple[str, str]:
+    """Name each edit that involves a look-alike or invisible character ("U+00A0 no-break space at
+    position 9", 1-based); and `found` with those edits undone, for the ordinary comparison."""
+    said: list[str] = []
+    plain: list[str] = []
+    at = 0
+    for op in Levenshtein.editops(wanted, found):
+        plain.append(wanted[at:op.src_pos])
+        at = op.src_pos
+        was = wanted[op.src_pos] if op.tag != "insert" else ""
+        now = found[op.dest_pos] if op.tag != "delete" else ""
+        if not any(looks_like_another(ch) for ch in was + now):
+            plain.append(now)
+            at += op.tag != "insert"
+            continue
+        if op.tag == "replace":
+            said.append(f"{_char(now)} at position {op.dest_pos + 1} where the declared name has {_char(was)}")
+        elif op.tag == "insert":
+            said.append(f"{char_name(now)} at position {op.dest_pos + 1}, not in the declared name")
+        else:
+            said.append(f"the declared name has {char_name(was)} at position {op.src_pos + 1}, not in Nmbrs")
+    plain.append(wanted[at:])
+    if not said:
+        return "", found
+    more = f"; and {len(said) - shown} more" if len(said) > shown else ""
+    head = "a look-alike or invisible character" if len(said) == 1 else "look-alike or invisible characters"
+    return f"differs in {head}: " + "; ".join(said[:shown]) + more, "".join(plain)
+
+
+def _char(ch: str) -> str:
+    return f"'{ch}'" if ch.isascii() and ch.isprintable() and ch != " " else char_name(ch)
