@@ -21,6 +21,8 @@ def escape_char(ch: str) -> str:
     if ch in _SHORT:
         return _SHORT[ch]
     code = ord(ch)
+    if 0xDC80 <= code <= 0xDCFF:  # a byte that was not UTF-8 (a file name, via surrogateescape): the byte
+        return f"\\x{code - 0xDC00:02x}"
     if code < 0x100:
         return f"\\x{code:02x}"
     if code < 0x10000:

@@ -177,9 +177,8 @@ def _hostile_drafts() -> list[Draft]:
             pay_period=period, frequency=None, dga_candidates=(Employee(1, 7, "J.\ndga: []"),), dgas_checked=False)
 
     cfg = config()
-    registered = employer(PTN["alpha"], HOSTILE + " registered")
-    reg = registration(registered, cfg, status="rejected", status_detail="wrong\nstate: withdrawn",
-                       first_exchange_date=None)
+    reg = registration(employer(PTN["alpha"]), cfg, status="rejected", status_detail="wrong\nstate: withdrawn",
+                       first_exchange_date=None, nmbrs={"company_name": HOSTILE + " registered"})
     discovery = Discovery("kantoor", [company(1, HOSTILE), company(2, HOSTILE), company(3, HOSTILE + " registered")],
                           [], 0)
     return build_drafts(cfg, "kantoor", discovery, [reg])
@@ -195,7 +194,7 @@ def test_untrusted_text_never_becomes_yaml_in_a_comment() -> None:
         text = render_draft(draft, "../schemas/employer.schema.json", "kantoor")
         data = YAML(typ="safe", pure=True).load(text)
         assert set(data) == set(draft.values), text
-        assert data["state"] == draft.values["state"] == ("active" if draft.registration is None else "active")
+        assert data["state"] == draft.values["state"] == "active"
         assert data["nmbrs"]["company"] == draft.company, text
         assert data.get("contract_number") == draft.values["contract_number"], text
         for line in text.splitlines():

@@ -72,13 +72,16 @@ def test_warnings_do_not_stop_the_repo(tmp_path: Path) -> None:
     assert [p.code for p in problems] == ["load.no-employers", "semantic.debtor-unused"]
 
 
-def test_a_value_the_schema_allows_but_the_model_refuses_is_still_reported(tmp_path: Path) -> None:
+def test_a_whole_number_written_as_1_0_is_1_as_in_editors(tmp_path: Path) -> None:
+    """JSON Schema (an editor) cannot tell 1.0 from 1, so neither does validate; 1.5 is an error in both."""
     root = make_repo(tmp_path, {"bakkerij.yaml": EMPLOYER.replace("employee_number: 1", "employee_number: 1.0")})
     result = check_repo(root / "asrctl.yaml")
-    assert result.repo is None
-    [problem] = result.problems
-    assert (problem.line, problem.code) == (12, "model.invalid")
-    assert "dga[0].employee_number" in problem.message
+    assert result.repo is not None and result.problems == []
+    assert result.repo.employers[0].employer.dga[0].employee_number == 1
+    (root / "employers" / "bakkerij.yaml").write_text(EMPLOYER.replace("employee_number: 1", "employee_number: 1.5"))
+    [problem] = check_repo(root / "asrctl.yaml").problems
+    assert (problem.line, problem.code) == (12, "schema.type")
+    assert "dga[0].employee_number must be a whole number" in problem.message
 
 
 def test_paths_subset_loads_only_those_employers(tmp_path: Path) -> None:

@@ -152,3 +152,64 @@ def test_what_the_models_accept_the_schema_accepts(model: type[BaseModel], name:
         assert not errors, f"the model accepts but the schema refuses {mutated}: {errors}"
         checked += 1
     assert checked > 20
+
+
+# --- editors and `asrctl validate` agree, both ways -----------------------------------------------------
+# The committed schemas/*.json, read as asrctl reads them (SchemaValidator: `$` is the end of the text, as
+# in editors' ECMA-262 regexes and pydantic's Rust regex; NaN and infinities are no JSON numbers), give the
+# same verdict as the models for every edge value at every field.
+
+_EDGE_TEXT = ["", " ", "   ", "\u00a0", "\u200b", "\ufeff", "x", " x ", "x\n", "\nx", "x\r", "\x1b[2J", "\0",
+              "a\x07", "\x85", "\u202eB.V.", "\u2028", "B.V.\u200b", "Café Ünal", "\t", "x" * 40, "x" * 41,
+              "x" * 200, "x" * 201, "\U0001f600" * 3]
+_EDGE_PATTERNED = ["123456782L01", "123456782L01\n", "\n123456782L01", "123456782l01", "kantoor", "kantoor\n",
+                   "de-vries", "Kantoor", "voorbeeld", "voorbeeld\n", "a@b.nl", "a@b.nl\n", "a\ufeff@b.nl",
+                   "a\x1c@b.nl", "a @b.nl", "https://api.nmbrs.nl/soap/v3/", "https://x\n", "https://x\ufeff",
+                   "http://127.0.0.1:8080/x", "http://evil.example/x", "sandbox:world.yaml", "sandbox:\x1b",
+                   "NMBRS_TOKEN", "NMBRS_TOKEN\n", "monthly", "monthly\n", "active"]
+_EDGE_NUMBERS: list[Any] = [0, 1, -1, 1.0, 1000.0, 1000.5, 8, 8.0, 64, 65, 0.5, 600, 600.0, 600.5, 2147483647,
+                            2147483648, 2147483647.0, 1e300, float("inf"), float("-inf"), float("nan"), True, False]
+_EDGES: list[Any] = [*_EDGE_TEXT, *_EDGE_PATTERNED, *_EDGE_NUMBERS, [], {}, [1], {"env": "X\n"}, {"file": " "}]
+
+
+def _set(doc: dict[str, Any], path: tuple[Any, ...], value: Any) -> dict[str, Any]:
+    mutated = copy.deepcopy(doc)
+    parent = mutated
+    for part in path[:-1]:
+        parent = parent[part]
+    parent[path[-1]] = value
+    return mutated
+
+
+@pytest.mark.parametrize(("model", "name", "source"), [
+    (Employer, "employer.schema.json", SHARED_EMPLOYER),
+    (Config, "asrctl.schema.json", SHARED_CONFIG),
+])
+def test_the_committed_schema_and_the_models_agree_on_edge_values(model: type[BaseModel], name: str,
+                                                                   source: Path) -> None:
+    from asrctl.declare.schema_problems import SchemaValidator
+
+    validator = SchemaValidator(json.loads((REPO_ROOT / "schemas" / name).read_text()))
+    doc = yaml.safe_load(source.read_text())
+    doc.setdefault("policy", {"allow_withdraw": False, "max_change_fraction": 0.3}) if model is Config else None
+    if model is Config:
+        doc["nmbrs"].update(parallelism=8, max_employee_scan=50, timeout_seconds=30.0)
+        doc["registry"]["timeout_seconds"] = 30.0
+    disagree = []
+    checked = 0
+    for path in _leaves(doc):
+        if not path:
+            continue
+        for value in _EDGES:
+            mutated = _set(doc, path, value)
+            try:
+                model.model_validate(mutated)
+                by_model = True
+            except ValidationError:
+                by_model = False
+            by_schema = validator.is_valid(mutated)
+            checked += 1
+            if by_model != by_schema:
+                disagree.append(f"{'.'.join(map(str, path))} = {value!r}: model {by_model}, schema {by_schema}")
+    assert not disagree, "\n".join(disagree)
+    assert checked > 1000

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -107,6 +108,7 @@ def _apply_fresh(settings: Settings, repo: Repo, permissions: Permissions, *, ta
 
 
 def _carry_out(settings: Settings, repo: Repo, plan: Plan, services: Services) -> int:
+    from asrctl.printable import printable
     from asrctl.run.apply import apply_plan, summarise
     from asrctl.secrets import redact
 
@@ -118,7 +120,7 @@ def _carry_out(settings: Settings, repo: Repo, plan: Plan, services: Services) -
         done += result.ok
         click.echo(redact(_line(result, color)))
         if result.hint and not result.ok:
-            click.echo(redact(f"    hint: {result.hint}"))
+            click.echo(redact(f"    hint: {printable(result.hint)}"))
 
     try:
         report = apply_plan(plan, repo, services.registry, services.tokens, on_result=show)
@@ -135,6 +137,9 @@ def _carry_out(settings: Settings, repo: Repo, plan: Plan, services: Services) -
 
 
 def _line(result: WriteResult, color: bool) -> str:
+    from asrctl.printable import printable
+
+    result = replace(result, subject=printable(result.subject), message=printable(result.message))
     symbol = _SYMBOL[result.outcome]
     if color:
         symbol = click.style(symbol, fg=_COLOUR[result.outcome])

@@ -14,6 +14,7 @@ Nothing here touches the network or resolves a secret.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 import stat
@@ -37,6 +38,7 @@ from asrctl.declare.semantics import (
 )
 from asrctl.declare.yamlpos import EMPTY, YamlDoc, YamlIssue, decode, parse
 from asrctl.errors import ConfigError
+from asrctl.printable import printable
 
 MAX_FILE_BYTES = 1024 * 1024
 EMPLOYERS_DIR = "employers"
@@ -81,7 +83,7 @@ def inputs_digest(files: Sequence[tuple[str, bytes]]) -> str:
     """sha256 over (repo-relative path, NUL, byte count, NUL, bytes) of each file, in the given order."""
     digest = hashlib.sha256()
     for rel, data in files:
-        digest.update(rel.encode("utf-8") + b"\0" + str(len(data)).encode("ascii") + b"\0")
+        digest.update(rel.encode("utf-8", "surrogateescape") + b"\0" + str(len(data)).encode("ascii") + b"\0")
         digest.update(data)
     return "sha256:" + digest.hexdigest()
 
@@ -115,7 +117,8 @@ class _Loader:
         self.problems: list[Problem] = []
 
     def file(self, path: str, real: str | None = None) -> _File:
-        shown = _inside(path, self.cwd) or path
+        # A file name that is not UTF-8 arrives with surrogate escapes: shown as \xe9, never printed raw.
+        shown = printable(_inside(path, self.cwd) or path)
         rel = _inside(path, self.root) or shown
         return _File(path, real or os.path.realpath(path), rel, shown)
 
@@ -131,16 +134,17 @@ class _Loader:
         real_dir = os.path.realpath(directory)
         found = []
         for entry in entries:
-            if entry.name.startswith(".") or entry.is_dir():
+            if entry.name.startswith(".") or _is_dir(entry):
                 continue
             real = os.path.realpath(entry.path) if entry.is_symlink() else os.path.join(real_dir, entry.name)
-            if entry.name.endswith(".yaml"):
+            stem, suffix = os.path.splitext(entry.name)
+            if suffix == ".yaml":
                 found.append(self.file(entry.path, real))
-            elif entry.name.endswith(".yml") and not quiet:
+            elif suffix.lower() in (".yaml", ".yml") and not quiet:  # .yml, .YAML, .Yml...: said, not skipped
                 ignored = self.file(entry.path, real)
                 self.problems.append(Problem(
-                    ignored.shown, 0, 0, "warning", "ignored: employer files end in .yaml",
-                    f"rename it to {entry.name[:-4]}.yaml", "load.ignored-file"))
+                    ignored.shown, 0, 0, "warning", "ignored: employer files end in .yaml (lowercase)",
+                    f"rename it to {printable(stem)}.yaml", "load.ignored-file"))
         return found
 
     def targets(self, paths: Sequence[Path] | None) -> tuple[list[_File], list[_File]]:
@@ -189,7 +193,11 @@ class _Loader:
             with open(file.path, "rb") as handle:
                 data = handle.read(MAX_FILE_BYTES + 1)
         except OSError as exc:
-            refuse(f"cannot read the file: {exc.strerror or exc.__class__.__name__}", None, "load.unreadable")
+            if exc.errno == errno.ELOOP:
+                refuse("symbolic link loop: the link leads (through other links) back to itself",
+                       "replace the link by the file it should point to, or remove it", "load.symlink-loop")
+            else:
+                refuse(f"cannot read the file: {exc.strerror or exc.__class__.__name__}", None, "load.unreadable")
             return None
         if len(data) > MAX_FILE_BYTES:  # grew since stat
             refuse("the file is over 1 MiB; asrctl files are limited to 1 MiB", None, "load.too-large")
@@ -298,6 +306,13 @@ class _Loader:
             inputs += sorted((f.rel, f.data or b"") for f in targets)
             repo = Repo(Path(self.root), config_file.rel, config, sorted(loaded, key=lambda e: e.id), inputs_digest(inputs))
         return Validation(repo, problems, 1 + len(targets))
+
+
+def _is_dir(entry: os.DirEntry[str]) -> bool:
+    try:
+        return entry.is_dir()
+    except OSError:  # a symlink loop: not a directory; reading it reports the loop
+        return False
 
 
 def _order(problem: Problem) -> tuple[str, int, int, bool, str]:

@@ -8,7 +8,17 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+
+# Characters no declared text may hold: C0/C1 controls and DEL, line/paragraph separators, bidi controls
+# (they reorder what a reviewer sees). Spelled out, not \s or \p{..}: the JSON Schema regex (editors,
+# ECMA-262), Python's re (jsonschema) and pydantic's Rust regex must read every pattern the same.
+FORBIDDEN_CHARACTERS = r"\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069"
+_BLANK = r"\x20\xa0\u1680\u2000-\u200b\u202f\u205f\u3000\ufeff"
+_VISIBLE = rf"[^{FORBIDDEN_CHARACTERS}{_BLANK}]"
+# Text: not blank, no forbidden character.
+TEXT_PATTERN = rf"^[^{FORBIDDEN_CHARACTERS}]*{_VISIBLE}[^{FORBIDDEN_CHARACTERS}]*$"
+MAX_EMPLOYEE_NUMBER = 2_147_483_647  # Nmbrs's EmployeeNumber is an xs:int
 
 PAYROLL_TAX_NUMBER_PATTERN = r"^[0-9]{9}L[0-9]{2}$"
 EMPLOYER_ID_PATTERN = r"^[a-z0-9][a-z0-9-]*$"
@@ -16,14 +26,27 @@ ACCOUNT_NAME_PATTERN = r"^[a-z0-9][a-z0-9_-]*$"
 DOMAIN_PATTERN = r"^[a-z0-9][a-z0-9-]{0,62}$"
 ENV_NAME_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]*$"
 # https for real services; plain http only to loopback; sandbox:<file> for the embedded simulators.
-ENDPOINT_PATTERN = r"^(https://[^\s]+|http://(127\.[0-9.]+|localhost|\[::1\])(:[0-9]+)?(/[^\s]*)?|sandbox:[^\s]*)$"
+ENDPOINT_PATTERN = (rf"^(https://{_VISIBLE}+|http://(127\.[0-9.]+|localhost|\[::1\])(:[0-9]+)?(/{_VISIBLE}*)?"
+                    rf"|sandbox:{_VISIBLE}*)$")
 # Deliberately simple (one @, a dot in the domain, no spaces): the registry enforces format: email.
-EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
+_MAILBOX = rf"[^@{FORBIDDEN_CHARACTERS}{_BLANK}]"
+EMAIL_PATTERN = rf"^{_MAILBOX}+@{_MAILBOX}+\.{_MAILBOX}+$"
 
 Email = Annotated[
     str,
     Field(max_length=254, pattern=EMAIL_PATTERN, json_schema_extra={"format": "email"}),
 ]
+
+
+def _whole(value: object) -> object:
+    # JSON Schema (and so every editor) calls 8.0 an integer, and JavaScript cannot tell it from 8: accept it
+    # as 8, so the editor and `asrctl validate` agree. 8.5 stays an error.
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+WholeNumber = Annotated[int, BeforeValidator(_whole)]
 
 
 class StrictModel(BaseModel):
@@ -44,7 +67,7 @@ class FileSecretRef(StrictModel):
     """A secret read from a file (e.g. /run/secrets/...); a relative path is relative to asrctl.yaml."""
 
     model_config = ConfigDict(title="Secret from a file")
-    file: str = Field(min_length=1, description="Path of a file whose content is the token.")
+    file: str = Field(min_length=1, pattern=TEXT_PATTERN, description="Path of a file whose content is the token.")
 
 
 SecretRef = Annotated[
@@ -65,7 +88,7 @@ class Organisation(StrictModel):
     """The payroll office (salarisverwerker) itself, as submitted on a.s.r.'s form."""
 
     name: str = Field(
-        min_length=1, max_length=200, description="Bedrijfsnaam: the payroll office's own name."
+        min_length=1, max_length=200, pattern=TEXT_PATTERN, description="Bedrijfsnaam: the payroll office's own name."
     )
     contact_email: Email = Field(description="E-mail address a.s.r. and Keylane use to contact the office.")
 
@@ -80,8 +103,8 @@ class NmbrsSettings(StrictModel):
             "or sandbox:<world file> for the embedded Nmbrs simulator."
         ),
     )
-    parallelism: int = Field(default=8, ge=1, le=64, description="Nmbrs calls in flight at once.")
-    max_employee_scan: int = Field(
+    parallelism: WholeNumber = Field(default=8, ge=1, le=64, description="Nmbrs calls in flight at once.")
+    max_employee_scan: WholeNumber = Field(
         default=50,
         ge=0,
         le=100000,
@@ -128,11 +151,13 @@ class Account(StrictModel):
     tag: str | None = Field(
         default=None,
         min_length=1,
+        pattern=TEXT_PATTERN,
         description="overarching only: the debtor tag (e.g. 'a.s.r.') that limits which debtors the login sees.",
     )
     debtor: str | None = Field(
         default=None,
         min_length=1,
+        pattern=TEXT_PATTERN,
         description="per_debtor: the Nmbrs debtor number (debiteurnummer) this login belongs to. Quote it.",
     )
 
@@ -178,6 +203,7 @@ class EmployerNmbrs(StrictModel):
     debtor: str | None = Field(
         default=None,
         min_length=1,
+        pattern=TEXT_PATTERN,
         description=(
             "Nmbrs debtor number (debiteur); optional for an overarching account, needed when the "
             "company name exists under several debtors. Quote it: \"1042\"."
@@ -186,6 +212,7 @@ class EmployerNmbrs(StrictModel):
     company: str = Field(
         min_length=1,
         max_length=200,
+        pattern=TEXT_PATTERN,
         description=(
             "The company (bedrijf) name exactly as Nmbrs shows it: case, spaces, dots and commas count."
         ),
@@ -204,8 +231,8 @@ class Payroll(StrictModel):
 class Dga(StrictModel):
     """A director-major-shareholder (directeur-grootaandeelhouder) in this payroll."""
 
-    name: str = Field(min_length=1, max_length=200, description="The DGA's name as in Nmbrs.")
-    employee_number: int = Field(ge=1, description="Personeelsnummer of the DGA in Nmbrs.")
+    name: str = Field(min_length=1, max_length=200, pattern=TEXT_PATTERN, description="The DGA's name as in Nmbrs.")
+    employee_number: WholeNumber = Field(ge=1, le=MAX_EMPLOYEE_NUMBER, description="Personeelsnummer of the DGA in Nmbrs.")
 
 
 class Employer(StrictModel):
@@ -213,7 +240,7 @@ class Employer(StrictModel):
 
     model_config = ConfigDict(title="employer")
     contract_number: str = Field(
-        min_length=1, max_length=40, description="Raamwerkcontractnummer of the policy at a.s.r."
+        min_length=1, max_length=40, pattern=TEXT_PATTERN, description="Raamwerkcontractnummer of the policy at a.s.r."
     )
     payroll_tax_number: str = Field(
         pattern=PAYROLL_TAX_NUMBER_PATTERN,

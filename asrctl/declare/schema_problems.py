@@ -8,12 +8,13 @@ value; a missing field points at the mapping that lacks it, an unknown field at 
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterator
 from functools import cache
 from typing import Any
 
-from jsonschema import Draft202012Validator
+from jsonschema import Draft202012Validator, validators
 from jsonschema.exceptions import ValidationError as SchemaError
 from pydantic import ValidationError
 
@@ -24,6 +25,7 @@ from asrctl.declare.semantics import did_you_mean
 from asrctl.declare.todo import CODE as TODO_CODE
 from asrctl.declare.todo import is_todo, todo_problem
 from asrctl.declare.yamlpos import Position, YamlDoc
+from asrctl.printable import char_name
 
 _TYPE_WORDS = {
     "string": "text",
@@ -44,6 +46,7 @@ _REQUIRED_HINTS = {
     "payroll": "add 'payroll:' with frequency and thirteenth_month on indented lines below it",
 }
 
+_FORBIDDEN = re.compile(f"[{m.FORBIDDEN_CHARACTERS}]")
 _TOKENISH = re.compile(r"[A-Za-z0-9_\-+/=.]{20,}")
 
 
@@ -259,6 +262,8 @@ class _Mapper:
         value: str = error.instance
         where, pattern = shown_path(parts), error.validator_value
         hint: str | None
+        if pattern == m.TEXT_PATTERN:
+            return self._text(parts, value)
         if pattern == m.PAYROLL_TAX_NUMBER_PATTERN:
             digits = len(value.split("L")[0].split("l")[0])
             if re.fullmatch(r"[0-9]{9}l[0-9]{2}", value):
@@ -294,12 +299,25 @@ class _Mapper:
         return self.problem(parts, f"{where} {_show(value)} does not have the expected form ({pattern})", None,
                             "schema.pattern")
 
+    def _text(self, parts: list[Any], value: str) -> Problem:
+        where = shown_path(parts)
+        bad = next((i for i, ch in enumerate(value) if _FORBIDDEN.match(ch)), None)
+        if bad is None:
+            return self.problem(parts, f"{where} is blank (only spaces)",
+                                "fill in the value, or remove the line if the field is optional", "schema.blank")
+        return self.problem(parts, f"{where} contains the control character {char_name(value[bad])} at "
+                            f"position {bad + 1}: {_show(value)}",
+                            "remove it: it cannot be typed and would show differently, or not at all, to a "
+                            "reviewer (it came with pasted text or a \\x or \\u escape in quotes)",
+                            "schema.control-character")
+
     def _range(self, error: SchemaError, parts: list[Any]) -> Problem:
         words = {"minimum": "at least", "maximum": "at most", "exclusiveMinimum": "more than",
                  "exclusiveMaximum": "less than"}[str(error.validator)]
         where, limit = shown_path(parts), error.validator_value
         if parts and parts[-1] == "employee_number":
-            return self.problem(parts, f"employee_number must be 1 or more, not {error.instance}",
+            bound = "1 or more" if str(error.validator) == "minimum" else f"at most {limit} (what Nmbrs can store)"
+            return self.problem(parts, f"employee_number must be {bound}, not {error.instance}",
                                 "the DGA's personeelsnummer in Nmbrs (a positive whole number)", "schema.range")
         return self.problem(parts, f"{where} must be {words} {limit}, not {error.instance}", None, "schema.range")
 
@@ -339,9 +357,42 @@ def _parents(schema: dict[str, Any]) -> dict[str, str]:
     return {name: next(iter(paths)) for name, paths in seen.items() if len(paths) == 1 and next(iter(paths))}
 
 
+# --- the validator: JSON Schema as editors read it ---------------------------------------------------------
+
+
 @cache
-def _validator(name: str) -> Draft202012Validator:
-    return Draft202012Validator(schema_for(name))
+def _regex(pattern: str) -> re.Pattern[str]:
+    # ECMA-262 (editors) and pydantic's Rust regex: `$` is the end of the text; Python's `$` also
+    # matches before a final line break, which would let "123456782L01\n" through.
+    return re.compile(re.sub(r"(?<!\\)\$$", r"\\Z", pattern))
+
+
+def _pattern_keyword(validator: Any, pattern: str, instance: Any, schema: Any) -> Iterator[SchemaError]:
+    if validator.is_type(instance, "string") and not _regex(pattern).search(instance):
+        yield SchemaError(f"{instance!r} does not match {pattern!r}")
+
+
+def _finite_number(checker: Any, instance: Any) -> bool:
+    # No JSON number is NaN or infinite; the models refuse .nan and .inf too (allow_inf_nan=False).
+    return bool(Draft202012Validator.TYPE_CHECKER.is_type(instance, "number")) and math.isfinite(instance)
+
+
+def _whole_number(checker: Any, instance: Any) -> bool:
+    return bool(Draft202012Validator.TYPE_CHECKER.is_type(instance, "integer")) and math.isfinite(instance)
+
+
+SchemaValidator = validators.extend(
+    Draft202012Validator,
+    validators={"pattern": _pattern_keyword},
+    type_checker=Draft202012Validator.TYPE_CHECKER.redefine_many(
+        {"number": _finite_number, "integer": _whole_number}
+    ),
+)
+
+
+@cache
+def _validator(name: str) -> Any:
+    return SchemaValidator(schema_for(name))
 
 
 def schema_problems(name: str, doc: YamlDoc, shown: str) -> list[Problem]:

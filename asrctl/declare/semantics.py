@@ -28,6 +28,7 @@ from asrctl.declare.problems import Problem, Severity
 from asrctl.declare.todo import CODE as TODO_CODE
 from asrctl.declare.todo import todo_paths, todo_problem
 from asrctl.declare.yamlpos import YamlDoc
+from asrctl.printable import printable
 
 _ELEVEN_WEIGHTS = (9, 8, 7, 6, 5, 4, 3, 2, -1)
 
@@ -141,12 +142,12 @@ def config_problems(data: Any, shown: str, doc: YamlDoc) -> list[Problem]:
 def stem_problem(stem: str, suffix: str, shown: str) -> Problem | None:
     """The file name is the employer id: lowercase letters, digits and '-', ending in .yaml."""
     if suffix != ".yaml":
-        return Problem(shown, 0, 0, "error", f"employer files end in .yaml, not '{suffix or '(none)'}'",
+        return Problem(shown, 0, 0, "error", f"employer files end in .yaml, not '{printable(suffix) or '(none)'}'",
                        f"rename it to {suggest_employer_id(stem)}.yaml", "semantic.file-name")
     if not _EMPLOYER_ID.match(stem):
         return Problem(
             shown, 0, 0, "error",
-            f"file name '{stem}.yaml' is not a valid employer id: use lowercase letters, digits and '-'",
+            f"file name '{printable(stem)}.yaml' is not a valid employer id: use lowercase letters, digits and '-'",
             f"rename it to {suggest_employer_id(stem)}.yaml (the file name is the employer's id in plans)",
             "semantic.file-name",
         )

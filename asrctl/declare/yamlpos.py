@@ -127,6 +127,13 @@ _FLOAT = re.compile(r"[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?\
 _INF = re.compile(r"[-+]?\.(?:inf|Inf|INF)\Z")
 _NAN = re.compile(r"\.(?:nan|NaN|NAN)\Z")
 _NUMBER_START = frozenset("0123456789+-.")
+# No field takes a number longer than this; Python refuses int() of over 4,300 digits, and a long hex
+# number is read fine but cannot be printed (str()) later — so refuse before converting.
+MAX_NUMBER_DIGITS = 20
+
+
+class _TooLong:
+    """A plain integer with more than MAX_NUMBER_DIGITS digits (the parser stops at it)."""
 
 
 def _plain(value: str) -> Any:
@@ -135,6 +142,8 @@ def _plain(value: str) -> Any:
     if value in _BOOL:
         return _BOOL[value]
     if value[0] in _NUMBER_START:
+        if len(value) > MAX_NUMBER_DIGITS + 2 and (_INT.match(value) or _OCT.match(value) or _HEX.match(value)):
+            return _TooLong
         if _INT.match(value):
             return int(value)
         if _OCT.match(value):
@@ -257,6 +266,17 @@ def _build(loader: Any, doc: YamlDoc, issues: list[YamlIssue]) -> None:
                 continue
             if event.tag is None and not event.style:
                 value = _plain(text) if text else None
+                if value is _TooLong:
+                    digits = len(text.lstrip("+-").removeprefix("0x").removeprefix("0o"))
+                    raise _Stop(
+                        YamlIssue(
+                            *_pos(event.start_mark),
+                            f"a number of {digits:,} digits: no asrctl field takes a number this long",
+                            hint="a personeelsnummer has a few digits; put text (a debtor number, a contract "
+                            "number) in quotes",
+                            code="yaml.number-too-long",
+                        )
+                    )
                 path, discard = place(value, _pos(event.start_mark))
                 if not isinstance(value, str) and not discard:
                     plain[path] = text

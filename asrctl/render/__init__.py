@@ -5,7 +5,7 @@ Modules are imported on use so `asrctl validate` never pays for the plan rendere
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:
     from asrctl.plan.make import Plan
@@ -15,7 +15,14 @@ PLAN_FORMATS: tuple[PlanFormat, ...] = ("text", "markdown", "json")
 
 
 def render_plan(plan: Plan, fmt: PlanFormat, *, color: bool = False) -> str:
-    """The plan in one of PLAN_FORMATS; `color` (ANSI) applies to text only."""
+    """The plan in one of PLAN_FORMATS; `color` (ANSI) applies to text only.
+
+    Text and markdown are for people: every string of the plan (company names, Nmbrs's and the
+    registry's words) is passed through `printable` first, so no control character reaches a
+    terminal or a PR comment raw. JSON keeps the data exactly (JSON escapes it).
+    """
+    if fmt in ("text", "markdown"):
+        plan = printable_plan(plan)
     if fmt == "text":
         from asrctl.render.text import render_text
 
@@ -29,3 +36,20 @@ def render_plan(plan: Plan, fmt: PlanFormat, *, color: bool = False) -> str:
 
         return render_json(plan)
     raise ValueError(f"unknown plan format {fmt!r}")
+
+
+def printable_plan(plan: Plan) -> Plan:
+    """The plan with `asrctl.printable.printable` applied to every string in it."""
+    from asrctl.plan.make import Plan
+    from asrctl.printable import printable
+
+    def walk(value: Any) -> Any:
+        if isinstance(value, str):
+            return printable(value)
+        if isinstance(value, dict):
+            return {k: walk(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [walk(v) for v in value]
+        return value
+
+    return Plan.model_validate(walk(plan.model_dump()))

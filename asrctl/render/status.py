@@ -6,6 +6,7 @@ from typing import Literal
 
 import click
 
+from asrctl.printable import printable
 from asrctl.run.status import StatusReport, StatusRow
 
 StatusFormat = Literal["text", "json", "markdown"]
@@ -41,7 +42,7 @@ def _cells(row: StatusRow) -> tuple[str, str, str, str, str, str]:
     detail = [d for d in (row.status_detail, row.note) if d]
     if not row.managed:
         detail.insert(0, row.company_name)
-    return (
+    cells = (
         row.id if row.id is not None else "(unmanaged)",
         row.payroll_tax_number,
         row.status_word.replace("_", " "),
@@ -49,6 +50,8 @@ def _cells(row: StatusRow) -> tuple[str, str, str, str, str, str]:
         (row.updated_at or "")[:10],
         "; ".join(detail),
     )
+    a, b, c, d, e, f = (printable(cell) for cell in cells)  # the registry's words: never raw control characters
+    return a, b, c, d, e, f
 
 
 def _text(report: StatusReport, *, color: bool) -> str:

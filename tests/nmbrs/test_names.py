@@ -70,25 +70,25 @@ def test_same_person(declared: str, in_nmbrs: str, same: bool) -> None:
     ("found", "how"),
     [
         ("Bakkerij\u00a0De Vries B.V.",
-         "differs in a look-alike or invisible character: U+00A0 no-break space at position 9 "
-         "where the declared name has U+0020 space"),
+         ("differs in a look-alike or invisible character: U+00A0 no-break space at position 9 "
+         "where the declared name has U+0020 space")),
         ("Bakkerij\u200b De Vries B.V.",
-         "differs in a look-alike or invisible character: U+200B zero width space at position 9, "
-         "not in the declared name"),
+         ("differs in a look-alike or invisible character: U+200B zero width space at position 9, "
+         "not in the declared name")),
         ("B\u0430kkerij De Vries B.V.",
-         "differs in a look-alike or invisible character: U+0430 cyrillic small letter a at position 2 "
-         "where the declared name has 'a'"),
+         ("differs in a look-alike or invisible character: U+0430 cyrillic small letter a at position 2 "
+         "where the declared name has 'a'")),
         ("B\u0430kk\u0435rij D\u0435 Vri\u0435s B.V.",  # four Cyrillic letters: still named, not "too different"
-         "differs in look-alike or invisible characters: U+0430 cyrillic small letter a at position 2 "
+         ("differs in look-alike or invisible characters: U+0430 cyrillic small letter a at position 2 "
          "where the declared name has 'a'; U+0435 cyrillic small letter ie at position 5 where the declared "
          "name has 'e'; U+0435 cyrillic small letter ie at position 11 where the declared name has 'e'; "
-         "and 1 more"),
+         "and 1 more")),
         ("Bakkerij De Vries B\u2024V.",
-         "differs in a look-alike or invisible character: U+2024 one dot leader at position 20 "
-         "where the declared name has '.'"),
+         ("differs in a look-alike or invisible character: U+2024 one dot leader at position 20 "
+         "where the declared name has '.'")),
         ("bakkerij\u00a0De Vries B.V.",  # a look-alike and a plain difference: both said
-         "differs in a look-alike or invisible character: U+00A0 no-break space at position 9 "
-         "where the declared name has U+0020 space, and in case"),
+         ("differs in a look-alike or invisible character: U+00A0 no-break space at position 9 "
+         "where the declared name has U+0020 space, and in case")),
     ],
 )
 def test_look_alike_characters_are_named(found: str, how: str) -> None:
