@@ -104,12 +104,7 @@ def _mutations(doc: dict[str, Any]) -> Iterator[Any]:
         if not path:
             continue
         for value in _VALUES:
-            mutated = copy.deepcopy(doc)
-            parent = mutated
-            for part in path[:-1]:
-                parent = parent[part]
-            parent[path[-1]] = value
-            yield mutated
+            yield _set(doc, path, value)
         if isinstance(path[-1], str):
             removed = copy.deepcopy(doc)
             parent = removed
