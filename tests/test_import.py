@@ -3,11 +3,25 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
-from asrctl_repo import PTN, make_repo, run_cli
+import pytest
+from asrctl_repo import PTN, make_repo, run_cli, write_employer
 
-from asrctl.run.importer import Draft, build_drafts, merge_draft, render_draft, slug
+from asrctl.errors import ConfigError
+from asrctl.nmbrs.discover import Discovery
+from asrctl.run.importer import (
+    Change,
+    Declared,
+    Draft,
+    Selection,
+    build_drafts,
+    merge_draft,
+    render_draft,
+    schema_reference,
+    slug,
+)
 
 
 def test_slug_is_an_employer_id() -> None:
@@ -66,13 +80,66 @@ def test_force_keeps_comments_and_what_was_filled_in() -> None:
         "dga: []\n"
         "state: active\n"
     )
-    merged = merge_draft(existing, _todo_draft())
+    merged, changes = merge_draft(existing, _todo_draft())
     assert "# our own note about this employer" in merged
     assert "contract_number: RW-2026-0042   # from the policy letter" in merged  # TODO never replaces a value
     assert "thirteenth_month: true" in merged
     assert "frequency: monthly" in merged  # what Nmbrs says wins over a stale value
     assert "# checked with Nmbrs" in merged
     assert "J. Nieuw" in merged
+    # Every value that changed is told, old → new; what import knows only as TODO is no change.
+    assert [str(c) for c in changes] == [
+        "nmbrs.debtor: (none) → 1042",
+        "payroll.frequency: four_weekly → monthly",
+        "dga: [] → [{name: J. Nieuw, employee_number: 1}]",
+    ]
+    assert merge_draft(merged, _todo_draft())[1] == []  # a second run changes nothing
+
+
+def test_a_change_reads_as_yaml_on_one_line() -> None:
+    assert str(Change("payroll.thirteenth_month", True, False)) == "payroll.thirteenth_month: true → false"
+    assert str(Change("dga", [{"name": "A", "employee_number": 1}], [])) == "dga: [{name: A, employee_number: 1}] → []"
+
+
+def test_a_selection_keeps_the_companies_and_debtors_named() -> None:
+    everything = Selection()
+    assert everything.keeps("Alpha B.V.", None) and everything.keeps("Beta B.V.", "100")
+    by_name = Selection(companies=("Alpha B.V.", "Beta B.V."))
+    assert by_name.keeps("Alpha B.V.", None) and not by_name.keeps("alpha b.v.", "100")
+    by_debtor = Selection(debtors=("100",))
+    assert by_debtor.keeps("Gamma B.V.", "100") and not by_debtor.keeps("Gamma B.V.", "101")
+    assert not by_debtor.keeps("Gamma B.V.", None)  # Nmbrs did not say: not shown to be under it
+    both = Selection(companies=("Alpha B.V.",), debtors=("100",))
+    assert both.keeps("Alpha B.V.", "100") and not both.keeps("Alpha B.V.", "101")
+
+
+def test_a_debtor_filter_says_when_nmbrs_did_not_tell_the_debtors() -> None:
+    blind = Discovery("kantoor", [], [], 0, left_out=(("Alpha B.V.", None),))
+    with pytest.raises(ConfigError, match="Nmbrs did not tell which debtor each company of account 'kantoor' is under"):
+        Selection(debtors=("100",)).check([], blind)
+    with pytest.raises(ConfigError) as empty:
+        Selection(debtors=("100",)).check([], Discovery("kantoor", [], [], 0))
+    assert empty.value.hint == "the debtors it sees: none"
+
+
+def test_the_schema_line_is_relative_to_where_the_file_lives(tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    assert schema_reference(repo, repo / "employers") == "../schemas/employer.schema.json"
+    assert schema_reference(repo, repo / "employers" / "new") == "../../schemas/employer.schema.json"
+    assert schema_reference(repo, repo) == "schemas/employer.schema.json"
+    # Outside the repository a file is only looked at before it moves into employers/.
+    assert schema_reference(repo, tmp_path / "elsewhere") == "../schemas/employer.schema.json"
+
+
+def test_the_same_company_through_another_login_is_a_near_miss(tmp_path: Path) -> None:
+    employers = (tmp_path / "employers").resolve()
+    declared = Declared(company_of={employers / "alpha.yaml": "Alpha B.V."}, stems={employers: {"alpha"}})
+    draft = Draft("alpha", "Alpha B.V.", {}, {})
+    first, second = declared.near_misses(draft, "alpha-2", employers)
+    assert "declares 'Alpha B.V.' too, with another account" in first
+    assert second == "written as alpha-2.yaml: alpha.yaml is taken (it declares 'Alpha B.V.')"
+    # A stem taken only by another file of this same run (one name under two debtors) is no near miss.
+    assert Declared().near_misses(Draft("dubbel", "Dubbel B.V.", {}, {}), "dubbel-2", employers) == []
 
 
 # --- end to end against the embedded sandbox -------------------------------------------------------------
@@ -140,7 +207,7 @@ def test_existing_files_are_kept_unless_forced(tmp_path: Path) -> None:
     again = run_cli(repo, "import", "--account", "kantoor")
     assert again.code == 0
     assert ("skipped employers/zeta.yaml: exists; use --force to update it (its comments and filled-in values are "
-            "kept)") in again.stdout.splitlines()
+            "kept; each changed value is listed)") in again.stdout.splitlines()
     assert again.stdout.splitlines()[-1] == "0 employer files written for account 'kantoor', 6 skipped."
     assert zeta.read_text() == filled
     forced = run_cli(repo, "import", "--account", "kantoor", "--force")
@@ -199,5 +266,84 @@ def test_untrusted_text_never_becomes_yaml_in_a_comment() -> None:
         assert data.get("contract_number") == draft.values["contract_number"], text
         for line in text.splitlines():
             assert not line.startswith(("state: withdrawn", "contract_number: X", "dga: []")), text
-        merged = merge_draft(text, draft)
+        merged, _ = merge_draft(text, draft)
         assert YAML(typ="safe", pure=True).load(merged) == data
+
+
+# --- filters, near misses, what --force changes ------------------------------------------------------------
+
+
+def test_import_of_one_company_writes_only_its_file(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path, employers={})
+    done = run_cli(repo, "import", "--account", "kantoor", "--company", "Beta B.V.")
+    assert done.code == 0, done.output
+    assert sorted(p.name for p in (repo / "employers").glob("*.yaml")) == ["beta.yaml"]
+    assert done.stdout.splitlines()[-1].startswith("1 employer file written for account 'kantoor'")
+    both = run_cli(repo, "import", "--account", "kantoor", "--company", "Gamma B.V.", "--company", "Delta B.V.",
+                   "--debtor", "100")
+    assert both.code == 0, both.output
+    assert sorted(p.name for p in (repo / "employers").glob("*.yaml")) == ["beta.yaml", "delta.yaml", "gamma.yaml"]
+
+
+def test_a_filter_that_matches_nothing_writes_nothing_and_says_why(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path, employers={})
+    typo = run_cli(repo, "import", "--account", "kantoor", "--company", "beta b.v.")
+    assert typo.code == 1
+    assert "--company 'beta b.v.': account 'kantoor' sees no company of that name in Nmbrs" in typo.stderr
+    assert "did you mean 'Beta B.V.' (differs in case)" in typo.stderr
+    debtor = run_cli(repo, "import", "--account", "kantoor", "--debtor", "999")
+    assert debtor.code == 1 and "--debtor 999: account 'kantoor' sees no company under that debtor" in debtor.stderr
+    assert "the debtors it sees: 100" in debtor.stderr
+    crossed = run_cli(repo, "import", "--account", "kantoor", "--company", "Beta B.V.", "--debtor", "999")
+    assert crossed.code == 1 and "--company 'Beta B.V.' is under debtor 100, not under --debtor 999" in crossed.stderr
+    assert list((repo / "employers").glob("*.yaml")) == []
+
+
+def test_a_file_outside_the_repository_gets_the_schema_line_of_employers(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path / "repo", employers={})
+    outside = tmp_path / "look-first"
+    done = run_cli(repo, "import", "--account", "kantoor", "--company", "Beta B.V.", "--out", str(outside))
+    assert done.code == 0, done.output
+    assert (outside / "beta.yaml").read_text().startswith(
+        "# yaml-language-server: $schema=../schemas/employer.schema.json\n")
+    assert "outside the repository" in done.stdout and "move them into employers/" in done.stdout
+    inside = run_cli(repo, "import", "--account", "kantoor", "--company", "Beta B.V.", "--out", "employers/new")
+    assert (repo / "employers" / "new" / "beta.yaml").read_text().startswith(
+        "# yaml-language-server: $schema=../../schemas/employer.schema.json\n"), inside.output
+
+
+def test_a_written_file_that_nearly_repeats_a_declared_one_is_warned_about(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path, employers={})
+    write_employer(repo, "epsilon", "alpha b.v.", "monthly")  # Alpha B.V. with a typo, under another stem
+    write_employer(repo, "beta", "Iets Anders B.V.", "monthly")  # the stem beta is taken by another company
+    done = run_cli(repo, "import", "--account", "kantoor", "--company", "Alpha B.V.", "--company", "Beta B.V.")
+    assert done.code == 0, done.output
+    warnings = [line for line in done.stderr.splitlines() if line.startswith("warning: employers/")]
+    assert ("warning: employers/alpha.yaml: employers/epsilon.yaml declares 'alpha b.v.', nearly 'Alpha B.V.' "
+            "(differs in case): if both mean one company, keep one file with the name exactly as Nmbrs shows it"
+            ) in warnings
+    assert ("warning: employers/beta-2.yaml: written as beta-2.yaml: beta.yaml is taken (it declares "
+            "'Iets Anders B.V.')") in warnings
+    assert len(warnings) == 2
+
+
+def test_force_prints_every_value_it_changes(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path, employers={"alpha": ("Alpha B.V.", "monthly", "[{name: A. Alpha, employee_number: 1}]")})
+    assert "1 created" in run_cli(repo, "apply", "--auto-approve").stdout
+    alpha = repo / "employers" / "alpha.yaml"
+    # Locally edited since: another frequency, the DGA gone, a comment of our own.
+    alpha.write_text(alpha.read_text().replace("frequency: monthly", "frequency: four_weekly  # asked the employer")
+                     .replace("dga: [{name: A. Alpha, employee_number: 1}]", "dga: []"))
+    kept = run_cli(repo, "import", "--account", "kantoor", "--company", "Alpha B.V.")
+    assert "each changed value is listed" in kept.stdout and "four_weekly" in alpha.read_text()
+    forced = run_cli(repo, "import", "--account", "kantoor", "--company", "Alpha B.V.", "--force")
+    assert forced.code == 0, forced.output
+    lines = forced.stdout.splitlines()
+    at = lines.index("updated employers/alpha.yaml: registered: submitted")
+    assert lines[at + 1:at + 3] == ["  ~ payroll.frequency: four_weekly → monthly",
+                                    "  ~ dga: [] → [{name: A. Alpha, employee_number: 1}]"]
+    assert not lines[at + 3].startswith("  ~")
+    text = alpha.read_text()
+    assert re.search(r"frequency: monthly +# asked the employer", text) and "A. Alpha" in text
+    again = run_cli(repo, "import", "--account", "kantoor", "--company", "Alpha B.V.", "--force")
+    assert not [line for line in again.stdout.splitlines() if line.startswith("  ~")]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Literal
@@ -37,6 +39,14 @@ class Discovery:
     companies: list[DiscoveredCompany]   # sorted by debtor number, then name
     notes: list[Check]                   # nmbrs.* findings about the login (unverified, api-rights ...)
     calls: int
+    # Names that exist under several debtors in the login's scope (also when `keep` left some out).
+    ambiguous: frozenset[str] = frozenset()
+    # (name, debtor number) of the companies in scope that `keep` left out: for "did you mean".
+    left_out: tuple[tuple[str, str | None], ...] = ()
+
+
+# Which companies to read (name, debtor number or None when Nmbrs would not tell).
+Keep = Callable[[str, str | None], bool]
 
 
 def discover_companies(
@@ -48,15 +58,20 @@ def discover_companies(
     parallelism: int | None = None,
     retry: RetryPolicy | None = None,
     with_dgas: bool = True,
+    keep: Keep | None = None,
 ) -> Discovery:
     """The companies `account_name` sees, within its tag (overarching) or debtor (per_debtor).
+
+    `keep` limits which companies are read further (their employees, for DGAs); the others are
+    only named in `left_out`.
 
     Raises ServiceError when the login cannot be used at all (token refused, Nmbrs unreachable).
     """
     workers = parallelism or config.nmbrs.parallelism
     provider = open_provider(endpoint_url, parallelism=workers, timeout=config.nmbrs.timeout_seconds, retry=retry)
     try:
-        return discover_with(provider, config, account_name, token, parallelism=workers, with_dgas=with_dgas)
+        return discover_with(provider, config, account_name, token, parallelism=workers, with_dgas=with_dgas,
+                             keep=keep)
     finally:
         provider.close()
 
@@ -69,6 +84,7 @@ def discover_with(
     *,
     parallelism: int,
     with_dgas: bool = True,
+    keep: Keep | None = None,
 ) -> Discovery:
     account = config.accounts.get(account_name)
     if account is None:
@@ -92,6 +108,18 @@ def discover_with(
             )
         notes = list(view.checks)
         placed = _in_scope(view, view.companies, notes)
+        counts = Counter(company.name or "" for company, _ in placed)
+        ambiguous = frozenset(name for name, n in counts.items() if n > 1 and name)
+        left_out: list[tuple[str, str | None]] = []
+        if keep is not None:
+            chosen = []
+            for company, debtor in placed:
+                name, number = company.name or "", debtor.number if debtor else None
+                if keep(name, number):
+                    chosen.append((company, debtor))
+                else:
+                    left_out.append((name, number))
+            placed = chosen
         futures = [
             (company, debtor, outer.submit(_dga_candidates, view, company, notes) if with_dgas else None)
             for company, debtor in placed
@@ -111,7 +139,8 @@ def discover_with(
                 dgas_checked=checked,
             ))
     result.sort(key=lambda c: (c.debtor_number or "", c.name, c.id))
-    return Discovery(account=account_name, companies=result, notes=_unique(notes), calls=provider.calls)
+    return Discovery(account=account_name, companies=result, notes=_unique(notes), calls=provider.calls,
+                     ambiguous=ambiguous, left_out=tuple(left_out))
 
 
 def _in_scope(view: AccountView, companies: list[Company], notes: list[Check]) -> list[tuple[Company, Debtor | None]]:

@@ -11,8 +11,12 @@ Sources, per field:
 
 Files are written with ruamel.yaml round-trip (comments kept). An existing file is never
 overwritten without `force`; with it, the file is updated in place: its comments and any value
-it has where import only knows TODO are kept. A company already declared in another file is
-never written again.
+it has where import only knows TODO are kept, and every value that changes is reported (old →
+new). A company already declared in another file is never written again; a new file that
+nearly repeats one (a company name differing in case or a dot, the same name under another
+login, a file name taken by another company) is written with a warning naming that file.
+`Selection` (--company, --debtor) limits what is read and written; a filter that matches
+nothing is an error with the near misses, before anything is written.
 """
 
 from __future__ import annotations
@@ -27,13 +31,15 @@ from io import StringIO
 from pathlib import Path
 from typing import Any, Literal
 
-from ruamel.yaml import YAML, YAMLError
+from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.error import YAMLError
 
 from asrctl.declare.model import Config
 from asrctl.declare.todo import TODO, is_todo, todo_paths
 from asrctl.errors import ConfigError
 from asrctl.nmbrs.discover import DiscoveredCompany, Discovery
+from asrctl.nmbrs.names import describe_difference, near_misses
 from asrctl.plan.make import describe_status
 from asrctl.printable import printable
 from asrctl.registry.models import Registration
@@ -44,6 +50,7 @@ _COMMENT_COLUMN = 36
 _UNREADABLE = (YAMLError, OSError, UnicodeDecodeError, ValueError)
 
 Outcome = Literal["written", "updated", "exists", "declared", "elsewhere"]
+EMPLOYERS_SCHEMA_REF = "../schemas/employer.schema.json"  # from employers/, where imported files belong
 
 
 @dataclass
@@ -79,11 +86,78 @@ class Draft:
 
 
 @dataclass(frozen=True)
+class Change:
+    """A value --force changed in an existing file (dotted path, before, after)."""
+
+    path: str
+    before: Any
+    after: Any
+
+    def __str__(self) -> str:
+        return f"{self.path}: {_shown(self.before)} → {_shown(self.after)}"
+
+
+def _shown(value: Any) -> str:
+    """A value as it reads in YAML, on one line."""
+    if value is None:
+        return "(none)"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, Mapping):
+        return "{" + ", ".join(f"{k}: {_shown(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(_shown(v) for v in value) + "]"
+    return str(value)
+
+
+@dataclass(frozen=True)
 class FileResult:
     path: Path
     company: str
     outcome: Outcome
     detail: str
+    changes: tuple[Change, ...] = ()  # updated: every value that differs from what the file held
+    warnings: tuple[str, ...] = ()  # near misses of files already declared
+
+
+@dataclass(frozen=True)
+class Selection:
+    """`--company` / `--debtor`: which companies import writes (each list: any of; both: and). Empty: all."""
+
+    companies: tuple[str, ...] = ()
+    debtors: tuple[str, ...] = ()
+
+    def keeps(self, name: str, debtor: str | None) -> bool:
+        if self.companies and name not in self.companies:
+            return False
+        return not self.debtors or (debtor is not None and debtor.strip() in self.debtors)
+
+    def check(self, drafts: Sequence[Draft], discovery: Discovery) -> None:
+        """ConfigError (nothing written) when a --company or --debtor matched nothing, with near misses."""
+        chosen = {d.company for d in drafts}
+        others = [name for name, _ in discovery.left_out]
+        for name in self.companies:
+            if name in chosen:
+                continue
+            if name in others:  # in scope, but not under the --debtor given
+                debtor = next(d for n, d in discovery.left_out if n == name)
+                raise ConfigError(f"--company '{name}' is under debtor {debtor or '(unknown)'}, not under --debtor "
+                                  f"{', '.join(self.debtors)}", hint="drop --debtor or give the company's debtor")
+            misses = near_misses(name, [*others, *chosen])
+            hint = ("did you mean " + " or ".join(f"'{n}' ({how})" for n, how in misses) if misses else
+                    "give the name exactly as Nmbrs shows it (case, spaces, dots and commas count)")
+            raise ConfigError(f"--company '{name}': account '{discovery.account}' sees no company of that name in "
+                              "Nmbrs", hint=hint)
+        seen = {d for _, d in discovery.left_out} | {c.debtor_number for c in discovery.companies}
+        for debtor in self.debtors:
+            if debtor in seen:
+                continue
+            if seen == {None}:
+                raise ConfigError(f"--debtor {debtor}: Nmbrs did not tell which debtor each company of account "
+                                  f"'{discovery.account}' is under", hint="use --company NAME instead")
+            known = ", ".join(sorted(d for d in seen if d)) or "none"
+            raise ConfigError(f"--debtor {debtor}: account '{discovery.account}' sees no company under that debtor "
+                              "in Nmbrs", hint=f"the debtors it sees: {known}")
 
 
 # --- names ---------------------------------------------------------------------------------------
@@ -114,6 +188,7 @@ class Declared:
     by_company: dict[tuple[str, str], Path] = field(default_factory=dict)
     by_name: dict[str, Path] = field(default_factory=dict)  # company name, under any account
     stems: dict[Path, set[str]] = field(default_factory=dict)  # directory -> stems taken
+    company_of: dict[Path, str] = field(default_factory=dict)  # file -> the company it declares
 
     def owner(self, draft: Draft, account: str) -> Path | None:
         number = draft.payroll_tax_number
@@ -124,6 +199,24 @@ class Declared:
             # Not registered: the same company may be declared through another login of this office.
             found = self.by_name.get(draft.company)
         return found
+
+    def near_misses(self, draft: Draft, stem: str, directory: Path) -> list[str]:
+        """Why a new file for `draft` may declare an employer already declared (each a warning)."""
+        out: list[str] = []
+        for path, name in self.company_of.items():
+            how = describe_difference(draft.company, name)
+            if how is not None:
+                out.append(f"{shown_path(path)} declares '{name}', nearly '{draft.company}' ({how}): if both mean "
+                           "one company, keep one file with the name exactly as Nmbrs shows it")
+            elif name == draft.company:  # the same name through another login of this office
+                out.append(f"{shown_path(path)} declares '{name}' too, with another account: one employer is "
+                           "registered once; keep one of the files")
+        if stem != draft.stem and draft.stem in self.stems.get(directory.resolve(), set()):  # not just this run's
+            taken = directory.resolve() / f"{draft.stem}.yaml"
+            other = self.company_of.get(taken)
+            out.append(f"written as {stem}.yaml: {draft.stem}.yaml is taken" +
+                       (f" (it declares '{other}')" if other else ""))
+        return out
 
 
 def scan_declared(directories: Iterable[Path]) -> Declared:
@@ -151,6 +244,7 @@ def scan_declared(directories: Iterable[Path]) -> Declared:
             ):
                 found.by_company.setdefault((nmbrs["account"], nmbrs["company"]), path)
                 found.by_name.setdefault(nmbrs["company"], path)
+                found.company_of[path] = nmbrs["company"]
     return found
 
 
@@ -158,9 +252,15 @@ def scan_declared(directories: Iterable[Path]) -> Declared:
 
 
 def build_drafts(
-    config: Config, account_name: str, discovery: Discovery, registrations: Sequence[Registration]
+    config: Config, account_name: str, discovery: Discovery, registrations: Sequence[Registration],
+    selection: Selection | None = None,
 ) -> list[Draft]:
-    """One draft per company the login sees, plus registrations of this login Nmbrs no longer shows."""
+    """One draft per company the login sees, plus registrations of this login Nmbrs no longer shows.
+
+    With a selection, only the companies it keeps (discovery was limited by it too); a registration
+    Nmbrs no longer shows has no debtor, so --debtor leaves it out.
+    """
+    selection = selection or Selection()
     account = config.accounts.get(account_name)
     if account is None:
         raise ConfigError(f"asrctl.yaml has no account '{account_name}'",
@@ -185,7 +285,9 @@ def build_drafts(
         match = min(regs, key=lambda r: (r.status == "withdrawn", r.payroll_tax_number)) if regs else None
         if match is not None:
             seen.add(match.payroll_tax_number)
-        ambiguous = account.model == "overarching" and names[company.name] > 1
+        if not selection.keeps(company.name, company.debtor_number):
+            continue
+        ambiguous = account.model == "overarching" and (names[company.name] > 1 or company.name in discovery.ambiguous)
         draft = _draft(account_name, company.name, company, match, ambiguous)
         other = others.get(company.name) if match is None else None
         if other is not None:
@@ -195,6 +297,8 @@ def build_drafts(
         drafts.append(draft)
     for reg in sorted(mine, key=lambda r: r.payroll_tax_number):
         if reg.payroll_tax_number in seen or reg.status == "withdrawn":
+            continue
+        if not selection.keeps(reg.nmbrs.company_name, None):
             continue
         drafts.append(_draft(account_name, reg.nmbrs.company_name, None, reg, False))
     return drafts
@@ -323,27 +427,41 @@ def render_draft(draft: Draft, schema_ref: str, account: str) -> str:
     return out.getvalue()
 
 
-def merge_draft(existing: str, draft: Draft) -> str:
-    """Update an existing file in place: comments stay, and so does any value import only knows as TODO."""
+def merge_draft(existing: str, draft: Draft) -> tuple[str, list[Change]]:
+    """Update an existing file in place: comments stay, and so does any value import only knows as TODO.
+
+    Returns the new text and every value that changed (a filled-in value is never changed unseen).
+    """
     yaml = _yaml()
     document = yaml.load(existing)
     if not isinstance(document, CommentedMap):
         raise YAMLError("the file is not a mapping of fields")
-    _merge(document, draft.values, draft.comments, "")
+    changes: list[Change] = []
+    _merge(document, draft.values, draft.comments, "", changes)
     out = StringIO()
     yaml.dump(document, out)
-    return out.getvalue()
+    return out.getvalue(), changes
 
 
-def _merge(target: CommentedMap, values: Mapping[str, Any], comments: Mapping[str, str], path: str) -> None:
+def _plain(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _merge(target: CommentedMap, values: Mapping[str, Any], comments: Mapping[str, str], path: str,
+           changes: list[Change]) -> None:
     for key, value in values.items():
         here = f"{path}.{key}" if path else key
         current = target.get(key)
         if isinstance(value, dict) and isinstance(current, CommentedMap):
-            _merge(current, value, comments, here)
+            _merge(current, value, comments, here, changes)
         elif is_todo(value) and key in target and not is_todo(current):
             continue  # someone filled it in: keep their value
-        elif current != value:
+        elif key not in target or _plain(current) != value:
+            changes.append(Change(here, _plain(current) if key in target else None, value))
             target[key] = _commented(value, comments, here)
 
 
@@ -366,13 +484,19 @@ def write_drafts(
         owner = declared.owner(draft, account)
         if owner is not None and owner.parent.resolve() == out_dir and owner.stem not in chosen:
             path = owner  # this very employer's file: update it with --force, else leave it
+            declared_as = declared.company_of.get(path)
+            warnings: tuple[str, ...] = ()
+            if declared_as not in (None, draft.company):
+                text = (f"{shown_path(path)} declares '{declared_as}' with loonheffingennummer "
+                        f"{draft.payroll_tax_number}, which a.s.r. has registered for '{draft.company}'")
+                warnings = (text,)
             if not force:
                 results.append(FileResult(path, draft.company, "exists",
                                           "exists; use --force to update it (its comments and filled-in values "
-                                          "are kept)"))
+                                          "are kept; each changed value is listed)", warnings=warnings))
                 continue
             try:
-                text = merge_draft(path.read_text(encoding="utf-8"), draft)
+                text, changes = merge_draft(path.read_text(encoding="utf-8"), draft)
             except _UNREADABLE:  # unreadable YAML: do not guess, leave the user's file alone
                 results.append(FileResult(path, draft.company, "exists",
                                           "exists and is not readable YAML; fix or remove it, then import again"))
@@ -380,7 +504,8 @@ def write_drafts(
             write_atomic(path, text)
             chosen.add(path.stem)
             left = [".".join(str(p) for p in todo) for todo in todo_paths(YAML(typ="safe", pure=True).load(text))]
-            results.append(FileResult(path, draft.company, "updated", _describe(draft, left)))
+            results.append(FileResult(path, draft.company, "updated", _describe(draft, left), tuple(changes),
+                                      warnings))
             continue
         if owner is not None:
             results.append(FileResult(owner, draft.company, "declared", f"already declared in {shown_path(owner)}"))
@@ -397,7 +522,8 @@ def write_drafts(
         except FileExistsError:  # appeared since the scan: never overwritten without --force
             results.append(FileResult(path, draft.company, "exists", "exists; import again to take it into account"))
             continue
-        results.append(FileResult(path, draft.company, "written", _describe(draft)))
+        results.append(FileResult(path, draft.company, "written", _describe(draft),
+                                  warnings=tuple(declared.near_misses(draft, stem, out_dir))))
     return results
 
 
@@ -421,5 +547,16 @@ def shown_path(path: Path) -> str:
         return str(path)
 
 
+def inside(repo_root: Path, out_dir: Path) -> bool:
+    return out_dir.resolve().is_relative_to(repo_root.resolve())
+
+
 def schema_reference(repo_root: Path, out_dir: Path) -> str:
+    """The schema line of a file written to out_dir: relative to the repo's schemas/ from where it lives.
+
+    Inside the repository that is out_dir itself; a file written outside it (to look at first) is
+    meant to move into employers/, so its line is the one employers/ needs.
+    """
+    if not inside(repo_root, out_dir):
+        return EMPLOYERS_SCHEMA_REF
     return Path(os.path.relpath(repo_root.resolve() / SCHEMA_FILE, out_dir.resolve())).as_posix()

@@ -51,6 +51,16 @@ def test_login_with_only_asrs_list_lists_everything_it_sees_without_debtors(sim:
     assert all(c.dgas_checked for c in found.companies)  # per-employee SVW_GetCurrent
 
 
+def test_a_filter_reads_only_the_companies_it_keeps(sim: NmbrsSimulator, world: World) -> None:
+    whole = discover(sim, world, "kantoor")
+    before = sim.calls.total
+    found = discover(sim, world, "kantoor", keep=lambda name, debtor: debtor == "1099")
+    assert [(c.debtor_number, c.name) for c in found.companies] == [("1099", "Dubbel B.V.")]
+    assert sim.calls.total - before < whole.calls  # the others' employees were not read
+    assert ("Dubbel B.V.", "1077") in found.left_out and len(found.left_out) == 5
+    assert found.ambiguous == {"Dubbel B.V."}  # under two debtors, though only one was kept
+
+
 def test_per_debtor_login(sim: NmbrsSimulator, world: World) -> None:
     found = discover(sim, world, "de-vries")
     assert [c.name for c in found.companies] == ["Bakkerij De Vries B.V.", "Bakkerij De Vries Utrecht B.V."]
