@@ -32,6 +32,7 @@ def command(settings: Settings, account: str, out: Path | None, force: bool, com
     from asrctl.declare.load import EMPLOYERS_DIR
     from asrctl.errors import ConfigError
     from asrctl.nmbrs.discover import discover_companies
+    from asrctl.printable import printable
     from asrctl.run.importer import (
         Selection,
         build_drafts,
@@ -66,11 +67,12 @@ def command(settings: Settings, account: str, out: Path | None, force: bool, com
         shown = shown_path(result.path)
         verb = "wrote" if result.outcome == "written" else "updated" if result.outcome == "updated" else "skipped"
         subject = shown if result.outcome in ("written", "updated", "exists") else repr(result.company)
-        click.echo(redact(f"{verb} {subject}: {result.detail}"))
+        # Company names and values come from Nmbrs and the registry: one line each, escaped.
+        click.echo(redact(printable(f"{verb} {subject}: {result.detail}")))
         for change in result.changes:
-            click.echo(redact(f"  ~ {change}"))
+            click.echo(redact(printable(f"  ~ {change}")))
         for warning in result.warnings:
-            click.echo(redact(f"warning: {subject}: {warning}"), err=True)
+            click.echo(redact(printable(f"warning: {subject}: {warning}")), err=True)
     written = sum(1 for r in results if r.outcome in ("written", "updated"))
     todo = sum(1 for r in results if r.outcome in ("written", "updated") and "TODO:" in r.detail)
     skipped = len(results) - written

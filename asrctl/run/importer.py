@@ -141,23 +141,24 @@ class Selection:
                 continue
             if name in others:  # in scope, but not under the --debtor given
                 debtor = next(d for n, d in discovery.left_out if n == name)
-                raise ConfigError(f"--company '{name}' is under debtor {debtor or '(unknown)'}, not under --debtor "
-                                  f"{', '.join(self.debtors)}", hint="drop --debtor or give the company's debtor")
+                raise ConfigError(printable(f"--company '{name}' is under debtor {debtor or '(unknown)'}, not under "
+                                            f"--debtor {', '.join(self.debtors)}"),
+                                  hint="drop --debtor or give the company's debtor")
             misses = near_misses(name, [*others, *chosen])
             hint = ("did you mean " + " or ".join(f"'{n}' ({how})" for n, how in misses) if misses else
                     "give the name exactly as Nmbrs shows it (case, spaces, dots and commas count)")
-            raise ConfigError(f"--company '{name}': account '{discovery.account}' sees no company of that name in "
-                              "Nmbrs", hint=hint)
+            raise ConfigError(printable(f"--company '{name}': account '{discovery.account}' sees no company of that "
+                                        "name in Nmbrs"), hint=printable(hint))
         seen = {d for _, d in discovery.left_out} | {c.debtor_number for c in discovery.companies}
         for debtor in self.debtors:
             if debtor in seen:
                 continue
             if seen == {None}:
-                raise ConfigError(f"--debtor {debtor}: Nmbrs did not tell which debtor each company of account "
-                                  f"'{discovery.account}' is under", hint="use --company NAME instead")
+                raise ConfigError(printable(f"--debtor {debtor}: Nmbrs did not tell which debtor each company of "
+                                            f"account '{discovery.account}' is under"), hint="use --company NAME instead")
             known = ", ".join(sorted(d for d in seen if d)) or "none"
-            raise ConfigError(f"--debtor {debtor}: account '{discovery.account}' sees no company under that debtor "
-                              "in Nmbrs", hint=f"the debtors it sees: {known}")
+            raise ConfigError(printable(f"--debtor {debtor}: account '{discovery.account}' sees no company under "
+                                        "that debtor in Nmbrs"), hint=printable(f"the debtors it sees: {known}"))
 
 
 # --- names ---------------------------------------------------------------------------------------
