@@ -263,6 +263,21 @@ def test_a_failed_plan_is_commented_without_a_checksum(
     assert "checksum" not in gh.read_meta(body)
 
 
+def test_a_plan_that_did_not_finish_is_commented_with_its_first_error_line(
+    fake: FakeGitHub, ghenv: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    pr = fake.add_issue(pull=True, head_sha=HEAD)
+    set_event(ghenv, monkeypatch, pr)
+    log = write(ghenv, "plan.err", "Checking Nmbrs 0/3\nerror: secret NMBRS_TOKEN_KANTOOR is not set\n"
+                                   "  hint: add the repository secret\nerror: a second error\n")
+    result = run(capsys, "github", "comment", "--plan", str(ghenv / "missing-plan.json"), "--log-file", log)
+    assert result.code == 0, result.err
+    body = marked(fake, pr)[0]["body"]
+    assert "### asrctl plan did not finish" in body
+    assert "```\nerror: secret NMBRS_TOKEN_KANTOOR is not set\n```" in body and "a second error" not in body
+    assert body.count(gh.marker_line(gh.PLAN_MARKER)) == 1
+
+
 def test_without_a_pull_request_the_comment_says_how_to_name_one(
     fake: FakeGitHub, ghenv: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -150,25 +150,63 @@ def test_pull_request_workflow_validates_plans_comments_and_keeps_the_plan() -> 
                      for s in steps_of(job))
     assert "asrctl validate --format github" in runs
     assert re.search(r"asrctl plan --format markdown --out plan\.json --detailed-exitcode", runs)
-    assert "asrctl github comment --body-file plan.md --plan plan.json" in runs
+    assert "asrctl github comment --plan plan.json --log-file plan.err" in runs
     uploads = [s for j in wf["jobs"].values() for s in steps_of(j) if "upload-artifact" in str(s.get("uses"))]
     assert uploads and "plan.json" in uploads[0]["with"]["path"] and uploads[0]["with"]["name"] == "asrctl-plan"
     fail = [s for s in steps_of(wf["jobs"]["plan"]) if "exit 1" in str(s.get("run", ""))]
     assert fail and "'2'" in fail[0]["if"], "the job must fail on plan exit 1 but not on 2 (changes)"
 
 
-def test_apply_runs_protected_serialised_and_only_the_reviewed_plan() -> None:
+def test_the_pull_request_plan_covers_what_it_changes_with_the_base_branchs_endpoints() -> None:
+    job = load(REPO / ".github" / "workflows" / "plan.yml")["jobs"]["plan"]
+    checkout = next(s for s in steps_of(job) if str(s.get("uses", "")).startswith("actions/checkout"))
+    assert checkout["with"]["fetch-depth"] == 0  # the base commit must be there for git diff
+    plan = next(s for s in steps_of(job) if "asrctl plan" in str(s.get("run", "")))
+    assert '--changed-since "$BASE_SHA"' in plan["run"] and plan["env"]["BASE_SHA"].strip() == (
+        "${{ github.event.pull_request.base.sha }}")
+    base = next(s for s in steps_of(job) if "git show" in str(s.get("run", "")))
+    assert '"$BASE_SHA:asrctl.yaml"' in base["run"] and '--endpoints-from "$RUNNER_TEMP/base-asrctl.yaml"' in plan["run"]
+    runs = [str(s.get("run", "")) for s in steps_of(job)]
+    assert runs.index(base["run"]) < runs.index(plan["run"])
+
+
+def test_every_job_that_plans_or_applies_gets_the_nmbrs_tokens_in_one_step() -> None:
+    for wf, name, job in jobs():
+        runs = [str(s.get("run", "")) for s in steps_of(job)]
+        uses_tokens = [i for i, r in enumerate(runs) if re.search(r"asrctl (plan|apply)\b", r)]
+        if not uses_tokens:
+            continue
+        export = [i for i, r in enumerate(runs) if "asrctl github export-tokens" in r]
+        assert export and export[0] < uses_tokens[0], f"{wf}:{name}"
+        step = steps_of(job)[export[0]]
+        assert step["env"] == {"ASRCTL_SECRETS": "${{ toJSON(secrets) }}"}, f"{wf}:{name}"
+        assert "NMBRS_TOKEN" not in str(job), f"{wf}:{name}: account tokens come from the convention"
+
+
+def test_apply_waits_for_approval_after_the_plan_is_visible() -> None:
     wf = load(REPO / ".github" / "workflows" / "apply.yml")
     assert wf["on"]["push"]["branches"] == ["main"]
-    job = wf["jobs"]["apply"]
-    assert job["environment"] == "production"
-    assert job["concurrency"]["cancel-in-progress"] is False and job["concurrency"]["group"]
-    runs = [str(s.get("run", "")) for s in steps_of(job)]
-    verify = next(i for i, r in enumerate(runs) if "asrctl github verify-plan" in r)
-    apply = next(i for i, r in enumerate(runs) if "asrctl apply" in r)
-    assert verify < apply
-    assert '--checksum "$CHECKSUM"' in runs[apply] and "--auto-approve" in runs[apply]
-    assert "steps.reviewed.outputs.checksum" in steps_of(job)[apply]["env"]["CHECKSUM"]
+    plan, apply = wf["jobs"]["plan"], wf["jobs"]["apply"]
+    # 1. plan and verify: read token, no environment, the summary and the artifact.
+    assert "environment" not in plan and "ASR_REGISTRY_TOKEN_WRITE" not in str(plan)
+    plan_runs = [str(s.get("run", "")) for s in steps_of(plan)]
+    planned = next(i for i, r in enumerate(plan_runs) if "asrctl plan" in r)
+    verify = next(i for i, r in enumerate(plan_runs) if "asrctl github verify-plan" in r)
+    assert planned < verify and "GITHUB_STEP_SUMMARY" in plan_runs[planned]
+    assert '--changed-since "$BEFORE"' in plan_runs[planned]
+    assert "steps.reviewed.outputs.checksum" in plan["outputs"]["checksum"]
+    upload = next(s for s in steps_of(plan) if "upload-artifact" in str(s.get("uses")))
+    # 2. apply: needs the plan, in production, write token, the uploaded plan and its checksum.
+    assert apply["needs"] == "plan" and "needs.plan.outputs.checksum" in apply["if"]
+    assert apply["environment"] == "production"
+    assert apply["concurrency"]["cancel-in-progress"] is False and apply["concurrency"]["group"]
+    download = next(s for s in steps_of(apply) if "download-artifact" in str(s.get("uses")))
+    assert download["with"]["name"] == upload["with"]["name"]
+    step = next(s for s in steps_of(apply) if "asrctl apply" in str(s.get("run", "")))
+    assert '--checksum "$CHECKSUM"' in step["run"] and "--auto-approve" in step["run"] and "plan.json" in step["run"]
+    assert step["env"]["CHECKSUM"] == "${{ needs.plan.outputs.checksum }}"
+    assert step["env"]["ASR_REGISTRY_TOKEN"] == "${{ secrets.ASR_REGISTRY_TOKEN_WRITE }}"
+    assert not any("asrctl plan" in str(s.get("run", "")) for s in steps_of(apply))  # applies the artifact only
 
 
 def test_nightly_drift_reports_through_the_drift_issue() -> None:
@@ -176,6 +214,7 @@ def test_nightly_drift_reports_through_the_drift_issue() -> None:
     assert wf["on"]["schedule"][0]["cron"]
     runs = "\n".join(str(s.get("run", "")) for s in steps_of(wf["jobs"]["drift"]))
     assert "--detailed-exitcode" in runs and 'asrctl github drift --body-file plan.md --plan plan.json --exit-code "$EXITCODE"' in runs
+    assert "asrctl github announce --plan plan.json" in runs
 
 
 def test_ci_runs_the_readme_test_command() -> None:

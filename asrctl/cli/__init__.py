@@ -28,6 +28,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "schema": ("schema", "Write (or --check) schemas/ from the models."),
     "sandbox": ("sandbox", "Run the Nmbrs simulator and the reference registry."),
     "github": ("github", "Post plans to pull requests and drift issues on GitHub."),
+    "doctor": ("doctor", "Check that the workflows provide every secret asrctl.yaml names."),
     "explain": ("explain", "Explain a check id and how to fix it."),
 }
 

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 import click
 
 from asrctl import __version__
+from asrctl.cli.context import Settings
 from asrctl.errors import ConfigError, SafetyError
 from asrctl.github import body as gb
 from asrctl.github.client import DEFAULT_BOT
@@ -258,3 +259,62 @@ def verify_plan(plan_file: str, body_file: str | None, sha: str, author: str) ->
         f"apply refused: {verdict.problem}",
         hint=f"the reason is commented on #{reviewed.pr} ({outcome.url or 'see the pull request'})",
     )
+
+
+@command.command("export-tokens")
+@click.pass_obj
+def export_tokens(settings: Settings) -> None:
+    """Export the Nmbrs token of every account from the repository secret of the same name.
+
+    The workflows' one step for all accounts: ASRCTL_SECRETS=${{ toJSON(secrets) }} in, each
+    `token: {env: NAME}` of asrctl.yaml out to $GITHUB_ENV for the later steps. Names without a
+    secret are warned about (plan then says which account lacks its token).
+    """
+    from asrctl.declare.config_only import load_config_repo
+    from asrctl.github.secrets import SECRETS_JSON, export_lines, read_secrets_json
+
+    config = load_config_repo(settings.config_path).config
+    secrets = read_secrets_json(os.environ.get(SECRETS_JSON, ""))
+    text, missing = export_lines(config, secrets)
+    target = os.environ.get("GITHUB_ENV")
+    if not target:
+        raise ConfigError("GITHUB_ENV is not set: export-tokens runs as a step of a GitHub Actions job",
+                          hint="elsewhere set the token variables yourself")
+    try:
+        with open(target, "a", encoding="utf-8") as handle:
+            handle.write(text)
+    except OSError as exc:
+        raise ConfigError(f"cannot write GITHUB_ENV={target}: {exc.__class__.__name__}") from None
+    for name in missing:
+        click.echo(f"::warning title=asrctl: no secret {name}::asrctl.yaml reads a token from {name}; add a "
+                   f"repository secret {name} (Settings → Secrets and variables → Actions)")
+    found = len(config.accounts) - len(missing)
+    click.echo(f"exported {found} Nmbrs token{'s' if found != 1 else ''}"
+               + (f"; missing: {', '.join(missing)}" if missing else ""), err=True)
+
+
+@command.command("announce")
+@click.option("--plan", "plan_file", required=True, type=click.Path(dir_okay=False),
+              help="A JSON plan (`plan --out`): the statuses a.s.r. reports.")
+@click.option("--submitted-by", type=click.IntRange(min=1), metavar="PR",
+              help="After apply: remember that this pull request submitted the plan's new registrations.")
+@click.option("--label", default="asrctl-onboarding", show_default=True, help="Label of the onboarding issue.")
+@click.option("--author", default=DEFAULT_BOT, envvar="ASRCTL_GITHUB_AUTHOR", show_default=True, help=AUTHOR_HELP)
+def announce(plan_file: str, submitted_by: int | None, label: str, author: str) -> None:
+    """Announce once each registration a.s.r. set up (in_setup) or put live (active).
+
+    On the pull request that submitted the employer when known, else as a comment on the ONE
+    onboarding issue, which also keeps what was announced (no local state, no repeats).
+    """
+    from asrctl.github.actions import RunContext
+    from asrctl.github.client import GitHubClient
+    from asrctl.github.sync import announce_once
+
+    plan = _plan_or_none(plan_file)
+    if plan is None:
+        raise ConfigError(f"no plan file {plan_file}", hint="run `asrctl plan --out plan.json` first")
+    run = RunContext.from_env()
+    result = announce_once(GitHubClient.from_env(), plan, submitted_by=submitted_by, label=label,
+                           author=_author(author), run_link=run.run_link)
+    click.echo(f"onboarding issue #{result.number}: {result.action}" if result.number else
+               f"onboarding: {result.action}")

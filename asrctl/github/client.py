@@ -234,6 +234,13 @@ class GitHubClient:
         # The issues list also holds pull requests; they carry a "pull_request" key.
         return [item for item in self._list("/issues", params) if "pull_request" not in item]
 
+    def issues(self, label: str, creator: str | None) -> list[dict[str, Any]]:
+        """Open and closed issues with `label` (not pull requests)."""
+        params: dict[str, Any] = {"state": "all", "labels": label}
+        if creator:
+            params["creator"] = creator
+        return [item for item in self._list("/issues", params) if "pull_request" not in item]
+
     def create_issue(self, title: str, body: str, labels: list[str]) -> dict[str, Any]:
         result: dict[str, Any] = self._json("POST", "/issues", {"title": title, "body": body, "labels": labels})
         return result

@@ -15,11 +15,21 @@ from asrctl.plan.make import Plan, write_fingerprints
 
 __all__ = [
     "MAX_META_WRITES",
+    "Announcement",
     "Verdict",
+    "announcements",
     "describe_difference",
     "drift_intro",
     "drift_title",
+    "first_error_line",
+    "onboarding_body",
+    "plan_footer",
     "plan_meta",
+    "record_announced",
+    "record_submitted",
+    "refusal_body",
+    "rejected_employers",
+    "unfinished_plan_body",
     "verify",
 ]
 
@@ -213,3 +223,67 @@ def refusal_body(verdict: Verdict, now: Plan | None, plan_md: str, run_link: str
         f"Nothing was applied. {problem[:1].upper() + problem[1:]}.\n\n{sections}"
         + (f"\n\n<details><summary>Plan on main now</summary>\n\n{plan_md}\n\n</details>" if plan_md else "")
     )
+
+
+# --- a.s.r.'s answer: announced once ------------------------------------------------------------------
+
+# What the onboarding issue remembers per employer: the statuses already announced.
+_SHORT = {"in_setup": "s", "active": "a"}
+
+
+@dataclass(frozen=True)
+class Announcement:
+    employer: str
+    status: str           # in_setup | active
+    text: str             # one line, markdown
+    pr: int | None        # the pull request that submitted it, when known
+
+
+def announcements(plan: Plan, announced: Mapping[str, Any], prs: Mapping[str, Any]) -> list[Announcement]:
+    """Employers whose registration went in_setup or active and was not announced so."""
+    out = []
+    for e in plan.employers:
+        short = _SHORT.get(e.status or "")
+        if short is None or short in str(announced.get(e.id, "")):
+            continue
+        if e.status == "active":
+            when = f" since {e.first_exchange_date} (first exchange date)" if e.first_exchange_date else ""
+            text = f"**{e.id}** is live at a.s.r.: the coupling is active{when}."
+        else:
+            detail = f" ({e.status_detail})" if e.status_detail else ""
+            text = (f"**{e.id}** is being set up by a.s.r.{detail}: Keylane, a.s.r.'s technical partner, "
+                    "contacts the office about the authorisations.")
+        pr = prs.get(e.id)
+        out.append(Announcement(e.id, e.status or "", text, pr if isinstance(pr, int) else None))
+    return out
+
+
+def record_announced(announced: Mapping[str, Any], made: list[Announcement]) -> dict[str, str]:
+    out = {k: str(v) for k, v in announced.items()}
+    for a in made:
+        out[a.employer] = "".join(sorted(set(out.get(a.employer, "")) | {_SHORT[a.status]}))
+    return out
+
+
+def record_submitted(prs: Mapping[str, Any], plan: Plan, pr: int) -> dict[str, int]:
+    """The pull request that (re)submitted each employer the plan writes as create or update."""
+    out = {k: int(v) for k, v in prs.items() if isinstance(v, int)}
+    for e in plan.employers:
+        if e.action == "create" or e.resubmit or e.restarts_onboarding:
+            out[e.id] = pr
+    return out
+
+
+def onboarding_body(announced: Mapping[str, str], log: list[str]) -> str:
+    live = sum(1 for v in announced.values() if "a" in v)
+    setup = sum(1 for v in announced.values() if "s" in v and "a" not in v)
+    lines = [
+        "### asrctl onboarding: a.s.r.'s answers",
+        "",
+        (f"{live} employer{'s' if live != 1 else ''} live, {setup} in set-up at a.s.r. "
+         "Each change of status is announced once: on the pull request that submitted the employer, "
+         "or as a comment here. Rejections are in the drift issue."),
+    ]
+    if log:
+        lines += ["", "Latest:", "", *(f"- {line}" for line in log[-50:])]
+    return "\n".join(lines)

@@ -14,18 +14,22 @@ from typing import Any
 from asrctl.github.body import (
     BODY_LIMIT,
     DRIFT_MARKER,
+    ONBOARDING_MARKER,
     PLAN_MARKER,
+    compose,
     github_length,
     has_marker,
     part_number,
     read_meta,
 )
 from asrctl.github.client import DEFAULT_BOT, GitHubClient
+from asrctl.plan.make import Plan
 
 __all__ = [
     "DRIFT_LABEL",
     "Outcome",
     "ReviewedPlan",
+    "announce_once",
     "merged_pull_request",
     "reviewed_plan",
     "sync_comment",
@@ -205,3 +209,49 @@ def reviewed_plan(client: GitHubClient, pull: Mapping[str, Any], *, author: str 
         planned_sha=planned if isinstance(planned, str) else None,
         meta=meta,
     )
+
+
+def announce_once(
+    client: GitHubClient, plan: Plan, *, submitted_by: int | None, label: str, author: str | None, run_link: str,
+) -> Outcome:
+    """Keep the ONE onboarding issue: record who submitted what, and announce each new
+    in_setup/active once. The record is written before the announcements are posted: a failure
+    in between loses an announcement rather than repeating one."""
+    from asrctl.github.flows import announcements, onboarding_body, record_announced, record_submitted
+
+    def once() -> Outcome:
+        found = sorted(
+            (i for i in client.issues(label, author) if has_marker(i.get("body"), ONBOARDING_MARKER)),
+            key=lambda issue: int(issue["number"]),
+        )
+        keep = found[0] if found else None
+        meta = read_meta(keep.get("body")) if keep else {}
+        announced: dict[str, Any] = _mapping(meta.get("announced"))
+        prs: Mapping[str, Any] = _mapping(meta.get("prs"))
+        raw_log = meta.get("log")
+        log = [x for x in raw_log if isinstance(x, str)] if isinstance(raw_log, list) else []
+        if submitted_by is not None:
+            prs = record_submitted(prs, plan, submitted_by)
+        made = announcements(plan, announced, prs)
+        if not made and submitted_by is None:
+            return Outcome("unchanged", keep.get("number") if keep else None, keep.get("html_url") if keep else None)
+        announced = dict(record_announced(announced, made))
+        log = (log + [a.text for a in made])[-50:]
+        body = compose(ONBOARDING_MARKER, onboarding_body(announced, log),
+                       meta={"announced": announced, "prs": prs, "log": log},
+                       truncated_note="> **Truncated**: the record is in the hidden metadata above.")
+        if keep is None:
+            keep = client.create_issue("asrctl onboarding: a.s.r.'s answers", body, [label])
+        elif keep.get("body") != body:
+            keep = client.update_issue(int(keep["number"]), {"body": body, "state": "open"})
+        number = int(keep["number"])
+        for a in made:
+            target = a.pr if a.pr is not None else number
+            client.create_comment(target, f"{a.text}\n\n<sub>Seen in the nightly plan · {run_link}</sub>")
+        return Outcome("announced" if made else "recorded", number, keep.get("html_url"), parts=len(made))
+
+    return client.retrying("onboarding issue", once)
+
+
+def _mapping(value: object) -> dict[str, Any]:
+    return {str(k): v for k, v in value.items()} if isinstance(value, dict) else {}

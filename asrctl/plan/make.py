@@ -155,6 +155,16 @@ class Plan(_Frozen):
         return s.create + s.update + s.withdraw > 0
 
     @property
+    def rejected(self) -> list[EmployerPlan]:
+        """Declared employers whose registration a.s.r. rejected: drift, until the file is corrected."""
+        return [e for e in self.employers if e.status == "rejected" and e.action == "noop"]
+
+    @property
+    def drifted(self) -> bool:
+        """What `--detailed-exitcode` reports as 2: changes to make, or a rejection to act on."""
+        return self.has_changes or bool(self.rejected)
+
+    @property
     def failed(self) -> bool:
         """An employer is blocked or some finding is an error: plan exits 1 and the PR goes red."""
         return self.summary.blocked > 0 or self.summary.errors > 0

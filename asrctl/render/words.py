@@ -120,9 +120,12 @@ def summary_line(plan: Plan) -> str:
     # Employer errors show as blocked; only findings about no single employer are counted apart.
     general_errors = sum(1 for c in plan.checks if c.severity == "error")
     findings = ([plural(general_errors, "error")] if general_errors else []) + [plural(s.warnings, "warning")]
+    rejected = len(plan.rejected)
+    if rejected:
+        findings.insert(0, f"{rejected} rejected by a.s.r. (see the reason; correct the file)")
     if not plan.has_changes and not s.blocked:
         line = "No changes: the registry matches the employer files."
-        return line if not (s.warnings or general_errors) else f"{line} {', '.join(findings)}."
+        return line if not (s.warnings or general_errors or rejected) else f"{line} {', '.join(findings)}."
     line = f"Plan: {s.create} to create, {s.update} to change, {s.withdraw} to withdraw, {s.blocked} blocked"
     return f"{line}; {', '.join(findings)}."
 
@@ -132,6 +135,17 @@ def plural(n: int, word: str) -> str:
 
 
 def targets_note(plan: Plan) -> str | None:
+    """What a scoped plan (--changed-since, --target) covers, and what it leaves out."""
+    if plan.changed_since is not None:
+        if plan.targets is None:
+            return f"Changes since {plan.changed_since} touch what every employer shares: all employers planned."
+        return (
+            f"Only what changed since {plan.changed_since}: {plural(len(plan.targets), 'employer')} "
+            f"({', '.join(plan.targets[:10])}{' …' if len(plan.targets) > 10 else ''})"
+            + (f" and the registrations of {plural(len(plan.unmanaged), 'deleted employer file')}"
+               if plan.unmanaged else "")
+            + ". Other employers were not asked about; the nightly drift plan covers them."
+        )
     if plan.targets is None:
         return None
     return (

@@ -18,6 +18,7 @@ from asrctl.declare.load import Repo
 from asrctl.errors import ConfigError, ServiceError
 from asrctl.plan.make import Plan, Stats, make_plan, select_employers
 from asrctl.registry.models import Registration
+from asrctl.run.changes import Scope
 from asrctl.run.services import Services
 
 
@@ -28,10 +29,15 @@ def run_plan(
     targets: set[str] | None = None,
     parallelism: int | None = None,
     progress: Callable[[int, int], None] | None = None,
+    scope: Scope | None = None,
 ) -> Plan:
+    """Observe and diff. `scope` (`plan --changed-since`): plan only what the change touches —
+    its employers (targets), the registrations of its deleted files — and record the ref."""
     from asrctl.nmbrs.observe import observe_nmbrs  # zeep/lxml only when Nmbrs is really asked
 
     started = time.monotonic()
+    if scope is not None and not scope.everything:
+        targets = set(scope.employers)
     chosen = select_employers(repo.employers, targets)
     registry_calls_before = services.registry.calls
     extra: dict[str, list[Check]] = {}
@@ -68,6 +74,8 @@ def run_plan(
         services.token_fingerprints,
         targets=targets,
         extra_checks=extra,
+        withdrawal_candidates=set(scope.withdrawal_candidates) if scope is not None else None,
+        changed_since=scope.ref if scope is not None else None,
         created_at=_dt.datetime.now(_dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z"),
         stats=stats,
     )

@@ -10,9 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from pydantic import ValidationError
 
 from asrctl.declare.load import Repo
+from asrctl.errors import ConfigError
 from asrctl.net.http import require_tls
 from asrctl.registry.client import RegistryClient
 from asrctl.sandbox.embedded import SANDBOX_PREFIX, EmbeddedSandbox
@@ -68,3 +72,29 @@ def connect(repo: Repo, *, accounts: set[str] | None = None) -> Iterator[Service
             registry_token=registry_token,
             sandbox=sandbox,
         )
+
+
+def with_endpoints_of(repo: Repo, other_config: Path) -> Repo:
+    """`repo` with nmbrs.endpoint and registry.url taken from another asrctl.yaml (the base
+    branch's): on a pull request that changes asrctl.yaml, the tokens still go only where the
+    reviewed configuration sends them."""
+    from asrctl.declare.model import Config
+    from asrctl.declare.yamlpos import decode, parse
+
+    try:
+        text, _ = decode(other_config.read_bytes())
+    except OSError as exc:
+        raise ConfigError(f"--endpoints-from {other_config}: {exc.strerror or exc.__class__.__name__}") from None
+    doc, _ = parse(text or "")
+    try:
+        base = Config.model_validate(doc.data if doc is not None else None)
+    except ValidationError:
+        raise ConfigError(
+            f"--endpoints-from {other_config} is not a valid asrctl.yaml",
+            hint="pass the base branch's asrctl.yaml, e.g. `git show origin/main:asrctl.yaml > base.yaml`",
+        ) from None
+    config = repo.config.model_copy(update={
+        "nmbrs": repo.config.nmbrs.model_copy(update={"endpoint": base.nmbrs.endpoint}),
+        "registry": repo.config.registry.model_copy(update={"url": base.registry.url}),
+    })
+    return replace(repo, config=config)

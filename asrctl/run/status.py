@@ -53,7 +53,7 @@ class StatusReport(BaseModel):
 
     format_version: Literal[1] = 1
     rows: list[StatusRow]
-    summary: dict[str, int]             # status word -> rows, in STATUS_ORDER; "unmanaged" counted apart
+    summary: dict[str, int]             # status word -> declared employers, in STATUS_ORDER; "unmanaged" apart
 
     def to_json(self) -> str:
         return self.model_dump_json(indent=2) + "\n"
@@ -113,7 +113,8 @@ def build_status(repo: Repo, registrations: Sequence[Registration]) -> StatusRep
                 note="no employer file declares it (asrctl import writes one)",
             )
         )
-    counts = Counter(r.status_word for r in rows)
+    # The counts are of declared employers only; registrations no file declares are counted apart.
+    counts = Counter(r.status_word for r in rows if r.managed)
     summary = {word: counts[word] for word in STATUS_ORDER if counts[word]}
     unmanaged = sum(1 for r in rows if not r.managed)
     if unmanaged:

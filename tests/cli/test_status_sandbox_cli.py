@@ -31,13 +31,14 @@ def test_status_follows_onboarding_moved_by_sandbox_advance(tmp_path: Path) -> N
 
     text = run_cli(repo, "status")
     rows = {line.split()[0]: line for line in text.stdout.splitlines()[1:5]}
-    assert rows["alpha"].split()[:4] == ["alpha", PTN["alpha"], "active", "2026-12-01"]
-    assert rows["beta"].split()[:4] == ["beta", PTN["beta"], "in", "setup"]
-    assert rows["delta"].split()[2] == "rejected" and rows["delta"].endswith("contract RW-2026-0001 unknown at a.s.r.")
-    assert rows["gamma"].split()[2:] == ["not", "registered"]
-    assert text.stdout.splitlines()[-1] == "4 employers: 1 rejected, 1 in setup, 1 active, 1 not registered."
+    assert rows["alpha"].split()[:5] == ["alpha", "Alpha", "B.V.", PTN["alpha"], "active"]
+    assert "2026-12-01" in rows["alpha"] and rows["alpha"].endswith("nothing: the coupling runs")
+    assert rows["beta"].split()[3:6] == [PTN["beta"], "in", "setup"]
+    assert "rejected" in rows["delta"].split() and "contract RW-2026-0001 unknown at a.s.r." in rows["delta"]
+    assert rows["gamma"].split()[3:6] == [PTN["gamma"], "not", "registered"]
+    assert text.stdout.splitlines()[-1] == "4 declared employers: 1 rejected, 1 in setup, 1 active, 1 not registered."
     markdown = run_cli(repo, "status", "--format", "markdown").stdout
-    assert f"| `alpha` | {PTN['alpha']} | active | 2026-12-01 |" in markdown
+    assert f"| `alpha` | Alpha B.V. | {PTN['alpha']} | active | 2026-12-01 |" in markdown
 
     # plan shows the onboarding status too, and a rejected registration is no change by itself.
     plan = json.loads(run_cli(repo, "plan", "--format", "json").stdout)

@@ -273,9 +273,12 @@ class _Handler(BaseHTTPRequestHandler):
                 if method == "GET":
                     state = query.get("state", ["open"])[0]
                     creator = query.get("creator", [None])[0]
+                    # GitHub: a comma-separated list of labels, all of which an issue must carry.
+                    wanted = {n for n in query.get("labels", [""])[0].split(",") if n}
                     items = [dict(i) for n, i in sorted(gh.issues.items())
                              if (state == "all" or i["state"] == state)
-                             and (creator is None or i["user"]["login"] == creator)]
+                             and (creator is None or i["user"]["login"] == creator)
+                             and wanted <= {label["name"] for label in i["labels"]}]
                     return self._page(path, query, items)
                 if method == "POST":
                     if error := self._too_long(body.get("body")):
