@@ -42,7 +42,7 @@ def _plan(repo: Path, out: Path, *extra: str) -> tuple[float, dict[str, object]]
 
 
 def main() -> None:
-    from asrctl.nmbrs.constants import REQUIRED_CALLS
+    from asrctl.nmbrs.soap.calls import REQUIRED_CALLS
     from asrctl.sandbox.nmbrs_sim import NmbrsSimulator
     from asrctl.sandbox.registry_server import RegistryServer, TokenGrant
 
