@@ -11,13 +11,27 @@ and plan predicts the refusal in the pull request (make_plan adds them as `apply
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from asrctl.declare.model import Policy
 
-if TYPE_CHECKING:
-    from asrctl.plan.make import EmployerPlan, UnmanagedRegistration
+
+class EmployerPlan(Protocol):
+    """What the rules read of a planned employer (plan.make.EmployerPlan; not imported: no cycle)."""
+
+    @property
+    def action(self) -> str: ...
+    @property
+    def status(self) -> str | None: ...
+
+
+class UnmanagedRegistration(Protocol):
+    @property
+    def action(self) -> str: ...
+    @property
+    def payroll_tax_number(self) -> str: ...
 
 __all__ = ["MIN_CHANGES_FOR_THRESHOLD", "Refusal", "changes_to_held", "held_registrations", "refusals"]
 
@@ -31,7 +45,7 @@ class Refusal:
     hint: str
 
 
-def held_registrations(employers: list[EmployerPlan], unmanaged: list[UnmanagedRegistration],
+def held_registrations(employers: Sequence[EmployerPlan], unmanaged: Sequence[UnmanagedRegistration],
                        recorded: int | None) -> int:
     """Registrations of this office: the threshold's denominator. A scoped plan (--target,
     --changed-since) sees only part of them, so make_plan records the registry's whole count."""
@@ -40,22 +54,22 @@ def held_registrations(employers: list[EmployerPlan], unmanaged: list[UnmanagedR
     return sum(1 for e in employers if e.status is not None) + len(unmanaged)
 
 
-def changes_to_held(employers: list[EmployerPlan], unmanaged: list[UnmanagedRegistration]) -> int:
+def changes_to_held(employers: Sequence[EmployerPlan], unmanaged: Sequence[UnmanagedRegistration]) -> int:
     """Updates and withdrawals: the writes that change or remove what a.s.r. already holds."""
     return sum(1 for e in employers if e.action in ("update", "withdraw")) + sum(
         1 for u in unmanaged if u.action == "withdraw"
     )
 
 
-def unpermitted_withdrawals(unmanaged: list[UnmanagedRegistration], policy: Policy, allow_withdraw: bool) -> list[str]:
+def unpermitted_withdrawals(unmanaged: Sequence[UnmanagedRegistration], policy: Policy, allow_withdraw: bool) -> list[str]:
     if allow_withdraw or policy.allow_withdraw:
         return []
     return [u.payroll_tax_number for u in unmanaged if u.action == "withdraw"]
 
 
 def refusals(
-    employers: list[EmployerPlan],
-    unmanaged: list[UnmanagedRegistration],
+    employers: Sequence[EmployerPlan],
+    unmanaged: Sequence[UnmanagedRegistration],
     policy: Policy,
     *,
     held: int | None,
