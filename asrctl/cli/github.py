@@ -107,6 +107,7 @@ def comment(
     from asrctl.github.client import GitHubClient
     from asrctl.github.flows import plan_footer, plan_meta, unfinished_plan_body
     from asrctl.github.sync import sync_comments
+    from asrctl.render import printable_plan
     from asrctl.render.markdown import render_markdown, strip_footer
 
     run = RunContext.from_env()
@@ -119,7 +120,7 @@ def comment(
     sha = head_sha or run.pull_request_head_sha()
     plan = _plan_or_none(plan_file)
     if plan is not None and not body_file:
-        text = render_markdown(plan, limit=None, file_url=run.blob_url(sha))
+        text = render_markdown(printable_plan(plan), limit=None, file_url=run.blob_url(sha))
     else:
         text = _read_text(body_file).strip()
     text = strip_footer(text)
