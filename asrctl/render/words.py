@@ -139,6 +139,9 @@ def targets_note(plan: Plan) -> str | None:
     if plan.changed_since is not None:
         if plan.targets is None:
             return f"Changes since {plan.changed_since} touch what every employer shares: all employers planned."
+        if not plan.targets and not plan.unmanaged:
+            return (f"No employer file or account changed since {plan.changed_since}: nothing to plan. "
+                    "The nightly drift plan covers every employer.")
         return (
             f"Only what changed since {plan.changed_since}: {plural(len(plan.targets), 'employer')} "
             f"({', '.join(plan.targets[:10])}{' …' if len(plan.targets) > 10 else ''})"

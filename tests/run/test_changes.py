@@ -91,6 +91,28 @@ def test_a_pr_changing_one_employer_passes_while_another_is_blocked(repo: Path) 
         run_cli(repo, "plan", "--format", "json").stdout)["stats"]["nmbrs_calls"]
 
 
+def test_a_change_outside_the_employers_plans_nothing_and_says_so(repo: Path) -> None:
+    (repo / "README.md").write_text("notes\n")
+    result = run_cli(repo, "plan", "--changed-since", "HEAD", "--detailed-exitcode")
+    assert result.code == 0, result.output  # gamma is blocked, but this change does not touch it
+    assert "No employer file or account changed since HEAD: nothing to plan." in result.stdout
+
+
+def test_a_deleted_file_is_a_withdrawal_candidate_that_needs_permission(repo: Path) -> None:
+    assert "3 created" in run_cli(repo, "apply", "--auto-approve").stdout
+    git(repo, "rm", "-q", "employers/delta.yaml")
+    result = run_cli(repo, "plan", "--changed-since", "HEAD", "--format", "json")
+    assert result.code == 0, result.output
+    import json
+
+    plan = json.loads(result.stdout)
+    assert plan["employers"] == [] and [u["payroll_tax_number"] for u in plan["unmanaged"]] == [PTN["delta"]]
+    assert plan["unmanaged"][0]["action"] == "none"  # policy.allow_withdraw is false
+    [warning] = [c for c in plan["checks"] if c["id"] == "registry.unmanaged"]
+    assert "its employer file is deleted; apply leaves it as it is" in warning["message"]
+    assert "state: withdrawn" in warning["hint"]
+
+
 def test_changed_since_and_target_do_not_mix(repo: Path) -> None:
     both = run_cli(repo, "plan", "--changed-since", "HEAD", "--target", "beta")
     assert both.code == 1 and "pass one of them" in both.stderr
