@@ -134,6 +134,17 @@ class Stats(_Frozen):
     seconds: float = 0.0
 
 
+class Observed(_Frozen):
+    """What plan saw, kept in the plan file so apply can re-derive every action from it (plan/verify.py):
+    the registry's listing (tokens only as fingerprints), the accounts' token fingerprints and, with
+    --changed-since, the loonheffingennummers of deleted employer files. The Nmbrs verdicts are the
+    employers' `checks`."""
+
+    registrations: list[Registration]
+    token_fingerprints: dict[str, str]
+    withdrawal_candidates: list[str] | None = None
+
+
 class Plan(_Frozen):
     format_version: Literal[1] = 1
     asrctl_version: str
@@ -148,6 +159,7 @@ class Plan(_Frozen):
     unmanaged: list[UnmanagedRegistration]
     checks: list[Check]  # findings about no single employer: accounts, unmanaged registrations
     stats: Stats
+    observed: Observed | None = None  # None only in files of an older asrctl: apply refuses those
 
     @property
     def has_changes(self) -> bool:
@@ -311,35 +323,12 @@ def make_plan(
     --allow-withdraw) are added as `apply.*` warnings.
     """
     selected = select_employers(repo.employers, targets)
-    missing = [e.id for e in selected if e.id not in nmbrs_checks]
-    if missing:
-        raise ValueError(f"no Nmbrs findings for employers {missing[:5]} (pass [] when all checks passed)")
-    unresolved = sorted({e.employer.nmbrs.account for e in selected} - set(token_fingerprints))
-    if unresolved:
-        raise ValueError(f"no token fingerprint for accounts {unresolved}")
-    stored_by_number = {r.payroll_tax_number: r for r in registrations}
     extra = extra_checks or {}
-
-    employers = [
-        _plan_employer(
-            repo,
-            loaded,
-            [*nmbrs_checks[loaded.id], *extra.get(loaded.id, ())],
-            stored_by_number.get(loaded.employer.payroll_tax_number),
-            token_fingerprints[loaded.employer.nmbrs.account],
-        )
-        for loaded in selected
-    ]
-
-    if targets is None:
-        unmanaged, unmanaged_checks = _unmanaged(repo, registrations)
-    elif withdrawal_candidates:
-        unmanaged, unmanaged_checks = _unmanaged(
-            repo, [r for r in registrations if r.payroll_tax_number in withdrawal_candidates], deleted=True
-        )
-    else:
-        unmanaged, unmanaged_checks = [], []
-    held = sum(1 for r in registrations if r.status != "withdrawn")
+    findings = {e.id: [*nmbrs_checks.get(e.id, ()), *extra.get(e.id, ())] for e in selected if e.id in nmbrs_checks}
+    employers, unmanaged, unmanaged_checks, held = derive(
+        repo, findings, registrations, token_fingerprints, targets=targets,
+        withdrawal_candidates=withdrawal_candidates,
+    )
     predicted = [
         Check(r.id, "warning", f"apply after merge will refuse: {r.message}", r.hint)
         for r in refusals(employers, unmanaged, repo.config.policy, held=held, allow_withdraw=False, force=False)
@@ -354,13 +343,60 @@ def make_plan(
         targets=sorted(targets) if targets is not None else None,
         changed_since=changed_since,
         registrations_held=held,
-        summary=_summary(employers, unmanaged, global_sorted),
+        summary=summary_of(employers, unmanaged, global_sorted),
         employers=employers,
         unmanaged=unmanaged,
         checks=global_sorted,
         stats=stats,
+        observed=Observed(
+            registrations=sorted(registrations, key=lambda r: r.payroll_tax_number),
+            token_fingerprints=dict(sorted(token_fingerprints.items())),
+            withdrawal_candidates=sorted(withdrawal_candidates) if withdrawal_candidates is not None else None,
+        ),
     )
     return plan.model_copy(update={"checksum": plan_checksum(plan)})
+
+
+def derive(
+    repo: Repo,
+    findings: Mapping[str, Sequence[Check]],
+    registrations: Sequence[Registration],
+    token_fingerprints: Mapping[str, str],
+    *,
+    targets: set[str] | None,
+    withdrawal_candidates: set[str] | None = None,
+) -> tuple[list[EmployerPlan], list[UnmanagedRegistration], list[Check], int]:
+    """The actions that follow from the declarations and the observations: the employers' plans, the
+    unmanaged registrations (and their warnings) and the registrations held. make_plan and apply's check
+    of a plan file (plan/verify.py) both call this one function."""
+    selected = select_employers(repo.employers, targets)
+    missing = [e.id for e in selected if e.id not in findings]
+    if missing:
+        raise ValueError(f"no Nmbrs findings for employers {missing[:5]} (pass [] when all checks passed)")
+    unresolved = sorted({e.employer.nmbrs.account for e in selected} - set(token_fingerprints))
+    if unresolved:
+        raise ValueError(f"no token fingerprint for accounts {unresolved}")
+    stored_by_number = {r.payroll_tax_number: r for r in registrations}
+    employers = [
+        _plan_employer(
+            repo,
+            loaded,
+            list(findings[loaded.id]),
+            stored_by_number.get(loaded.employer.payroll_tax_number),
+            token_fingerprints[loaded.employer.nmbrs.account],
+        )
+        for loaded in selected
+    ]
+    if targets is None:
+        unmanaged, unmanaged_checks = _unmanaged(repo, registrations)
+    elif withdrawal_candidates:
+        unmanaged, unmanaged_checks = _unmanaged(
+            repo, [r for r in registrations if r.payroll_tax_number in withdrawal_candidates], deleted=True
+        )
+    else:
+        unmanaged, unmanaged_checks = [], []
+    held = sum(1 for r in registrations if r.status != "withdrawn")
+    return employers, unmanaged, unmanaged_checks, held
 
 
 def select_employers(employers: Sequence[LoadedEmployer], targets: set[str] | None) -> list[LoadedEmployer]:
@@ -482,7 +518,7 @@ def _sorted_checks(checks: Sequence[Check]) -> list[Check]:
     return sorted(checks, key=lambda c: (c.severity != "error", c.id, c.message, c.hint or ""))
 
 
-def _summary(employers: list[EmployerPlan], unmanaged: list[UnmanagedRegistration], checks: list[Check]) -> Summary:
+def summary_of(employers: list[EmployerPlan], unmanaged: list[UnmanagedRegistration], checks: list[Check]) -> Summary:
     counts = {action: 0 for action in ("create", "update", "withdraw", "noop", "blocked")}
     for e in employers:
         counts[e.action] += 1

@@ -31,6 +31,7 @@ from asrctl.errors import AsrctlError, SafetyError, StalePlanError
 from asrctl.plan.desired import desired_digest, write_body
 from asrctl.plan.make import EmployerPlan, Plan, UnmanagedRegistration, idempotency_key
 from asrctl.plan.safety import refusals
+from asrctl.plan.verify import verify_derivation
 from asrctl.registry.errors import (
     Forbidden,
     PreconditionFailed,
@@ -215,9 +216,11 @@ def gate_plan_file(plan: Plan, repo: Repo, permissions: Permissions) -> set[str]
     token must be resolved for `gate_tokens`. Each gate refuses the whole apply:
     1. the checksum is the reviewed one (what is reviewed is what is written);
     2. the plan was made from these declarations and asrctl.yaml (a stale plan file);
+    2b. its actions follow from those declarations and the observations it records (a forged file);
     3. the safety rules (withdrawal permission, change threshold)."""
     verify_checksum(plan, permissions.checksum)
     verify_inputs(plan, repo)
+    verify_derivation(plan, repo)
     check_safety(plan, repo.config.policy, allow_withdraw=permissions.allow_withdraw, force=permissions.force)
     return accounts_to_resolve(plan)
 
