@@ -32,7 +32,7 @@ def demo(tmp_path: Path) -> Path:
 
 
 def normalise(text: str) -> str:
-    text = re.sub(r'"created_at": "[^"]+"', '"created_at": "<time>"', text)
+    text = re.sub(r'"(created_at|updated_at)": "[^"]+"', r'"\1": "<time>"', text)
     text = re.sub(r'"asrctl_version": "[^"]+"', '"asrctl_version": "<version>"', text)
     text = re.sub(r'"(nmbrs_calls|registry_calls|seconds)": [0-9.]+', r'"\1": 0', text)
     return text
