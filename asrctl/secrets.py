@@ -7,13 +7,17 @@ report and rendered output can be scrubbed through `redact`.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import html
 import json
 import logging
 import os
+import re
+import stat
 import threading
 import traceback
+import unicodedata
 import urllib.parse
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -74,21 +78,42 @@ def _refuse_malformed(value: str, where: str) -> None:
         )
 
 
+def _encoded_forms(value: str) -> set[str]:
+    """What a value looks like inside repr(), JSON, XML, URLs, base64 and hex (a hostile peer may echo any)."""
+    raw = value.encode("utf-8")
+    quoted = urllib.parse.quote(value, safe="")
+    forms = {
+        value,
+        repr(value)[1:-1],
+        repr(raw)[2:-1],
+        json.dumps(value)[1:-1],
+        json.dumps(value, ensure_ascii=False)[1:-1],
+        json.dumps(value)[1:-1].replace("/", "\\/"),           # JSON writers that escape the slash
+        json.dumps(value, ensure_ascii=False)[1:-1].replace("/", "\\/"),
+        html.escape(value),
+        html.escape(value, quote=False),  # XML text, as lxml writes it
+        quoted,
+        re.sub(r"%[0-9A-F]{2}", lambda m: m.group().lower(), quoted),  # %2f: lower-case escapes are as valid
+        urllib.parse.quote(value),         # a path keeps its slashes
+        urllib.parse.quote_plus(value),
+        raw.hex(),
+        raw.hex().upper(),
+    }
+    # base64 of the value at each of the three alignments it can have inside a longer blob (as in
+    # "Basic " + b64("user:token")): only the characters that depend on the value's bytes alone.
+    for shift in range(3):
+        bits = 8 * (shift + len(raw))
+        start, end = -(-8 * shift // 6), bits // 6
+        for encode in (base64.b64encode, base64.urlsafe_b64encode):
+            forms.add(encode(b"\0" * shift + raw).decode("ascii")[start:end])
+    return forms
+
+
 def register(value: str) -> None:
     """Remember a secret value so `redact` removes it from any text."""
     # Very short values would redact ordinary words; tokens are long.
     if value and len(value) >= 6:
-        # Also the forms a value takes inside repr(), JSON, XML and URLs (a traceback shows repr).
-        forms = {
-            value,
-            repr(value)[1:-1],
-            repr(value.encode("utf-8"))[2:-1],
-            json.dumps(value)[1:-1],
-            json.dumps(value, ensure_ascii=False)[1:-1],
-            html.escape(value),
-            html.escape(value, quote=False),  # XML text, as lxml writes it
-            urllib.parse.quote(value, safe=""),
-        }
+        forms = _encoded_forms(value)
         with _lock:
             _known.update(form for form in forms if len(form) >= 6)
 
@@ -105,8 +130,26 @@ def redact(text: str) -> str:
     return text
 
 
-def resolve(ref: EnvSecretRef | FileSecretRef, *, base_dir: Path, what: str) -> Secret:
-    """Resolve a {env: NAME} or {file: PATH} reference; `what` names it in messages."""
+def clip(text: str, limit: int) -> str:
+    """Redacted, then cut to `limit` characters: a cut never leaves part of a secret to show."""
+    return redact(text)[:limit]
+
+
+def _refuse_non_ascii(value: str, where: str) -> None:
+    # A token is ASCII; a pasted en-dash or no-break space would crash the HTTP header it goes in.
+    for position, ch in enumerate(value, 1):
+        if not ch.isascii():
+            name = unicodedata.name(ch, "an unnamed character")
+            raise SecretError(
+                f"{where}: character {position} of the token is U+{ord(ch):04X} {name}, which no token contains",
+                hint="tokens are plain ASCII: copy the token again from its source (a word processor or chat may "
+                     "have turned a '-' into a dash)",
+            )
+
+
+def resolve(ref: EnvSecretRef | FileSecretRef, *, base_dir: Path, what: str, where: str | None = None) -> Secret:
+    """Resolve a {env: NAME} or {file: PATH} reference; `what` names it, `where` locates it ("asrctl.yaml:11:10")."""
+    what = f"{where}: {what}" if where else what
     env = getattr(ref, "env", None)
     if env is not None:
         value = os.environ.get(env)
@@ -118,18 +161,12 @@ def resolve(ref: EnvSecretRef | FileSecretRef, *, base_dir: Path, what: str) -> 
         value = value.strip()
         register(value)
         _refuse_malformed(value, f"{what} (environment variable {env})")
+        _refuse_non_ascii(value, f"{what} (environment variable {env})")
         return Secret(value, f"env {env}")
     path = Path(os.path.expanduser(ref.file))  # type: ignore[union-attr]
     if not path.is_absolute():
         path = base_dir / path
-    try:
-        with path.open("rb") as handle:
-            data = handle.read(MAX_TOKEN_FILE_BYTES + 1)  # bounded: /dev/zero or a log file must not hang us
-    except OSError as exc:
-        raise SecretError(
-            f"{what}: cannot read token file {path}: {exc.strerror or exc.__class__.__name__}",
-            hint="check the path in asrctl.yaml and the file's permissions",
-        ) from None
+    data = _read_token_file(path, what)
     if len(data) > MAX_TOKEN_FILE_BYTES:
         raise SecretError(f"{what}: token file {path} is over {MAX_TOKEN_FILE_BYTES // 1024} KiB: not a token",
                           hint="the file must hold only the API token")
@@ -142,7 +179,34 @@ def resolve(ref: EnvSecretRef | FileSecretRef, *, base_dir: Path, what: str) -> 
         raise SecretError(f"{what}: token file {path} is empty", hint="put the API token in that file")
     register(value)
     _refuse_malformed(value, f"{what} (token file {path})")
+    _refuse_non_ascii(value, f"{what} (token file {path})")
     return Secret(value, f"file {path}")
+
+
+def _read_token_file(path: Path, what: str) -> bytes:
+    """At most MAX_TOKEN_FILE_BYTES + 1 bytes of a regular file; a FIFO, device or directory is refused unread."""
+    try:
+        # O_NONBLOCK: opening a FIFO does not wait for a writer; fstat then says what it is.
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_CLOEXEC", 0))
+    except OSError as exc:
+        raise SecretError(
+            f"{what}: cannot read token file {path}: {exc.strerror or exc.__class__.__name__}",
+            hint="check the path in asrctl.yaml and the file's permissions",
+        ) from None
+    mode = os.fstat(fd).st_mode
+    if not stat.S_ISREG(mode):
+        os.close(fd)
+        kind = ("a directory" if stat.S_ISDIR(mode) else "a FIFO (named pipe)" if stat.S_ISFIFO(mode)
+                else "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else "a socket" if stat.S_ISSOCK(mode)
+                else "something")
+        raise SecretError(f"{what}: token file {path} is {kind}, not a regular file",
+                          hint="point the token's file: at a plain file that holds only the API token")
+    with os.fdopen(fd, "rb") as handle:
+        try:
+            return handle.read(MAX_TOKEN_FILE_BYTES + 1)  # bounded: a log file must not fill memory
+        except OSError as exc:
+            raise SecretError(f"{what}: cannot read token file {path}: {exc.strerror or exc.__class__.__name__}",
+                              hint="check the path in asrctl.yaml and the file's permissions") from None
 
 
 class RedactingFilter(logging.Filter):

@@ -114,14 +114,16 @@ def test_refused_tokens_stay_out_of_messages_and_errors(tmp_path: Path) -> None:
     with RegistryServer(tmp_path / "reg.sqlite", {REGISTRY_TOKEN: TokenGrant("sandbox-office", "write")}) as server:
         root = make_repo(tmp_path / "repo", registry_url=server.url)
         (root / "secrets" / "registry.token").write_text(WRONG_REGISTRY + "\n")
-        runs = [asrctl(root, "--debug", *args) for args in (("status",), ("plan", "--out", "plan.json", "--format",
-                                                                          "json"), ("import", "--account", "kantoor"))]
+        loopback = {"ASRCTL_ALLOW_HOSTS": "127.0.0.1"}  # the test's own registry
+        runs = [asrctl(root, "--debug", *args, env=loopback)
+                for args in (("status",), ("plan", "--out", "plan.json", "--format", "json"),
+                             ("import", "--account", "kantoor"))]
         assert "Unauthorized (401)" in runs[0].stderr and runs[0].code == 1
         assert "registry.unreachable" in runs[1].stdout
         (root / "secrets" / "registry.token").write_text(REGISTRY_TOKEN + "\n")
         (root / "secrets" / "nmbrs.token").write_text(WRONG_NMBRS + "\n")
-        runs += [asrctl(root, "--debug", *args) for args in (("plan", "--format", "markdown"),
-                                                             ("import", "--account", "kantoor", "--out", "imported"))]
+        runs += [asrctl(root, "--debug", *args, env=loopback)
+                 for args in (("plan", "--format", "markdown"), ("import", "--account", "kantoor", "--out", "imported"))]
         assert "nmbrs.auth" in runs[3].stdout and "fault 1001" in runs[4].stderr
         assert [r.code for r in runs] == [1, 1, 1, 1, 1]
         assert_clean(runs, root)
@@ -176,7 +178,7 @@ def test_a_token_file_that_holds_no_single_token_is_a_plain_error(tmp_path: Path
     (root / "secrets" / "registry.token").write_bytes(content)
     result = asrctl(root, "--debug", "status")
     assert result.code == 1, result.output
-    assert "error: registry token" in result.stderr and "token file" in result.stderr
+    assert "error: asrctl.yaml:" in result.stderr and ": registry token" in result.stderr and "token file" in result.stderr
     assert "Traceback" not in result.output and "internal error" not in result.output
     assert "LEAKCHECK" not in result.output and "AAAAAAAA" not in result.output
     assert not list(root.glob("asrctl-crash-*"))
@@ -269,3 +271,45 @@ def test_a_crash_report_falls_back_to_the_temp_dir(tmp_path: Path, monkeypatch: 
     assert result.code == 3
     [report] = tmp_path.glob("asrctl-crash-*.txt")
     assert str(report) in result.stderr
+
+
+# --- token files that are no file, tokens with a character no token has ---------------------------------------
+
+
+@pytest.mark.parametrize("kind", ["fifo", "directory", "device"])
+def test_a_token_file_that_is_no_regular_file_is_refused_without_waiting(tmp_path: Path, kind: str) -> None:
+    root = make_repo(tmp_path / "repo")
+    token_file = root / "secrets" / "registry.token"
+    token_file.unlink()
+    if kind == "fifo":
+        os.mkfifo(token_file)  # nobody ever writes: reading it would wait for ever
+    elif kind == "directory":
+        token_file.mkdir()
+    else:
+        token_file.symlink_to("/dev/zero")
+    for command in (("plan",), ("status",)):
+        result = asrctl(root, *command, timeout=30)
+        assert result.code == 1, result.output
+        assert "registry token" in result.stderr and "not a regular file" in result.stderr
+        assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("where", ["file", "env"])
+def test_a_token_with_a_pasted_dash_is_a_located_error_without_the_value(tmp_path: Path, where: str) -> None:
+    root = make_repo(tmp_path / "repo")
+    bad = REGISTRY_TOKEN[:9] + "\u2013" + REGISTRY_TOKEN[10:]  # an en-dash where a '-' was
+    config = root / "asrctl.yaml"
+    env: dict[str, str] = {}
+    if where == "file":
+        (root / "secrets" / "registry.token").write_text(bad + "\n", encoding="utf-8")
+    else:
+        config.write_text(config.read_text().replace("{file: secrets/registry.token}", "{env: AUDIT_REGISTRY_TOKEN}"))
+        env["AUDIT_REGISTRY_TOKEN"] = bad
+    line = next(i for i, text in enumerate(config.read_text().splitlines(), 1) if "token:" in text)
+    for command in (("plan",), ("status",), ("apply", "--auto-approve")):
+        result = asrctl(root, *command, env=env)
+        assert result.code == 1, result.output
+        assert f"error: asrctl.yaml:{line}:" in result.stderr, result.stderr
+        assert "registry token" in result.stderr and "character 10 of the token is U+2013 EN DASH" in result.stderr
+        assert REGISTRY_TOKEN[:9] not in result.output and REGISTRY_TOKEN[10:] not in result.output
+        assert "Traceback" not in result.output and "internal error" not in result.output

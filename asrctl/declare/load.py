@@ -60,6 +60,13 @@ class Repo:
     config: Config
     employers: list[LoadedEmployer]  # sorted by id
     inputs_digest: str               # "sha256:..." over asrctl.yaml and every employer file (path + bytes)
+    # dotted path ("nmbrs.endpoint") -> (line, col) of the value in asrctl.yaml; for located messages
+    config_positions: dict[str, tuple[int, int]] = field(default_factory=dict, compare=False, repr=False)
+
+    def config_location(self, key: str) -> str:
+        """"asrctl.yaml:8:13" for a key of asrctl.yaml (just the file when the position is unknown)."""
+        line, col = self.config_positions.get(key, (0, 0))
+        return f"{self.config_path}:{line}:{col}" if line else self.config_path
 
 
 @dataclass(frozen=True)
@@ -257,6 +264,7 @@ class _Loader:
         config_file = self.config
         config: Config | None = None
         accounts: dict[str, AccountInfo] | None = None
+        config_positions: dict[str, tuple[int, int]] = {}
         missing = not os.path.lexists(config_file.path)
         if missing:
             self.error(config_file, f"{os.path.basename(config_file.path)} not found",
@@ -269,6 +277,7 @@ class _Loader:
                 result = self.model("config", config_file, doc)
                 config = result if isinstance(result, Config) else None
                 accounts = accounts_of(doc.data)
+                config_positions = dict(doc.values)
                 if isinstance(doc.data, dict):
                     self.problems.extend(config_problems(doc.data, config_file.shown, doc))
 
@@ -304,7 +313,8 @@ class _Loader:
         if config is not None and not any(p.severity == "error" for p in problems):
             inputs = [(config_file.rel, config_file.data or b"")]
             inputs += sorted((f.rel, f.data or b"") for f in targets)
-            repo = Repo(Path(self.root), config_file.rel, config, sorted(loaded, key=lambda e: e.id), inputs_digest(inputs))
+            repo = Repo(Path(self.root), config_file.rel, config, sorted(loaded, key=lambda e: e.id), inputs_digest(inputs),
+                        config_positions)
         return Validation(repo, problems, 1 + len(targets))
 
 

@@ -113,7 +113,10 @@ class NmbrsSettings(StrictModel):
             "when the bulk call is not Active for the login."
         ),
     )
-    timeout_seconds: float = Field(default=30.0, gt=0, le=600, description="Read timeout of one Nmbrs call.")
+    timeout_seconds: float = Field(
+        default=30.0, gt=0, le=600,
+        description="Total time one Nmbrs request may take, answer included (retries come on top).",
+    )
 
 
 class RegistrySettings(StrictModel):
@@ -126,7 +129,10 @@ class RegistrySettings(StrictModel):
     token: SecretRef = Field(
         description="Registry bearer token of this office: scope read for plan, write for apply."
     )
-    timeout_seconds: float = Field(default=30.0, gt=0, le=600, description="Read timeout of one registry call.")
+    timeout_seconds: float = Field(
+        default=30.0, gt=0, le=600,
+        description="Total time one registry request may take, answer included (retries come on top).",
+    )
 
 
 class Account(StrictModel):

@@ -27,18 +27,28 @@ from urllib.parse import quote, urlsplit
 
 import pydantic
 import requests
-from requests.adapters import HTTPAdapter
 
-from asrctl import __version__
 from asrctl.errors import ConfigError, ServiceError
 from asrctl.net.http import is_loopback, parse_retry_after
 from asrctl.net.retry import Retryable, RetryPolicy, retry_call
+from asrctl.net.session import (
+    CONNECT_TIMEOUT,
+    AnswerTooLarge,
+    DeadlineExceeded,
+    Limits,
+    RedirectRefused,
+    exchange,
+    new_session,
+    read_json,
+)
 from asrctl.registry.errors import RegistryProblem, RegistryUnreachable, problem_from_response
 from asrctl.registry.models import IDEMPOTENCY_KEY, Registration
 from asrctl.secrets import Secret, redact
 
 RETRY_STATUSES = frozenset({429, 502, 503, 504})
 PAGE_SIZE = 500  # the contract's maximum: fewest calls for a full listing
+# A page of 500 registrations is about 0.5 MB; far beyond that it is not the registry answering.
+MAX_ANSWER_BYTES = 8 * 1024 * 1024
 _MAX_PAGES = 100_000
 
 
@@ -84,22 +94,16 @@ class RegistryClient:
             raise ValueError(f"page_size must be 1..{PAGE_SIZE}")
         self._page_size = page_size
         self._base = base_url.rstrip("/")
-        self._timeout = (connect_timeout if connect_timeout is not None else min(timeout, 10.0), timeout)
+        self._limits = Limits(deadline=timeout, max_bytes=MAX_ANSWER_BYTES,
+                              connect=connect_timeout if connect_timeout is not None else CONNECT_TIMEOUT)
         self._policy = policy or RetryPolicy()
         self._lock = threading.Lock()
         self._calls = 0
         self._replays = 0
-        session = requests.Session()
-        session.auth = _BearerAuth(token)
-        session.verify = True
         # A loopback registry is the sandbox: never route it through an HTTP(S)_PROXY from the environment.
-        session.trust_env = not loopback
-        session.headers.update(
-            {"Accept": "application/json, application/problem+json", "User-Agent": f"asrctl/{__version__}"}
-        )
-        adapter = HTTPAdapter(pool_connections=1, pool_maxsize=32, max_retries=0)
-        session.mount("https://", adapter)
-        session.mount("http://", adapter)
+        session = new_session(trust_env=not loopback, pool_maxsize=32)
+        session.auth = _BearerAuth(token)
+        session.headers["Accept"] = "application/json, application/problem+json"
         self._session = session
 
     # --- bookkeeping -------------------------------------------------------------------
@@ -315,16 +319,19 @@ class RegistryClient:
     ) -> tuple[requests.Response | None, RegistryUnreachable | None, bool]:
         """One HTTP request: (response, None, _) or (None, translated error, transient?)."""
         try:
-            response = self._session.request(
-                method,
-                url,
-                params=params,
-                headers=headers,
-                data=data,
-                timeout=self._timeout,
-                allow_redirects=False,
-                verify=True,
+            response = exchange(
+                self._session, method, url, limits=self._limits, params=params, headers=headers, data=data, verify=True
             )
+        except RedirectRefused as exc:
+            hint = "set registry.url to the registry's own address; asrctl follows no redirect"
+            return None, RegistryUnreachable(f"{what}: the a.s.r. registry {exc.message}", attempts=attempts,
+                                             hint=hint), False
+        except AnswerTooLarge as exc:
+            return None, RegistryUnreachable(f"{what}: the a.s.r. registry {exc.message}", attempts=attempts,
+                                             hint=exc.hint), False
+        except DeadlineExceeded as exc:
+            message = f"{what}: the a.s.r. registry did not answer in time (registry.timeout_seconds: {exc.seconds:g} s)"
+            return None, RegistryUnreachable(message, attempts=attempts), True
         except requests.exceptions.SSLError:
             # Not transient: a certificate that does not verify will not verify on a retry.
             message = f"{what}: the TLS certificate of the a.s.r. registry could not be verified"
@@ -352,8 +359,8 @@ class RegistryClient:
     @staticmethod
     def _json(response: requests.Response, what: str) -> Any:
         try:
-            return json.loads(response.content.decode("utf-8"))
-        except (UnicodeDecodeError, ValueError):
+            return read_json(response.content)
+        except ValueError:
             raise ServiceError(f"{what}: the a.s.r. registry sent an answer that is not JSON") from None
 
     @staticmethod

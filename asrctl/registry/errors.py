@@ -8,12 +8,12 @@ requests object (those carry the Authorization header).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from typing import Any
 
 from asrctl.errors import ServiceError
-from asrctl.secrets import redact
+from asrctl.net.session import read_json
+from asrctl.secrets import clip, redact
 
 PROBLEM_BASE = "https://registry.example.invalid/problems/"
 REGISTERED_ELSEWHERE = PROBLEM_BASE + "registered-elsewhere"
@@ -158,8 +158,8 @@ def problem_from_response(
     media = content_type.split(";", 1)[0].strip().lower()
     if media in ("application/problem+json", "application/json"):
         try:
-            parsed = json.loads(body.decode("utf-8"))
-        except (UnicodeDecodeError, ValueError):
+            parsed = read_json(body)
+        except ValueError:
             parsed = None
         if isinstance(parsed, dict):
             data = parsed
@@ -183,7 +183,8 @@ def problem_from_response(
 
 
 def _text(value: object) -> str:
-    # Server text is shown to the user: one line, bounded.
+    # Server text is shown to the user: one line, bounded; redacted before the cut, so a cut
+    # through an echoed token cannot show its first characters.
     if not isinstance(value, str):
         return ""
-    return " ".join(value.split())[:500]
+    return clip(" ".join(value.split()), 500)

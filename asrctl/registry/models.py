@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 Status = Literal["submitted", "in_setup", "active", "rejected", "withdrawn"]
 # Idempotency-Key: 1..128 visible ASCII characters (contract conventions).
@@ -53,7 +53,8 @@ class Registration(_Tolerant):
     nmbrs: RegNmbrs
     dga: list[RegDga]
     payroll: RegPayroll
-    version: int
+    # The contract's versions start at 1; 0, a negative or a non-integer would reach If-Match in apply.
+    version: int = Field(ge=1, strict=True)
     status: Status
     status_detail: str | None = None
     first_exchange_date: str | None = None

@@ -17,6 +17,7 @@ from pydantic import ValidationError
 
 from asrctl.declare.load import Repo
 from asrctl.errors import ConfigError
+from asrctl.net.hosts import NMBRS_HOSTS, REGISTRY_HOSTS, require_allowed_host
 from asrctl.net.http import require_tls
 from asrctl.registry.client import RegistryClient
 from asrctl.sandbox.embedded import SANDBOX_PREFIX, EmbeddedSandbox
@@ -40,7 +41,8 @@ def resolve_tokens(repo: Repo, accounts: set[str] | None = None) -> dict[str, Se
     """Resolve the Nmbrs token of every account in use (or the given ones); unset env → SecretError."""
     names = sorted(accounts if accounts is not None else repo.config.accounts)
     return {
-        name: resolve(repo.config.accounts[name].token, base_dir=repo.root, what=f"account '{name}' token")
+        name: resolve(repo.config.accounts[name].token, base_dir=repo.root, what=f"account '{name}' token",
+                      where=repo.config_location(f"accounts.{name}.token"))
         for name in names
     }
 
@@ -49,11 +51,24 @@ def accounts_in_use(repo: Repo, targets: set[str] | None = None) -> set[str]:
     return {e.employer.nmbrs.account for e in repo.employers if targets is None or e.id in targets}
 
 
+def require_allowed_hosts(repo: Repo) -> None:
+    """Tokens go only to their own service's hosts (or ASRCTL_ALLOW_HOSTS); `sandbox:` is asrctl's own."""
+    config = repo.config
+    if not config.nmbrs.endpoint.startswith(SANDBOX_PREFIX):
+        require_allowed_host(config.nmbrs.endpoint, NMBRS_HOSTS, setting="nmbrs.endpoint", token="the Nmbrs tokens",
+                             where=repo.config_location("nmbrs.endpoint"))
+    if not config.registry.url.startswith(SANDBOX_PREFIX):
+        require_allowed_host(config.registry.url, REGISTRY_HOSTS, setting="registry.url",
+                             token="the registry token", where=repo.config_location("registry.url"))
+
+
 @contextmanager
 def connect(repo: Repo, *, accounts: set[str] | None = None) -> Iterator[Services]:
     """Resolve tokens and open the clients; start the embedded sandbox where the config says `sandbox:`."""
     config = repo.config
-    registry_token = resolve(config.registry.token, base_dir=repo.root, what="registry token")
+    require_allowed_hosts(repo)  # before any token is read
+    registry_token = resolve(config.registry.token, base_dir=repo.root, what="registry token",
+                             where=repo.config_location("registry.token"))
     tokens = resolve_tokens(repo, accounts)
     with ExitStack() as stack:
         sandbox: EmbeddedSandbox | None = None

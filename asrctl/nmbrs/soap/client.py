@@ -18,6 +18,7 @@ import zeep.exceptions
 
 from asrctl.net.http import is_loopback, require_tls
 from asrctl.net.retry import Retryable, RetryPolicy, retry_call
+from asrctl.net.session import AnswerTooLarge, DeadlineExceeded, RedirectRefused
 from asrctl.nmbrs.errors import (
     UNAVAILABLE_HINT,
     NmbrsRequestError,
@@ -34,7 +35,7 @@ from asrctl.nmbrs.soap.calls import (
     split_call,
 )
 from asrctl.nmbrs.soap.faults import NOT_ACTIVE, error_for_fault, retries_of
-from asrctl.nmbrs.soap.transport import NmbrsTransport, TransientHttpError, wsdl_path
+from asrctl.nmbrs.soap.transport import CONVERSION_FAILURES, NmbrsTransport, TransientHttpError, wsdl_path
 
 log = logging.getLogger("asrctl.nmbrs.soap.client")
 
@@ -96,7 +97,25 @@ class SoapClient:
         def attempt() -> Any:
             nonlocal faults_retried
             try:
-                return operation(**params, _soapheaders=[header])
+                failures = CONVERSION_FAILURES.count()
+                self.transport.expect_answer()
+                result = operation(**params, _soapheaders=[header])
+                if CONVERSION_FAILURES.count() != failures:
+                    raise _unreadable(call, "a value that does not fit its field (a number or date that is none)")
+                return result
+            except RedirectRefused as exc:
+                raise NmbrsRequestError(
+                    f"{call}: the Nmbrs endpoint {exc.message}", call=call, capability=capability_of(call),
+                    hint="check nmbrs.endpoint in asrctl.yaml: normally https://api.nmbrs.nl/soap/v3/",
+                ) from None
+            except AnswerTooLarge as exc:
+                raise _unreadable(call, f"an answer that {exc.message.removeprefix('sent ')}") from None
+            except DeadlineExceeded as exc:
+                late = f"no complete answer within nmbrs.timeout_seconds ({exc.seconds:g} s)"
+                raise Retryable(_unavailable(call, late)) from None
+            except (zeep.exceptions.DTDForbidden, zeep.exceptions.EntitiesForbidden,
+                    zeep.exceptions.ExternalReferenceForbidden):
+                raise _unreadable(call, "an answer with a DOCTYPE or entities (refused: Nmbrs sends none)") from None
             except zeep.exceptions.Fault as fault:
                 client_fault = "client" in str(fault.code or "").lower()
                 error = error_for_fault(call, fault.message, client_fault=client_fault)
@@ -129,6 +148,11 @@ class SoapClient:
                 raise Retryable(_unavailable(call, "no answer within the timeout")) from None
             except (requests.ConnectionError, requests.exceptions.ChunkedEncodingError) as exc:
                 raise Retryable(_unavailable(call, f"a connection failure ({_reason(exc)})")) from None
+            except (zeep.exceptions.Error, IndexError, AttributeError, KeyError, TypeError, ValueError) as exc:
+                if not self.transport.answered():
+                    raise  # before any answer: a bug in how asrctl calls zeep, not Nmbrs's doing
+                # zeep trips over an answer that is XML but no SOAP answer (an empty soap:Body, a page).
+                raise _unreadable(call, f"an answer that is no SOAP answer to this call ({exc.__class__.__name__})") from None
 
         try:
             return retry_call(attempt, self._retry, what=f"Nmbrs {call}")
@@ -141,6 +165,15 @@ class SoapClient:
 def _unavailable(call: str, what: str) -> NmbrsUnavailable:
     return NmbrsUnavailable(f"{call}: Nmbrs gave {what}", call=call, hint=UNAVAILABLE_HINT,
                             capability=capability_of(call))
+
+
+def _unreadable(call: str, what: str) -> NmbrsUnavailable:
+    """Not retried: the same request would get the same answer."""
+    return NmbrsUnavailable(
+        f"{call}: Nmbrs gave {what}", call=call, capability=capability_of(call),
+        hint="check nmbrs.endpoint in asrctl.yaml (normally https://api.nmbrs.nl/soap/v3/): a proxy or a wrong "
+             "address may be answering",
+    )
 
 
 def _reason(exc: BaseException) -> str:

@@ -16,11 +16,10 @@ from typing import Any
 from urllib.parse import urlparse
 
 import requests
-from requests.adapters import HTTPAdapter
 from zeep.transports import Transport
 
-from asrctl import __version__
 from asrctl.net.http import parse_retry_after
+from asrctl.net.session import Limits, exchange, new_session
 from asrctl.nmbrs.soap.calls import WSDL_PLACEHOLDERS
 from asrctl.secrets import redact
 
@@ -31,7 +30,31 @@ log = logging.getLogger("asrctl.nmbrs.soap.transport")
 _TOKEN_ELEMENT = re.compile(r"(<([\w.-]+:)?Token>)[^<]*(</)")
 
 WSDL_DIR = Path(__file__).parent / "wsdl"
-CONNECT_TIMEOUT = 10.0  # seconds; the read timeout comes from nmbrs.timeout_seconds
+# The largest answers (a company's employees, a run's wage codes) are a few MB; beyond this it is
+# not Nmbrs answering, and it is not read further.
+MAX_ANSWER_BYTES = 32 * 1024 * 1024
+
+
+class _ConversionFailures(logging.Handler):
+    """zeep logs a typed value it cannot convert (an Id of "twelve") with a traceback at ERROR, and
+    reads it as None. Here those records stay off stderr and are counted per thread, so the call
+    that got such an answer fails loudly instead of reading "no value"."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self._seen = threading.local()
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self._seen.count = self.count() + 1
+
+    def count(self) -> int:
+        return int(getattr(self._seen, "count", 0))
+
+
+CONVERSION_FAILURES = _ConversionFailures()
+for _name in ("zeep.xsd.types.simple", "zeep.xsd.elements.attribute"):
+    logging.getLogger(_name).addHandler(CONVERSION_FAILURES)
+    logging.getLogger(_name).propagate = False  # the traceback quotes the value: Nmbrs data stays out of logs
 
 
 def wsdl_path(service: str) -> Path:
@@ -51,21 +74,25 @@ class NmbrsTransport(Transport):  # type: ignore[misc]  # zeep is untyped
     """Shared by the zeep clients of all four services, all accounts and all threads of a run."""
 
     def __init__(self, *, parallelism: int, timeout: float, trust_env: bool = True) -> None:
-        session = requests.Session()
-        session.trust_env = trust_env  # no proxy from the environment for the loopback sandbox
-        adapter = HTTPAdapter(pool_connections=4, pool_maxsize=max(parallelism, 4), max_retries=0)
-        session.mount("https://", adapter)
-        session.mount("http://", adapter)
+        # trust_env False: no proxy from the environment for the loopback sandbox
+        session = new_session(trust_env=trust_env, pool_maxsize=max(parallelism, 4))
         super().__init__(session=session, timeout=timeout, operation_timeout=timeout)
-        session.headers["User-Agent"] = f"asrctl/{__version__}"
-        self._timeouts = (min(CONNECT_TIMEOUT, timeout), timeout)
+        self._limits = Limits(deadline=timeout, max_bytes=MAX_ANSWER_BYTES)
         self._slots = threading.BoundedSemaphore(parallelism)  # Nmbrs calls in flight at once
         self._lock = threading.Lock()
         self._calls = 0
+        self._answered = threading.local()
 
     @property
     def calls(self) -> int:
         return self._calls
+
+    def expect_answer(self) -> None:
+        """Before a call in this thread: `answered()` tells afterwards whether an answer came back."""
+        self._answered.value = False
+
+    def answered(self) -> bool:
+        return bool(getattr(self._answered, "value", False))
 
     def load(self, url: str) -> bytes:
         """Only the bundled WSDL files; asrctl never fetches a service description."""
@@ -82,7 +109,9 @@ class NmbrsTransport(Transport):  # type: ignore[misc]  # zeep is untyped
             body = message.decode("utf-8", "replace") if isinstance(message, bytes) else str(message)
             log.debug("POST %s SOAPAction %s\n%s", address, action, redact(_TOKEN_ELEMENT.sub(r"\1***\3", body)))
         with self._slots:
-            response = self.session.post(address, data=message, headers=headers, timeout=self._timeouts)
+            # No redirect (the envelope carries the token), a total deadline, a size cap: net.session.
+            response = exchange(self.session, "POST", address, limits=self._limits, data=message, headers=headers)
+        self._answered.value = True
         status = response.status_code
         log.debug("HTTP %d from %s for %s", status, address, action)
         content_type = response.headers.get("Content-Type", "")
