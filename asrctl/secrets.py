@@ -200,7 +200,7 @@ def _read_token_file(path: Path, what: str) -> bytes:
                 else "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else "a socket" if stat.S_ISSOCK(mode)
                 else "something")
         raise SecretError(f"{what}: token file {path} is {kind}, not a regular file",
-                          hint="point the token's file: at a plain file that holds only the API token")
+                          hint="the token reference {file: ...} must name a plain file holding only the API token")
     with os.fdopen(fd, "rb") as handle:
         try:
             return handle.read(MAX_TOKEN_FILE_BYTES + 1)  # bounded: a log file must not fill memory

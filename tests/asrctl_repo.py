@@ -170,9 +170,15 @@ def asrctl(repo: Path, *args: str, timeout: float = 60, env: dict[str, str] | No
     return Run(done.returncode, done.stdout, done.stderr)
 
 
+# The servers a test starts listen on 127.0.0.1; the operator's allowance for them (tests of the
+# allow-list pass their own value, "" for none). `sandbox:` URLs need none.
+LOOPBACK_ALLOWED = {"ASRCTL_ALLOW_HOSTS": "127.0.0.1"}
+
+
 def child_env(repo: Path, extra: dict[str, str] | None = None) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("ASRCTL_", "NO_COLOR"))}
     env["ASRCTL_CRASH_DIR"] = str(repo)  # a crash report, if any, lands where the leak test looks
+    env.update(LOOPBACK_ALLOWED)
     env["PYTHONUNBUFFERED"] = "1"
     env.update(extra or {})
     return env
@@ -200,7 +206,7 @@ def run_cli(repo: Path, *args: str, env: dict[str, str] | None = None) -> Run:
 
     before = os.getcwd()
     runner = CliRunner()
-    with runner.isolation(env={"NO_COLOR": "1", **(env or {})}) as streams:
+    with runner.isolation(env={"NO_COLOR": "1", **LOOPBACK_ALLOWED, **(env or {})}) as streams:
         os.chdir(repo)
         try:
             code = run_guarded(cli, list(args))

@@ -313,3 +313,72 @@ def test_a_token_with_a_pasted_dash_is_a_located_error_without_the_value(tmp_pat
         assert "registry token" in result.stderr and "character 10 of the token is U+2013 EN DASH" in result.stderr
         assert REGISTRY_TOKEN[:9] not in result.output and REGISTRY_TOKEN[10:] not in result.output
         assert "Traceback" not in result.output and "internal error" not in result.output
+
+
+# --- a hostile registry that echoes the tokens it was sent ----------------------------------------------------
+
+
+def _echoes(*secrets: str) -> str:
+    """Every secret in the forms a careless or hostile server may write it back."""
+    import base64
+    from urllib.parse import quote
+
+    parts = []
+    for secret in secrets:
+        raw = secret.encode()
+        parts += [secret, json.dumps(secret)[1:-1].replace("/", "\\/"), quote(secret, safe=""),
+                  base64.b64encode(raw).decode(), base64.urlsafe_b64encode(raw).decode().rstrip("="),
+                  raw.hex(), raw.hex().upper(), base64.b64encode(b"user:" + raw).decode()]
+    return " | ".join(parts)
+
+
+def _hostile_registry(refuse_reads: bool):  # type: ignore[no-untyped-def]
+    """Answers with the tokens it was sent: reads refused (401) or listed empty, every write refused (422)."""
+    from fakes.hostile import Seen, answer
+
+    def respond(seen: Seen) -> list[bytes]:
+        sent = [seen.headers.get("authorization", "").removeprefix("Bearer ")]
+        try:
+            sent.append(json.loads(seen.body)["nmbrs"]["token"])  # what apply submits
+        except (ValueError, KeyError, TypeError):
+            pass
+        echo = _echoes(*[s for s in sent if s])
+        headers = {"WWW-Authenticate": f'Bearer error="{echo}"', "X-Echo": echo}
+        listing = "/registrations?" in seen.path or seen.path.endswith("/registrations")
+        if seen.method == "GET" and listing and not refuse_reads:
+            return [answer(200, json.dumps({"items": [], "next_page_token": None}),
+                           content_type="application/json", headers=headers)]
+        problem = {"type": "about:blank", "title": f"Refused {echo}", "detail": f"you sent: {echo}",
+                   "errors": [{"pointer": f"/nmbrs/token/{echo}", "message": echo}]}
+        status = 401 if seen.method == "GET" else 422
+        return [answer(status, json.dumps(problem), content_type="application/problem+json", headers=headers)]
+
+    return respond
+
+
+def test_debug_runs_against_a_registry_that_echoes_the_tokens_print_none_of_them(tmp_path: Path) -> None:
+    import base64
+
+    from fakes.hostile import Hostile
+
+    env = {"ASRCTL_ALLOW_HOSTS": "127.0.0.1"}
+    runs: list[Run] = []
+    with Hostile(_hostile_registry(refuse_reads=True)) as refusing, \
+            Hostile(_hostile_registry(refuse_reads=False)) as listing:
+        root = make_repo(tmp_path / "repo", registry_url=refusing.url + "/v1")
+        runs += [asrctl(root, "--debug", *args, env=env) for args in (
+            ("plan", "--out", "plan.json", "--format", "json"), ("status",), ("status", "--format", "json"),
+            ("import", "--account", "kantoor", "--out", "imported"))]
+        config = root / "asrctl.yaml"
+        config.write_text(config.read_text().replace(refusing.url, listing.url))
+        runs += [asrctl(root, "--debug", *args, env=env) for args in (
+            ("plan", "--format", "markdown"), ("apply", "--auto-approve"), ("status", "--format", "markdown"))]
+        assert refusing.seen and any(s.method == "PUT" for s in listing.seen)
+    assert [r.code for r in runs] == [1, 1, 1, 1, 1, 1, 0], [r.output[-300:] for r in runs]
+    assert "DEBUG" in runs[0].stderr and "you sent: ***" in runs[5].output
+    forms = [form for secret in ALL for form in _echoes(secret).split(" | ")]
+    forms += [base64.b64encode(s.encode()).decode()[4:-4] for s in ALL]  # any long piece of an encoding
+    for run_ in runs:
+        for form in forms:
+            assert form not in run_.output, (form, run_.output[-1500:])
+    assert_clean(runs, root)

@@ -13,6 +13,7 @@ sandbox office; an a.s.r.-side token is made up per start (used by
 
 from __future__ import annotations
 
+import os
 import secrets as _random
 from pathlib import Path
 from types import TracebackType
@@ -30,16 +31,26 @@ SANDBOX_PREFIX = "sandbox:"
 OFFICE_TENANT = "sandbox-office"
 OTHER_TENANT = "other-office"
 SEED_FILE = "sandbox/registry-seed.yaml"
+_SEED_HINT = "see the registrations in the demo repository's sandbox/registry-seed.yaml"
 
 
-def sandbox_path(url: str, root: Path) -> Path | None:
+def sandbox_path(url: str, root: Path, where: str | None = None) -> Path | None:
+    """The file of a `sandbox:` URL, which must be inside the repository (symbolic links followed)."""
     if not url.startswith(SANDBOX_PREFIX):
         return None
+    at = f"{where}: " if where else ""
     raw = url[len(SANDBOX_PREFIX):].strip()
     if not raw:
-        raise ConfigError(f"'{url}': a sandbox URL needs a file, e.g. sandbox:sandbox/world.yaml")
+        raise ConfigError(f"{at}'{url}': a sandbox URL needs a file, e.g. sandbox:sandbox/world.yaml")
     path = Path(raw)
-    return path if path.is_absolute() else root / path
+    path = path if path.is_absolute() else root / path
+    real, home = Path(os.path.realpath(path)), Path(os.path.realpath(root))
+    if not real.is_relative_to(home):
+        raise ConfigError(
+            f"{at}'{url}': a sandbox file must be inside the repository ({home})",
+            hint="name a file relative to the directory of asrctl.yaml, e.g. sandbox:sandbox/world.yaml",
+        )
+    return path
 
 
 class EmbeddedSandbox:
@@ -58,8 +69,8 @@ class EmbeddedSandbox:
         self.nmbrs_port = nmbrs_port
         self.registry_port = registry_port
         self.repo = repo
-        self.world = sandbox_path(config.nmbrs.endpoint, repo.root)
-        self.database = sandbox_path(config.registry.url, repo.root)
+        self.world = sandbox_path(config.nmbrs.endpoint, repo.root, repo.config_location("nmbrs.endpoint"))
+        self.database = sandbox_path(config.registry.url, repo.root, repo.config_location("registry.url"))
         if self.world is not None and not self.world.is_file():
             raise ConfigError(
                 f"{repo.config_path}: nmbrs.endpoint names the sandbox world {self.world}, which does not exist",
@@ -104,7 +115,14 @@ class EmbeddedSandbox:
             )
             self.registry.start()
             if fresh:
-                self._seed()
+                try:
+                    self._seed()
+                except ConfigError:  # a fixed seed file must find a fresh database next time
+                    self.registry.stop()
+                    self.registry = None
+                    for suffix in ("", "-wal", "-shm"):
+                        Path(f"{self.database}{suffix}").unlink(missing_ok=True)
+                    raise
 
     def stop(self) -> None:
         if self.registry is not None:
@@ -131,10 +149,24 @@ class EmbeddedSandbox:
             return
         import yaml
 
+        try:
+            data: Any = yaml.safe_load(seed_file.read_text(encoding="utf-8")) or {}
+        except (OSError, UnicodeDecodeError, yaml.YAMLError):
+            raise ConfigError(f"{SEED_FILE} cannot be read as YAML", hint=_SEED_HINT) from None
+        if not isinstance(data, dict) or not isinstance(data.get("registrations", []), list):
+            raise ConfigError(f"{SEED_FILE} is not a registry seed (registrations: a list)", hint=_SEED_HINT)
+        try:
+            self._submit_seed(data.get("registrations", []))
+        except (KeyError, TypeError, AttributeError, ValueError):
+            # Not echoed: name the file, not its lines.
+            raise ConfigError(f"{SEED_FILE}: a registration lacks a field or has one of the wrong kind",
+                              hint=_SEED_HINT) from None
+
+    def _submit_seed(self, registrations: list[Any]) -> None:
         from asrctl.registry.client import RegistryClient
         from asrctl.secrets import resolve
 
-        data: dict[str, Any] = yaml.safe_load(seed_file.read_text(encoding="utf-8")) or {}
+        assert self.registry is not None
         repo = self.repo
         clients = {
             "self": RegistryClient(self.registry.url, self.office_token),
@@ -142,7 +174,7 @@ class EmbeddedSandbox:
         }
         asr = RegistryClient(self.registry.url, self.asr_token)
         try:
-            for number, item in enumerate(data.get("registrations", [])):
+            for number, item in enumerate(registrations):
                 body = dict(item["body"])
                 nmbrs = dict(body["nmbrs"])
                 account = nmbrs.pop("token_of_account", None)

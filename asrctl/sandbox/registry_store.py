@@ -26,6 +26,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from asrctl.errors import ConfigError
+
 SCHEMA_VERSION = 2  # 2: idempotency.request holds a digest, not the request body
 IDEMPOTENCY_TTL = 24 * 3600.0
 
@@ -246,18 +248,27 @@ class RegistryStore:
         self._closed = False
         self._writes = 0
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        conn = self._connect()
+        version = 0
         try:
-            conn.execute("PRAGMA journal_mode=WAL")
-            version = conn.execute("PRAGMA user_version").fetchone()[0]
-            if version > SCHEMA_VERSION:
-                raise RuntimeError(f"{self.path} was written by a newer registry (schema {version})")
-            conn.executescript(_SCHEMA)
-            if 0 < version < 2:
-                _forget_request_bodies(conn)
-            conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
-        finally:
-            self._release(conn)
+            conn = self._connect()
+            try:
+                conn.execute("PRAGMA journal_mode=WAL")
+                version = conn.execute("PRAGMA user_version").fetchone()[0]
+                if version <= SCHEMA_VERSION:
+                    conn.executescript(_SCHEMA)
+                    if 0 < version < 2:
+                        _forget_request_bodies(conn)
+                    conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            finally:
+                self._release(conn)
+        except sqlite3.DatabaseError:
+            # Not echoed: whatever the file holds is not ours to print.
+            raise ConfigError(f"{self.path} is not a sandbox registry database",
+                              hint="point registry.url at another file, or delete this one: the sandbox "
+                                   "makes a new one") from None
+        if version > SCHEMA_VERSION:
+            raise ConfigError(f"{self.path} was written by a newer asrctl (registry schema {version})",
+                              hint="use that asrctl version, or delete the file: the sandbox makes a new one")
 
     def _connect(self) -> sqlite3.Connection:
         conn = sqlite3.connect(self.path, timeout=30.0, isolation_level=None, check_same_thread=False)

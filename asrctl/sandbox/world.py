@@ -42,7 +42,7 @@ from __future__ import annotations
 
 from itertools import count
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import yaml
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, ValidationError, model_validator
@@ -235,19 +235,36 @@ def _assign(items: list[WorldDebtor] | list[WorldCompany], *, start: int) -> Non
 
 
 def load_world(path: Path | str) -> World:
-    """Read and check a world YAML file; problems raise ConfigError naming the file."""
+    """Read and check a world YAML file; problems raise ConfigError naming the file and the place.
+
+    Never the file's text: a `sandbox:` URL may name any file, and its lines are not ours to print.
+    """
     path = Path(path)
+    hint = "see the format in asrctl/sandbox/world.py"
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except OSError as exc:
-        raise ConfigError(f"cannot read world file {path}: {exc.strerror or exc}") from None
+        raise ConfigError(f"cannot read world file {path}: {exc.strerror or exc.__class__.__name__}") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"world file {path} is not UTF-8 text", hint=hint) from None
     except yaml.YAMLError as exc:
-        raise ConfigError(f"world file {path} is not valid YAML: {exc}") from None
+        mark = getattr(exc, "problem_mark", None)
+        at = f":{mark.line + 1}:{mark.column + 1}" if mark is not None else ""
+        raise ConfigError(f"{path}{at}: the world file is not valid YAML", hint=hint) from None
+    if not isinstance(data, dict):
+        raise ConfigError(f"world file {path} is not a world (a mapping with logins, debtors, companies)",
+                          hint=hint)
     try:
-        return World.model_validate(data or {})
+        return World.model_validate(data)
     except ValidationError as exc:
-        details = "; ".join(
-            f"{'.'.join(str(p) for p in err['loc']) or '(top)'}: {err['msg']}" for err in exc.errors()
-        )
-        raise ConfigError(f"world file {path} is invalid: {details}",
-                          hint="see the format in asrctl/sandbox/world.py") from None
+        details = "; ".join(_place(err) for err in exc.errors(include_input=False)[:5])
+        raise ConfigError(f"world file {path} is invalid: {details}", hint=hint) from None
+
+
+def _place(err: Any) -> str:
+    # An unknown key is the file's own text: name where it is, not what it says.
+    loc = [p for p in err["loc"]]
+    if err["type"] == "extra_forbidden":
+        return f"{'.'.join(str(p) for p in loc[:-1]) or '(top)'}: an unknown key"
+    shown = ".".join(str(p) if isinstance(p, int) or str(p).isidentifier() else "?" for p in loc)
+    return f"{shown or '(top)'}: {err['msg']}"

@@ -156,7 +156,7 @@ def test_tokens_that_cannot_be_resolved(tmp_path: Path) -> None:
     assert gone.code == 1 and "cannot read token file" in gone.stderr
     (root / "secrets" / "nmbrs.token").mkdir()
     directory = run_cli(root, "plan")
-    assert directory.code == 1 and "cannot read token file" in directory.stderr
+    assert directory.code == 1 and "is a directory, not a regular file" in directory.stderr
     (root / "secrets" / "registry.token").write_text("  \n")
     empty = run_cli(root, "status")
     assert empty.code == 1 and "is empty" in empty.stderr
