@@ -40,6 +40,7 @@ shorthands `asr-overarching` / `asr-per-debtor` (exactly a.s.r.'s list of API-FA
 
 from __future__ import annotations
 
+import re
 from itertools import count
 from pathlib import Path
 from typing import Any, Literal
@@ -262,9 +263,10 @@ def load_world(path: Path | str) -> World:
 
 
 def _place(err: Any) -> str:
-    # An unknown key is the file's own text: name where it is, not what it says.
-    loc = [p for p in err["loc"]]
+    # Keys come from the file: a short identifier is shown (a misspelt field), anything else is not.
+    loc = [p if isinstance(p, int) or re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]{0,31}", str(p)) else "?"
+           for p in err["loc"]]
+    where = ".".join(str(p) for p in loc) or "(top)"
     if err["type"] == "extra_forbidden":
-        return f"{'.'.join(str(p) for p in loc[:-1]) or '(top)'}: an unknown key"
-    shown = ".".join(str(p) if isinstance(p, int) or str(p).isidentifier() else "?" for p in loc)
-    return f"{shown or '(top)'}: {err['msg']}"
+        return f"{where}: an unknown key"
+    return f"{where}: {err['msg']}"
