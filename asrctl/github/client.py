@@ -20,11 +20,12 @@ from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 import requests
+from pydantic import BaseModel, ConfigDict, ValidationError
 
-from asrctl import __version__
 from asrctl.errors import ConfigError, ServiceError
 from asrctl.net.http import is_loopback, parse_retry_after
 from asrctl.net.retry import Retryable, RetryPolicy, retry_call
+from asrctl.net.session import DeadlineExceeded, ExchangeError, Limits, exchange, new_session, read_json
 from asrctl.secrets import Secret, redact
 
 __all__ = ["API_VERSION", "DEFAULT_API_URL", "DEFAULT_BOT", "GitHubClient", "RetryPolicy"]
@@ -36,6 +37,8 @@ DEFAULT_API_URL = "https://api.github.com"
 # The author of comments and issues made with a workflow's GITHUB_TOKEN.
 DEFAULT_BOT = "github-actions[bot]"
 MAX_PAGES = 100          # 100 x 100 items: far beyond any pull request or issue list we read
+# A page of 100 comments of at most 65,536 characters each, JSON-escaped: well under this.
+MAX_ANSWER_BYTES = 32 * 1024 * 1024
 _TRANSIENT_STATUS = {500, 502, 503, 504}
 
 
@@ -53,7 +56,7 @@ def _retry_after(response: requests.Response) -> float | None:
 
 def _github_message(response: requests.Response) -> str:
     try:
-        data = response.json()
+        data = read_json(response.content)
     except ValueError:
         return response.reason or ""
     if not isinstance(data, dict):
@@ -82,11 +85,13 @@ class GitHubClient:
     timeout: float = 30.0
     policy: RetryPolicy = field(default_factory=RetryPolicy)
     sleep: Callable[[float], None] = time.sleep
-    session: requests.Session = field(default_factory=requests.Session)
+    session: requests.Session = field(default_factory=lambda: new_session(trust_env=True))
 
     def __post_init__(self) -> None:
         self.api_url = self.api_url.rstrip("/")
         parts = urlsplit(self.api_url)
+        if is_loopback(parts.hostname):
+            self.session.trust_env = False  # a local fake: no proxy from the environment
         if parts.scheme != "https" and not (parts.scheme == "http" and is_loopback(parts.hostname)):
             raise ConfigError(
                 f"GitHub API URL {self.api_url!r} must use https",
@@ -126,18 +131,18 @@ class GitHubClient:
             "Accept": "application/vnd.github+json",
             "Authorization": f"Bearer {self.token.reveal()}",
             "X-GitHub-Api-Version": API_VERSION,
-            "User-Agent": f"asrctl/{__version__}",
         }
 
     def _request(self, method: str, url: str, params: Mapping[str, Any] | None,
-                 body: Mapping[str, Any] | None) -> requests.Response | str:
-        """The response, or the name of the requests exception (never the exception itself)."""
+                 body: Mapping[str, Any] | None) -> requests.Response | ExchangeError | str:
+        """The response, asrctl's refusal of it, or the name of the requests exception (never the exception)."""
         failure: str
         try:
-            # requests drops Authorization when a redirect leaves the host
-            return self.session.request(
-                method, url, params=params, json=body, headers=self._headers(), timeout=(10.0, self.timeout)
-            )
+            # No redirect, a total deadline, a size cap: asrctl.net.session.
+            return exchange(self.session, method, url, limits=Limits(self.timeout, MAX_ANSWER_BYTES),
+                            params=params, json=body, headers=self._headers())
+        except ExchangeError as refused:
+            return refused
         except (requests.ConnectionError, requests.Timeout) as exc:
             failure = "transient:" + exc.__class__.__name__
         except requests.RequestException as exc:
@@ -148,6 +153,11 @@ class GitHubClient:
               body: Mapping[str, Any] | None = None) -> requests.Response:
         what = f"GitHub {method} {urlsplit(url).path}"
         response = self._request(method, url, params, body)
+        if isinstance(response, ExchangeError):
+            error = ServiceError(f"{what}: GitHub {response.message}", hint=response.hint)
+            if isinstance(response, DeadlineExceeded):
+                raise Retryable(error)
+            raise error
         if isinstance(response, str):
             if response.startswith("transient:"):
                 error = ServiceError(
@@ -172,16 +182,19 @@ class GitHubClient:
             raise Retryable(error, _retry_after(response))
         raise error
 
-    def _json(self, method: str, path: str, body: Mapping[str, Any] | None = None) -> Any:
+    def _json(self, method: str, path: str, body: Mapping[str, Any] | None = None,
+              shape: type[BaseModel] | None = None) -> Any:
         response = self._send(method, self._url(path), body=body)
         if response.status_code == 204 or not response.content:
             return None
         try:
-            return response.json()
+            data = read_json(response.content)
         except ValueError:
             raise Retryable(ServiceError(f"GitHub {method} {path}: answer is not JSON")) from None
+        return _checked(data, shape, f"GitHub {method} {path}") if shape is not None else data
 
-    def _list(self, path: str, params: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
+    def _list(self, path: str, shape: type[BaseModel],
+              params: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
         """Every item of a paginated list, following Link rel="next" on the same API only."""
         items: list[dict[str, Any]] = []
         url: str | None = self._url(path)
@@ -191,12 +204,13 @@ class GitHubClient:
                 return items
             response = self._send("GET", url, params=query)
             try:
-                page = response.json()
+                page = read_json(response.content)
             except ValueError:
                 raise Retryable(ServiceError(f"GitHub GET {path}: answer is not JSON")) from None
             if not isinstance(page, list):
                 raise ServiceError(f"GitHub GET {path}: expected a list, got {type(page).__name__}")
-            items.extend(item for item in page if isinstance(item, dict))
+            items.extend(_checked(item, shape, f"GitHub GET {path}: item {len(items) + n + 1}")
+                         for n, item in enumerate(page))
             next_url = response.links.get("next", {}).get("url")
             if next_url and not next_url.startswith(self.api_url + "/"):
                 # Never send the token anywhere but the API it was meant for.
@@ -214,14 +228,14 @@ class GitHubClient:
     # -- endpoints (single attempt; call them inside `retrying`) --
 
     def issue_comments(self, number: int) -> list[dict[str, Any]]:
-        return self._list(f"/issues/{number}/comments")
+        return self._list(f"/issues/{number}/comments", _Comment)
 
     def create_comment(self, number: int, body: str) -> dict[str, Any]:
-        result: dict[str, Any] = self._json("POST", f"/issues/{number}/comments", {"body": body})
+        result: dict[str, Any] = self._json("POST", f"/issues/{number}/comments", {"body": body}, _Comment)
         return result
 
     def update_comment(self, comment_id: int, body: str) -> dict[str, Any]:
-        result: dict[str, Any] = self._json("PATCH", f"/issues/comments/{comment_id}", {"body": body})
+        result: dict[str, Any] = self._json("PATCH", f"/issues/comments/{comment_id}", {"body": body}, _Comment)
         return result
 
     def delete_comment(self, comment_id: int) -> None:
@@ -232,7 +246,7 @@ class GitHubClient:
         if creator:
             params["creator"] = creator
         # The issues list also holds pull requests; they carry a "pull_request" key.
-        return [item for item in self._list("/issues", params) if "pull_request" not in item]
+        return [item for item in self._list("/issues", _Issue, params) if "pull_request" not in item]
 
     def issues(self, label: str, creator: str | None) -> list[dict[str, Any]]:
         """Open and closed issues with `label` (not pull requests)."""
@@ -242,12 +256,65 @@ class GitHubClient:
         return [item for item in self._list("/issues", params) if "pull_request" not in item]
 
     def create_issue(self, title: str, body: str, labels: list[str]) -> dict[str, Any]:
-        result: dict[str, Any] = self._json("POST", "/issues", {"title": title, "body": body, "labels": labels})
+        result: dict[str, Any] = self._json("POST", "/issues", {"title": title, "body": body, "labels": labels},
+                                            _Issue)
         return result
 
     def update_issue(self, number: int, fields: Mapping[str, Any]) -> dict[str, Any]:
-        result: dict[str, Any] = self._json("PATCH", f"/issues/{number}", fields)
+        result: dict[str, Any] = self._json("PATCH", f"/issues/{number}", fields, _Issue)
         return result
 
     def pulls_of_commit(self, sha: str) -> list[dict[str, Any]]:
-        return self._list(f"/commits/{sha}/pulls")
+        return self._list(f"/commits/{sha}/pulls", _Pull)
+
+
+# --- the shapes of GitHub's answers that asrctl reads (the rest of each item passes through) -----------------
+
+
+class _Answer(BaseModel):
+    model_config = ConfigDict(extra="allow", strict=True)
+
+
+class _User(_Answer):
+    login: str | None = None
+
+
+class _Comment(_Answer):
+    id: int
+    body: str | None = None
+    html_url: str | None = None
+    user: _User | None = None
+
+
+class _Issue(_Answer):
+    number: int
+    title: str | None = None
+    body: str | None = None
+    html_url: str | None = None
+    user: _User | None = None
+
+
+class _Head(_Answer):
+    sha: str | None = None
+
+
+class _Pull(_Answer):
+    number: int
+    html_url: str | None = None
+    merged_at: str | None = None
+    merge_commit_sha: str | None = None
+    head: _Head | None = None
+
+
+def _checked(item: Any, shape: type[BaseModel], what: str) -> dict[str, Any]:
+    """The item as a dict, if it has the shape asrctl reads; a ServiceError naming the fields otherwise."""
+    try:
+        shape.model_validate(item)
+    except ValidationError as exc:
+        fields = ", ".join(sorted({".".join(str(p) for p in e["loc"]) or "(item)"
+                                   for e in exc.errors(include_input=False)}))
+        raise ServiceError(f"{what}: GitHub sent an answer asrctl cannot read (fields: {fields})",
+                           hint="GitHub's API answered unlike its documentation: a proxy, or GITHUB_API_URL "
+                                "points at something else") from None
+    assert isinstance(item, dict)
+    return item
