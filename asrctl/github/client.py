@@ -193,8 +193,8 @@ class GitHubClient:
             raise Retryable(ServiceError(f"GitHub {method} {path}: answer is not JSON")) from None
         return _checked(data, shape, f"GitHub {method} {path}") if shape is not None else data
 
-    def _list(self, path: str, shape: type[BaseModel],
-              params: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
+    def _list(self, path: str, params: Mapping[str, Any] | None = None, *,
+              shape: type[BaseModel]) -> list[dict[str, Any]]:
         """Every item of a paginated list, following Link rel="next" on the same API only."""
         items: list[dict[str, Any]] = []
         url: str | None = self._url(path)
@@ -228,7 +228,7 @@ class GitHubClient:
     # -- endpoints (single attempt; call them inside `retrying`) --
 
     def issue_comments(self, number: int) -> list[dict[str, Any]]:
-        return self._list(f"/issues/{number}/comments", _Comment)
+        return self._list(f"/issues/{number}/comments", shape=_Comment)
 
     def create_comment(self, number: int, body: str) -> dict[str, Any]:
         result: dict[str, Any] = self._json("POST", f"/issues/{number}/comments", {"body": body}, _Comment)
@@ -246,14 +246,14 @@ class GitHubClient:
         if creator:
             params["creator"] = creator
         # The issues list also holds pull requests; they carry a "pull_request" key.
-        return [item for item in self._list("/issues", _Issue, params) if "pull_request" not in item]
+        return [item for item in self._list("/issues", params, shape=_Issue) if "pull_request" not in item]
 
     def issues(self, label: str, creator: str | None) -> list[dict[str, Any]]:
         """Open and closed issues with `label` (not pull requests)."""
         params: dict[str, Any] = {"state": "all", "labels": label}
         if creator:
             params["creator"] = creator
-        return [item for item in self._list("/issues", params) if "pull_request" not in item]
+        return [item for item in self._list("/issues", params, shape=_Issue) if "pull_request" not in item]
 
     def create_issue(self, title: str, body: str, labels: list[str]) -> dict[str, Any]:
         result: dict[str, Any] = self._json("POST", "/issues", {"title": title, "body": body, "labels": labels},
@@ -265,7 +265,7 @@ class GitHubClient:
         return result
 
     def pulls_of_commit(self, sha: str) -> list[dict[str, Any]]:
-        return self._list(f"/commits/{sha}/pulls", _Pull)
+        return self._list(f"/commits/{sha}/pulls", shape=_Pull)
 
 
 # --- the shapes of GitHub's answers that asrctl reads (the rest of each item passes through) -----------------
