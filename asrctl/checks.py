@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-Severity = Literal["error", "warning"]
+Severity = Literal["error", "warning", "note"]  # a note is neither counted as a warning nor blocks
 
 
 @dataclass(frozen=True)
@@ -44,7 +44,9 @@ CATALOGUE: dict[str, CheckInfo] = {
         CheckInfo("nmbrs.dga-insured", "warning", "A declared DGA is insured for WW/ZW/WIA (unusual for a DGA)."),
         CheckInfo("nmbrs.dga-undeclared", "warning", "An employee looks like a DGA (not insured for WW, ZW and WIA) but is not declared."),
         CheckInfo("nmbrs.unreachable", "error", "Nmbrs did not answer after retries."),
-        CheckInfo("nmbrs.unverified", "warning", "A check could not run because a call outside a.s.r.'s list is not Active; names the call."),
+        CheckInfo("nmbrs.unverified", "warning", "A check could not run or could not read what it needs; says which check and why (the call and field)."),
+        CheckInfo("nmbrs.optional", "note", "An optional extra call a login set up exactly by a.s.r.'s manual lacks: once per account, not a warning; names the call to activate."),
+        CheckInfo("nmbrs.untagged", "warning", "An overarching login without a debtor tag: a.s.r. sees every debtor (the manual advises an a.s.r. tag)."),
         CheckInfo("registry.unmanaged", "warning", "The registry holds a registration of this office that no employer file declares."),
         CheckInfo("registry.registered-elsewhere", "error", "apply: the loonheffingennummer is registered by another payroll office (409); contact a.s.r."),
         CheckInfo("registry.unreachable", "error", "The a.s.r. registry did not answer after retries."),

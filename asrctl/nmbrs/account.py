@@ -7,6 +7,7 @@ Everything here depends only on the NmbrsProvider Protocol.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Collection, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass
@@ -120,6 +121,8 @@ class AccountView:
                 # Send what Nmbrs reports, so the remaining checks run even when the declared domain is wrong.
                 login = login.with_domain(subdomain)
         self.login = login
+        if account.model == "overarching" and not account.tag:
+            self.checks.append(found.untagged(self.name, account.username, self.remedies.login_filter(account.model)))
 
         companies = self.leaf.submit(attempt, lambda: self.provider.companies(login)).result()
         if isinstance(companies, Failed):
@@ -147,8 +150,8 @@ class AccountView:
         return found.auth_failed(self.remedies, self.model, self.name, self.account.username, source, error)
 
     def optional_call_off(self, capability: Capability | None, label: str) -> Check:
-        """nmbrs.unverified for an optional read the login may not use: worded per account and read (not
-        per employer), so the same warning on many employers of the account is one text a renderer can group."""
+        """nmbrs.optional for an optional read the login may not use (a login set up exactly by a.s.r.'s manual):
+        a note, worded per account and read (not per employer), so renderers show it once per account."""
         account = self.account
         assert account is not None
         tag = self.tag
@@ -165,9 +168,8 @@ class AccountView:
         else:
             skipped = "the checks that need this call"
         who = f"account '{self.name}' ({account.username})"
-        return found.unverified(
-            f"Not checked because {self.remedies.not_enabled(label, who)}: {skipped}.", hint=self.enable_hint(label),
-        )
+        return found.optional(f"Not checked because {self.remedies.not_enabled(label, who)}: {skipped}.",
+                              self.enable_hint(label))
 
     def _account_failed(self, error: NmbrsError, doing: str) -> None:
         kind = Failed(error).kind
@@ -175,6 +177,9 @@ class AccountView:
             return self._stop(self.login_refused(error))
         if kind is Kind.NO_DATA:
             self.companies = []  # Nmbrs refused the data, not the call: the login sees nothing
+            self.checks.append(found.request_rejected(error, f"the companies of account '{self.name}'"))
+            return None
+        if kind in (Kind.UNREADABLE, Kind.GONE):  # answered, but not readably: nothing per employer can be checked
             self.checks.append(found.request_rejected(error, f"the companies of account '{self.name}'"))
             return None
         return self._stop(found.unreachable(error, f"{doing} of account '{self.name}'"))
@@ -246,6 +251,13 @@ class AccountView:
                 mapping.setdefault(company.id, []).append(debtor)
         return mapping
 
+    def with_pay_period(self, company: Company) -> Company:
+        """The company with its pay period, asked separately when the company list did not give it."""
+        if company.pay_period is not None:
+            return company
+        period, label = self.provider.pay_period(self._logged_in(), company.id)
+        return dataclasses.replace(company, pay_period=period, pay_period_label=label)
+
     # --- employees -------------------------------------------------------------------------------
 
     def employees(self, company: Company) -> Staff:
@@ -264,12 +276,13 @@ class AccountView:
         bulk = attempt(lambda: self.provider.insurance_by_company(login, company.id))
         if not isinstance(bulk, Failed):
             return InsuranceView(bulk, complete=True)
-        if bulk.kind is Kind.NOT_PERMITTED:
-            why = self.remedies.not_enabled(bulk_label)  # optional: fall back to one read per employee
-        elif bulk.kind is Kind.NO_DATA:
-            why = f"{bulk_label} failed ({bulk.error.message})"
-        else:
+        if bulk.kind is Kind.REFUSED:
             raise bulk.error
+        # Optional, and outside a.s.r.'s list: whatever went wrong, read one employee at a time instead.
+        if bulk.kind is Kind.NOT_PERMITTED:
+            why = self.remedies.not_enabled(bulk_label)
+        else:
+            why = f"{bulk_label} failed ({bulk.error.message})"
         note = None
         if len(employees) <= self.max_employee_scan:
             wanted = list(employees)
@@ -285,14 +298,23 @@ class AccountView:
         ]
         result: dict[int, Insurance] = {}
         complete = note is None
+        unreadable: list[NmbrsError] = []
         for employee_id, future in futures:
             insurance = future.result()
             if isinstance(insurance, Failed):
                 if insurance.kind is Kind.NOT_PERMITTED:
                     complete = False  # the per-employee read is in a.s.r.'s list: nmbrs.api-rights says so
+                elif insurance.kind is Kind.UNREADABLE:
+                    unreadable.append(insurance.error)
                 elif insurance.kind is not Kind.NO_DATA:
                     raise insurance.error
                 continue  # no access to this employee's settings: nothing to judge
             if insurance is not None:
                 result[employee_id] = insurance
+        if unreadable:
+            # Could not read is not "no settings": say so, and judge no undeclared DGAs on a partial view.
+            complete = False
+            note = found.unverified(
+                f"The insurance settings of {len(unreadable)} employee(s) of company '{company.name}' could not be "
+                f"read, so DGAs were not judged on them: {unreadable[0].message}.", hint=unreadable[0].hint)
         return InsuranceView(result, complete=complete, note=note)

@@ -19,6 +19,8 @@ from asrctl.nmbrs.errors import (
     NmbrsSubscriptionError,
     NmbrsUnavailable,
     NotPermitted,
+    OperationGone,
+    Unreadable,
 )
 
 T = TypeVar("T")
@@ -29,7 +31,9 @@ class Kind(Enum):
     NOT_PERMITTED = "not_permitted"  # the login may not use this read
     NO_DATA = "no_data"              # Nmbrs refused or could not give the data (the read is permitted)
     UNAVAILABLE = "unavailable"      # no usable answer after retries
-    REJECTED = "rejected"            # the request was refused as such (malformed, operation gone)
+    REJECTED = "rejected"            # the request was refused as such (malformed)
+    GONE = "gone"                    # Nmbrs no longer offers this read
+    UNREADABLE = "unreadable"        # an answer without what the check needs
 
 
 @dataclass(frozen=True)
@@ -47,6 +51,10 @@ class Failed:
             return Kind.NO_DATA
         if isinstance(error, NmbrsUnavailable):
             return Kind.UNAVAILABLE
+        if isinstance(error, Unreadable):
+            return Kind.UNREADABLE
+        if isinstance(error, OperationGone):
+            return Kind.GONE
         return Kind.REJECTED
 
 

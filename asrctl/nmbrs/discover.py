@@ -27,7 +27,7 @@ class DiscoveredCompany:
     name: str
     debtor_number: str | None       # None when the login may not list debtors
     debtor_name: str | None
-    pay_period: str | None          # as Nmbrs writes it (SOAP: LoonaangifteTijdvak)
+    pay_period: str | None          # as Nmbrs writes it (SOAP: LoonaangifteTijdvak); None when not known
     frequency: Literal["monthly", "four_weekly"] | None  # None: a pay period a.s.r. cannot connect
     dga_candidates: tuple[Employee, ...]  # not insured for WW, ZW and WIA
     dgas_checked: bool              # False: the employees could not all be looked at (see notes)
@@ -120,6 +120,8 @@ def discover_with(
                 else:
                     left_out.append((name, number))
             placed = chosen
+        # A company listed without its pay period: asked for those kept only.
+        placed = [(_with_period(view, c, notes), d) for c, d in placed]
         futures = [
             (company, debtor, outer.submit(_dga_candidates, view, company, notes) if with_dgas else None)
             for company, debtor in placed
@@ -133,8 +135,8 @@ def discover_with(
                 name=company.name or "",
                 debtor_number=debtor.number if debtor else None,
                 debtor_name=debtor.name if debtor else None,
-                pay_period=company.pay_period_label,
-                frequency=FREQUENCY_OF_PERIOD.get(company.pay_period),
+                pay_period=company.pay_period_label if company.pay_period is not None else None,
+                frequency=FREQUENCY_OF_PERIOD.get(company.pay_period) if company.pay_period else None,
                 dga_candidates=tuple(candidates),
                 dgas_checked=checked,
             ))
@@ -200,6 +202,14 @@ def _dga_candidates(view: AccountView, company: Company, notes: list[Check]) -> 
     if got.kind not in (Kind.NO_DATA, Kind.NOT_PERMITTED):
         notes.append(found.unreachable(got.error, f"reading the employees of '{company.name}'"))
     return [], False
+
+
+def _with_period(view: AccountView, company: Company, notes: list[Check]) -> Company:
+    got = attempt(lambda: view.with_pay_period(company))
+    if not isinstance(got, Failed):
+        return got
+    notes.append(found.request_rejected(got.error, f"the pay period of '{company.name}'"))
+    return company
 
 
 def _unique(checks: list[Check]) -> list[Check]:

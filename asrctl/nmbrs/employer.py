@@ -83,7 +83,7 @@ def observe_employer(view: AccountView, loaded: LoadedEmployer) -> list[Check]:
     company = _company(view, employer, debtor, findings)
     if company is not None:
         _tag(view, company, debtor, findings)
-        findings.add(found.frequency_check(company, employer.payroll.frequency))
+        _frequency(view, company, employer.payroll.frequency, findings)
         _dgas(view, company, employer.dga, findings)
     return findings.result()
 
@@ -194,6 +194,18 @@ def _tag(view: AccountView, company: Company, debtor: Debtor | None, findings: _
     if tag not in tags:
         close = near_misses(tag, tags, limit=1)
         findings.add(found.debtor_untagged(debtor, tag, tags, close[0][0] if close else None))
+
+
+def _frequency(view: AccountView, company: Company, declared: str, findings: _Findings) -> None:
+    doing = f"the pay period of company '{company.name}'"
+    with_period = findings.read(lambda: view.with_pay_period(company), doing, required=True)
+    if isinstance(with_period, Failed):
+        if with_period.kind is Kind.NOT_PERMITTED:  # in a.s.r.'s list: nmbrs.api-rights names it; say what it costs
+            findings.add(found.unverified(
+                f"Could not check {doing}: Nmbrs listed the company without one, and "
+                f"{view.remedies.not_enabled(with_period.error.call)}."))
+        return
+    findings.add(found.frequency_check(with_period, declared))
 
 
 def _dgas(view: AccountView, company: Company, declared: list[Dga], findings: _Findings) -> None:

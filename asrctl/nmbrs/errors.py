@@ -51,8 +51,8 @@ class NmbrsFault(NmbrsError):
 class NoAccess(NmbrsFault):
     """The login may not see this debtor, company or employee."""
 
-class Unreadable(NmbrsFault):
-    """Nmbrs answered, but without what a check needs (a record lacking a field asrctl reads)."""
+class Unreadable(NmbrsError):
+    """Nmbrs answered, but without what a check needs (a record lacking a field, a value not of its type)."""
 
 class NmbrsUnavailable(NmbrsError):
     """Nmbrs did not answer usably after retries: timeouts, resets, HTTP 5xx/429, transient faults."""

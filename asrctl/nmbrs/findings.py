@@ -121,6 +121,25 @@ def unverified(message: str, *, hint: str | None = None) -> Check:
     return Check("nmbrs.unverified", "warning", message, hint=hint)
 
 
+def optional(message: str, hint: str) -> Check:
+    """A check a login set up exactly by a.s.r.'s manual cannot make: a note, not a warning."""
+    return Check("nmbrs.optional", "note", message, hint=hint)
+
+
+def untagged(account: str, username: str, logins_screen: str) -> Check:
+    return Check(
+        "nmbrs.untagged",
+        "warning",
+        f"{_login(account, username).capitalize()} is an accountant login without a debtor tag: through it "
+        "a.s.r. sees every debtor of the office, not only the employers connected to the coupling.",
+        hint=(
+            "a.s.r.'s manual advises a tag: in Nmbrs create a tag such as 'a.s.r.', add it to the debtors of the "
+            f"employers to connect (Debiteur > Tags), choose it as the login's filter under {logins_screen}, and "
+            f"set accounts.{account}.tag in asrctl.yaml."
+        ),
+    )
+
+
 def request_rejected(error: NmbrsError, what: str) -> Check:
     return unverified(f"Could not check {what}: {error.message}", hint=error.hint)
 
@@ -245,10 +264,13 @@ def company_no_access(remedies: Remedies, model: AccountModel, company: Company,
 
 
 def _period(company: Company) -> str:
+    assert company.pay_period is not None
     return f"{_PERIOD_WORDS[company.pay_period]} ({company.pay_period_label})"
 
 
 def frequency_check(company: Company, declared: str) -> Check | None:
+    """nmbrs.frequency for a company whose pay period is known."""
+    assert company.pay_period is not None, "ask the pay period first"
     actual = FREQUENCY_OF_PERIOD.get(company.pay_period)
     if actual == declared:
         return None

@@ -97,7 +97,7 @@ class Company:
     id: int
     number: int
     name: str | None
-    pay_period: PayPeriod
+    pay_period: PayPeriod | None    # None: not in the company list; ask NmbrsProvider.pay_period
     pay_period_label: str = "None"  # as Nmbrs writes it (e.g. "Week4"), for messages a payroll employee can match
 
 
@@ -192,6 +192,10 @@ class NmbrsProvider(Protocol):
     def companies(self, login: Login) -> list[Company]: ...
 
     def companies_by_debtor(self, login: Login, debtor_id: int) -> list[Company]: ...
+
+    def pay_period(self, login: Login, company_id: int) -> tuple[PayPeriod, str]:
+        """A company's current pay period and how Nmbrs wrote it, for a company listed without one."""
+        ...
 
     def employees(self, login: Login, company_id: int) -> Staff:
         """The company's employees on the payroll (not applicants, not former or external staff)."""

@@ -182,16 +182,39 @@ EXPLANATIONS: dict[str, Explanation] = {
     ),
     "nmbrs.unverified": Explanation(
         meaning=(
-            "A check could not run because it needs an API call outside a.s.r.'s list that is not Active for "
-            "this login (for example DebtorService.List_GetAll, DebtorService.Tags_Get, "
-            "CompanyService.List_GetByDebtor, EmployeeService.EmployeeType_GetList). asrctl works with exactly "
-            "the rights a.s.r.'s manual sets up and treats extra calls as optional. A warning: never a blocked "
-            "employer."
+            "A check could not run, or Nmbrs answered without what it needs: a record lacking a field asrctl "
+            "reads (the message names the call and the field), a value of the wrong type, an operation Nmbrs no "
+            "longer offers, or a company too large to scan one employee at a time. asrctl never takes \"could "
+            "not read\" for \"nothing there\", so it says so. A warning: never a blocked employer."
         ),
         fix=(
-            "Optional. For the full check, set the named call Active in the login's template user (API-icoon, "
-            "\"Webservices rights edit\"). Keep in mind that a.s.r.'s coupling uses the same login, so it gets "
-            "the extra read right too. Or accept the warning."
+            "Read the message: it names what could not be read. An operation Nmbrs no longer offers needs an "
+            "answer from a.s.r. (or Keylane) about its replacement; an answer without a field is worth reporting "
+            "with the `--debug` output. Otherwise follow the hint, or accept the warning."
+        ),
+    ),
+    "nmbrs.optional": Explanation(
+        meaning=(
+            "A login set up exactly by a.s.r.'s manual has only the calls a.s.r. needs. Some checks would like "
+            "one more call (for example DebtorService.List_GetAll, DebtorService.Tags_Get, "
+            "CompanyService.List_GetByDebtor) to confirm the debtor or the tag. Without it that part is skipped. "
+            "A note, shown once per account: not a warning, and never a blocked employer."
+        ),
+        fix=(
+            "Nothing is needed. For the full check, set the named call Active in the login's template user "
+            "(API-icoon, \"Webservices rights edit\"); a.s.r.'s coupling uses the same login, so it gets the "
+            "extra read right too."
+        ),
+    ),
+    "nmbrs.untagged": Explanation(
+        meaning=(
+            "An accountant (overarching) login without a debtor tag sees every debtor of the office, and so "
+            "does a.s.r. through the coupling. a.s.r.'s manual advises an \"a.s.r.\" tag, so that only the "
+            "debtors of connected employers are visible."
+        ),
+        fix=(
+            "In Nmbrs create a tag (e.g. `a.s.r.`), add it to the debtors to connect, choose it as the login's "
+            "filter under Instellingen > Gebruikers > Logins, and set `accounts.NAME.tag` in asrctl.yaml."
         ),
     ),
     "registry.unmanaged": Explanation(

@@ -26,6 +26,7 @@ from asrctl.render.words import (
     SENSITIVE_CHANGED,
     SYMBOL,
     View,
+    count_notes,
     headline,
     notes,
     plural,
@@ -150,7 +151,8 @@ def _header(plan: Plan) -> str:
         f"| ! | blocked: NOT submitted, fix the findings first | {s.blocked} |",
         f"| = | unchanged | {s.noop} |",
         "",
-        f"Findings: {plural(s.errors, 'error')}, {plural(s.warnings, 'warning')}.",
+        f"Findings: {plural(s.errors, 'error')}, {plural(s.warnings, 'warning')}"
+        + (f", {plural(notes, 'note')}." if (notes := count_notes(plan)) else "."),
     ]
     note = targets_note(plan)
     if note:
@@ -339,7 +341,7 @@ def _after(c: Change) -> str:
 def _checks_table(checks: Sequence[Check]) -> str:
     rows = ["| | Check | Finding | How to fix |", "|---|---|---|---|"]
     for c in checks:
-        mark = "✗ error" if c.severity == "error" else "⚠ warning"
+        mark = {"error": "✗ error", "warning": "⚠ warning"}.get(c.severity, "ℹ note")
         rows.append(f"| {mark} | <code>{_esc(c.id)}</code> | {_esc(c.message)} | {_esc(c.hint or '')} |")
     return "\n".join(rows)
 

@@ -100,7 +100,7 @@ def _change(c: Change, style: _Style, indent: str) -> str:
 
 
 def _check(check: Check, style: _Style, indent: str, *, where: str | None = None) -> list[str]:
-    mark = style("✗", "red") if check.severity == "error" else style("⚠", "yellow")
+    mark = {"error": style("✗", "red"), "warning": style("⚠", "yellow")}.get(check.severity, style("ℹ", "cyan"))
     lines = [f"{indent}{mark} {check.id}: {check.message}"]
     if where:
         lines.append(f"{indent}  ({where})")

@@ -83,11 +83,11 @@ class View:
         seen: dict[tuple[str, str, str | None], list[str]] = {}
         for e in sorted(self.plan.employers, key=lambda e: e.id):
             for c in e.checks:
-                if c.severity == "warning":
-                    seen.setdefault((c.id, c.message, c.hint), []).append(e.id)
+                if c.severity != "error":
+                    seen.setdefault((c.id, c.severity, c.message, c.hint), []).append(e.id)
         return [
-            SharedFinding(Check(id_, "warning", message, hint), ids)
-            for (id_, message, hint), ids in seen.items()
+            SharedFinding(Check(id_, severity, message, hint), ids)
+            for (id_, severity, message, hint), ids in seen.items()
             if len(ids) > 1
         ]
 
@@ -115,6 +115,12 @@ def value(v: Any) -> str:
     return json.dumps(v, ensure_ascii=False)
 
 
+def count_notes(plan: Plan) -> int:
+    """Notes (nmbrs.optional ...) are shown but never counted as warnings; the JSON summary keeps its keys."""
+    return sum(1 for c in plan.checks if c.severity == "note") + sum(
+        1 for e in plan.employers for c in e.checks if c.severity == "note")
+
+
 def summary_line(plan: Plan) -> str:
     s = plan.summary
     # Employer errors show as blocked; only findings about no single employer are counted apart.
@@ -123,9 +129,11 @@ def summary_line(plan: Plan) -> str:
     rejected = len(plan.rejected)
     if rejected:
         findings.insert(0, f"{rejected} rejected by a.s.r. (see the reason; correct the file)")
+    notes = count_notes(plan)
+    findings += [plural(notes, "note")] if notes else []
     if not plan.has_changes and not s.blocked:
         line = "No changes: the registry matches the employer files."
-        return line if not (s.warnings or general_errors or rejected) else f"{line} {', '.join(findings)}."
+        return line if not (s.warnings or general_errors or rejected or notes) else f"{line} {', '.join(findings)}."
     line = f"Plan: {s.create} to create, {s.update} to change, {s.withdraw} to withdraw, {s.blocked} blocked"
     return f"{line}; {', '.join(findings)}."
 

@@ -15,6 +15,10 @@ requests when `capture` is a list, latency per call, fault injection on the firs
 operation (http500, fault1006, reset, 429, fault9999), and how results without data are written
 (`empty_lists`: an empty or a missing result element; `no_data`: a missing or an xsi:nil one).
 
+Records are written in the v3 element set by default (`shape = "v2.1"` for the older one: SVW settings
+differ, SOAP-AUDIT F1), and on request with their elements reversed (`reorder`) or with elements no
+client knows, nested ones too (`extra_elements`), so clients are tested for reading by element name.
+
 Standalone: ``python -m asrctl.sandbox.nmbrs_sim WORLD.yaml [--port N] [--latency S]``.
 """
 
@@ -61,7 +65,8 @@ from asrctl.sandbox.world import (
 log = logging.getLogger("asrctl.sandbox.nmbrs_sim")
 
 SOAP_ENV = "http://schemas.xmlsoap.org/soap/envelope/"
-FaultKind = Literal["http500", "fault1006", "reset", "429", "fault9999"]
+FaultKind = Literal["http500", "fault1006", "reset", "429", "fault9999", "fault2003", "gone"]
+Shape = Literal["v3", "v2.1"]
 EmptyListStyle = Literal["empty", "missing"]
 NoDataStyle = Literal["missing", "nil"]
 FAULT_TEXT = {
@@ -70,6 +75,7 @@ FAULT_TEXT = {
     1003: "Unauthorized access to the data",
     1004: "No valid subscription",
     1006: "Login security failure",
+    2003: "Unauthorized employee",
     2004: "Unauthorized company",
     2009: "Unauthorized debtor",
     9999: "Unknown error",
@@ -154,6 +160,10 @@ def _el(tag: str, value: object) -> str:
     if isinstance(value, bool):
         value = "true" if value else "false"
     return f"<{tag}>{escape(str(value))}</{tag}>"
+
+
+def _nested(tag: str, inner: str) -> str:
+    return f"<{tag}>{inner}</{tag}>"
 
 
 def _items(tag: str, rows: list[str]) -> str:
@@ -252,6 +262,11 @@ class NmbrsSimulator:
         self.capture: list[RawRequest] | None = None  # a list: every request is appended, as received
         self.empty_lists: EmptyListStyle = "empty"
         self.no_data: NoDataStyle = "missing"
+        self.shape: Shape = "v3"
+        self.reorder = False         # write every record's elements in reverse order
+        self.extra_elements = False  # add elements (nested ones too) that no client knows
+        self.gone: set[str] = set()  # calls answered as Nmbrs answers an operation it no longer offers
+        self.drop: set[str] = set()  # element names left out of every record (an answer lacking a field)
         self._inject_lock = threading.Lock()
         self._injections: dict[str, list[tuple[FaultKind, float | None]]] = {}
         self._tasks: dict[str, str] = {}
@@ -309,7 +324,7 @@ class NmbrsSimulator:
         call = rights_name(operation)
         if call not in SERVED_CALLS:
             raise ValueError(f"unknown operation {operation!r}")
-        if kind not in ("http500", "fault1006", "reset", "429", "fault9999"):
+        if kind not in ("http500", "fault1006", "reset", "429", "fault9999", "fault2003", "gone"):
             raise ValueError(f"unknown fault kind {kind!r}")
         with self._inject_lock:
             self._injections.setdefault(call, []).extend([(kind, retry_after)] * times)
@@ -365,14 +380,47 @@ class NmbrsSimulator:
             raise SimFault(1003)
         return employee
 
+    def _record(self, fields: list[str]) -> str:
+        """One record's elements, as the simulator is set to write them (order, unknown elements)."""
+        fields = [f for f in fields if not any(f.startswith((f"<{name}>", f"<{name} ")) for name in self.drop)]
+        if self.extra_elements:
+            fields = [_nested("Unbekannt", _el("Tief", 1) + _el("Id", 999999)), *fields, _el("Nieuw", "x")]
+        if self.reorder:
+            fields = fields[::-1]
+        return "".join(fields)
+
+    def _svw(self, employee: WorldEmployee, *, bulk: bool) -> str:
+        s = employee.svw
+        assert s is not None
+        flags = [_el("Wao_Wia", s.wao_wia), _el("Ww", s.ww), _el("Zw", s.zw)]
+        if self.shape == "v2.1":
+            if bulk:
+                return self._record([_el("Id", employee.id), _el("CreateDate", "2020-01-01T00:00:00"),
+                                     _el("StartYear", 2020), _el("StartPeriod", 1), *flags])
+            return self._record([_el("Id", employee.id), _el("InvloedVerzekeringsplicht", ""), _el("PremieKorting", 0),
+                                 _el("PremieKortingVerhoging", False), _el("CodeCao", 0), *flags,
+                                 _el("CodeIabZvw", 0), _el("CodeZvw", "K"), _el("RisicoGroep", 0), _el("Sector", 0)])
+        # v3 (SOAP-AUDIT F1: the SDK's SVW class and BrynQ's SVWSettings)
+        return self._record([
+            _el("Id", employee.id), _el("CreateDate", "2020-01-01T00:00:00"), _el("StartYear", 2020),
+            _el("StartPeriod", 1), _el("InfluenceObligedInsuranced", "Geen invloed"), *flags,
+            _el("IncomeRelatedContributionZvw", True), _el("CodeZvw", "K"), _el("EmploymentType", 1),
+            _el("PhaseClassification", 2), _el("EmploymentSequenceTaxId", 1),
+            _nested("CAO", _el("CAOId", 1) + _el("CAOCode", 9999) + _el("CAODescription", "Geen CAO")),
+            _nested("RiskGroup", _el("RiskGroupId", 1) + _el("RiskGroupCode", 0) + _el("RiskGroupDescription", "-")),
+            _nested("Sector", _el("SectorId", 1) + _el("SectorCode", 44) + _el("SectorDescription", "Detailhandel")),
+            _nested("WageCostBenefit", _el("Code", 0)),
+        ])
+
     def _build_handlers(self) -> dict[str, Callable[[_Request, WorldLogin], str | None]]:
         world = self.world
+        rec = self._record
 
         def environment(req: _Request, login: WorldLogin) -> str:
-            return _el("Domain", f"{login.domain}.nmbrs.nl") + _el("SubDomain", login.domain)
+            return rec([_el("Domain", f"{login.domain}.nmbrs.nl"), _el("SubDomain", login.domain)])
 
         def debtors(req: _Request, login: WorldLogin) -> str:
-            return _items("Debtor", [_el("Id", d.id) + _el("Number", d.number) + _el("Name", d.name)
+            return _items("Debtor", [rec([_el("Id", d.id), _el("Number", d.number), _el("Name", d.name)])
                                      for d in self._scope(login).debtors])
 
         def visible_debtor(login: WorldLogin, debtor_id: int) -> WorldDebtor:
@@ -383,13 +431,13 @@ class NmbrsSimulator:
 
         def tags(req: _Request, login: WorldLogin) -> str:
             debtor = visible_debtor(login, req.int("DebtorId"))
-            return _items("DebtorTag", [_el("Number", i + 1) + _el("HexColor", "#2E7D32") + _el("Tag", t)
+            return _items("DebtorTag", [rec([_el("Number", i + 1), _el("HexColor", "#2E7D32"), _el("Tag", t)])
                                         for i, t in enumerate(debtor.tags)])
 
         def company_rows(companies: list[WorldCompany]) -> str:
             return _items("Company", [
-                _el("ID", c.id) + _el("Number", c.number) + _el("Name", c.name)
-                + _el("LoonaangifteTijdvak", c.loonaangifte_tijdvak)
+                rec([_el("ID", c.id), _el("Number", c.number), _el("Name", c.name), _el("PhoneNumber", "010-1234567"),
+                     _el("LoonaangifteTijdvak", c.loonaangifte_tijdvak), _el("KvkNr", "12345678")])
                 for c in companies
             ])
 
@@ -404,7 +452,8 @@ class NmbrsSimulator:
             company = self._company(login, req.int("CompanyId"))
             today = date.today()
             if company.loonaangifte_tijdvak == "Week4":
-                return escape(f"{today.year}-{min(13, (today.timetuple().tm_yday - 1) // 28 + 1)}-4W")
+                # Nmbrs's enumerations page writes W4 (some clients show 4W; asrctl reads both)
+                return escape(f"{today.year}-{min(13, (today.timetuple().tm_yday - 1) // 28 + 1)}-W4")
             return escape(f"{today.year}-{today.month}-M")
 
         def runs(req: _Request, login: WorldLogin) -> str:
@@ -418,33 +467,43 @@ class NmbrsSimulator:
         def employee_list(req: _Request, login: WorldLogin) -> str:
             company = self._company(login, req.int("CompanyId"))
             wanted = req.int("EmployeeType")
-            return _items("Employee", [_el("Id", e.id) + _el("Number", e.number) + _el("DisplayName", e.display_name)
+            return _items("Employee", [rec([_el("Id", e.id), _el("Number", e.number), _el("DisplayName", e.display_name)])
                                        for e in company.employees if e.type == wanted])
 
         def employee_types(req: _Request, login: WorldLogin) -> str:
-            return _items("EmployeeType", [_el("Id", t.id) + _el("Description", t.description)
+            return _items("EmployeeType", [rec([_el("Id", t.id), _el("Description", t.description)])
                                            for t in world.employee_types])
 
         def svw(req: _Request, login: WorldLogin) -> str | None:
             employee = self._employee(login, req.int("EmployeeId"))
-            if employee.svw is None:
-                return None
-            s = employee.svw
-            return (_el("Id", employee.id) + _el("PremieKorting", 0) + _el("PremieKortingVerhoging", False)
-                    + _el("CodeCao", 0) + _el("Wao_Wia", s.wao_wia) + _el("Ww", s.ww) + _el("Zw", s.zw)
-                    + _el("CodeIabZvw", 0) + _el("RisicoGroep", 0) + _el("Sector", 0))
+            return None if employee.svw is None else self._svw(employee, bulk=False)
 
         def svw_bulk(req: _Request, login: WorldLogin) -> str:
             company = self._company(login, req.int("CompanyID"))
             rows = []
             for e in company.employees:
-                record = ""
-                if e.svw is not None:
-                    s = e.svw
-                    record = ("<EmployeeSVWSettings>" + _el("Id", e.id) + _el("StartYear", 2020) + _el("StartPeriod", 1)
-                              + _el("Wao_Wia", s.wao_wia) + _el("Ww", s.ww) + _el("Zw", s.zw) + "</EmployeeSVWSettings>")
-                rows.append(_el("EmployeeId", e.id) + f"<EmployeeSVWSettings>{record}</EmployeeSVWSettings>")
+                record = "" if e.svw is None else _nested("EmployeeSVWSettings", self._svw(e, bulk=True))
+                rows.append(rec([_el("EmployeeId", e.id), _nested("EmployeeSVWSettings", record)]))
             return _items("EmployeeSVWItem", rows)
+
+        def employments(req: _Request, login: WorldLogin) -> str:
+            company = self._company(login, req.int("CompanyID"))
+            this_year = date.today().year
+            rows = []
+            for e in company.employees:
+                employed = world.employed(e)
+                spans: dict[str, list[tuple[str, str | None]]] = {
+                    "current": [(f"{this_year - 3}-01-01", None)],
+                    "ended": [(f"{this_year - 5}-01-01", f"{this_year - 2}-12-31")],
+                }
+                records = "".join(
+                    _nested("Employment", rec([_el("EmploymentId", (e.id or 0) * 10), _el("StartDate", f"{start}T00:00:00"),
+                                               _el("EndDate", f"{end}T00:00:00") if end else
+                                               '<EndDate xsi:nil="true" />']))
+                    for start, end in spans.get(employed, [])
+                )
+                rows.append(rec([_el("EmployeeId", e.id), _nested("EmployeeEmployments", records)]))
+            return _items("EmployeeEmploymentItem", rows)
 
         def per_company_items(item: str) -> Callable[[_Request, WorldLogin], str]:
             def handler(req: _Request, login: WorldLogin) -> str:
@@ -491,7 +550,7 @@ class NmbrsSimulator:
             "EmployeeService.SVW_GetCurrent": svw,
             "EmployeeService.SVW_GetAll_AllEmployeesByCompany": svw_bulk,
             "EmployeeService.Salary_GetAll_AllEmployeesByCompany": per_company_items("EmployeeSalaryItem"),
-            "EmployeeService.Employment_GetAll_AllEmployeesByCompany": per_company_items("EmployeeEmploymentItem"),
+            "EmployeeService.Employment_GetAll_AllEmployeesByCompany": employments,
             "EmployeeService.PersonalInfo_GetCurrent": personal_info,
             "EmployeeService.Address_GetListCurrent": per_employee("empty"),
             "EmployeeService.BankAccount_GetListCurrent": per_employee("empty"),
@@ -545,7 +604,7 @@ class _Handler(BaseHTTPRequestHandler):
         action = (self.headers.get("SOAPAction") or "").strip().strip('"')
         operation = action.rsplit("/", 1)[-1] if action.startswith(namespace(service) + "/") else ""
         call = right_of(service, operation) if operation else ""
-        if call not in SERVED_CALLS or not call.startswith(service + "."):
+        if call not in SERVED_CALLS or not call.startswith(service + ".") or call in self.sim.gone:
             fault = SimFault(None, f"Server did not recognize the value of HTTP Header SOAPAction: {action}.", client=True)
             self.sim.calls.add(CallEntry(f"{service}.{operation or '?'}", None, "client fault"))
             self._send(500, fault.envelope())
@@ -583,7 +642,10 @@ class _Handler(BaseHTTPRequestHandler):
             self.connection.close()
         elif kind == "http500":
             self._send(500, "<html><body><h1>500 - Internal server error.</h1></body></html>", "text/html")
-        elif kind in ("fault1006", "fault9999"):
+        elif kind == "gone":
+            self._send(500, SimFault(None, "Server did not recognize the value of HTTP Header SOAPAction.",
+                                     client=True).envelope())
+        elif kind in ("fault1006", "fault9999", "fault2003"):
             self._send(500, SimFault(int(kind[5:])).envelope())
         else:
             headers = {} if retry_after is None else {"Retry-After": f"{retry_after:g}"}

@@ -3,8 +3,9 @@
 World YAML format (all keys below; unknown keys are an error)::
 
     environment: voorbeeld            # optional default subdomain for logins (default "sandbox")
-    employee_types:                   # optional; what EmployeeType_GetList answers
-      - {id: 1, description: Werknemer}          # default: 1 Werknemer, 2 Stagiair
+    employee_types:                   # optional; what EmployeeType_GetList answers. Default: Nmbrs's seven types,
+      - {id: 3, description: Payroll, employed: current}   # ids 1-7 in the REST enum's order (payroll = 3).
+                                      # employed: current | ended | none (what Employment_GetAll answers)
     logins:
       - username: api-asr@voorbeeld.nl           # the Nmbrs login (e-mail)
         token: sandbox-token-kantoor             # its API token (a fake: the simulator's only "secret")
@@ -30,7 +31,7 @@ World YAML format (all keys below; unknown keys are an error)::
           - id: 30001                            # optional
             number: 1                            # personeelsnummer; optional, assigned in order
             display_name: J. de Vries            # alias: name
-            type: 1                              # EmployeeType id (default 1)
+            type: 3                              # EmployeeType id (default: the first type employed: current)
             svw: {ww: false, zw: false, wao_wia: false}   # aliases Ww/Zw/Wao_Wia; default all true; null: no SVW data
 
 `rights` is a list of "Service.Operation" names as Nmbrs' rights screen shows them, or one of the
@@ -89,7 +90,7 @@ class WorldEmployee(_Model):
     id: int | None = None
     number: int | None = None
     display_name: str = Field(validation_alias=AliasChoices("display_name", "name", "DisplayName"))
-    type: int = 1
+    type: int | None = None  # None: the world's payroll type
     svw: Svw | None = Field(default_factory=Svw)
 
 
@@ -114,6 +115,15 @@ class WorldDebtor(_Model):
 class EmployeeTypeDef(_Model):
     id: int
     description: str
+    employed: Literal["current", "ended", "none"] = "none"
+
+
+# Nmbrs's employee types (NM-types; REST enum order). The SOAP ids are unpublished: these are the
+# simulator's guess, configurable per world, so tests can put the payroll type at any id.
+NMBRS_EMPLOYEE_TYPES: tuple[tuple[str, Literal["current", "ended", "none"]], ...] = (
+    ("Applicant", "none"), ("New hire", "none"), ("Payroll", "current"), ("Former payroll", "ended"),
+    ("External", "none"), ("Former external", "ended"), ("Rejected applicant", "none"),
+)
 
 
 class WorldLogin(_Model):
@@ -147,8 +157,7 @@ class World(_Model):
     environment: str = "sandbox"
     employee_types: list[EmployeeTypeDef] = Field(
         default_factory=lambda: [
-            EmployeeTypeDef(id=1, description="Werknemer"),
-            EmployeeTypeDef(id=2, description="Stagiair"),
+            EmployeeTypeDef(id=i, description=d, employed=e) for i, (d, e) in enumerate(NMBRS_EMPLOYEE_TYPES, 1)
         ]
     )
     logins: list[WorldLogin] = Field(default_factory=list)
@@ -161,6 +170,7 @@ class World(_Model):
         _assign(self.debtors, start=100)
         _assign(self.companies, start=2000)
         next_employee_id = count(max([e.id or 0 for c in self.companies for e in c.employees] + [30000]) + 1)
+        payroll = next((t.id for t in self.employee_types if t.employed == "current"), None)
         per_debtor_number: dict[str, int] = {}
         for company in self.companies:
             if company.number is None:
@@ -172,6 +182,8 @@ class World(_Model):
                     employee.id = next(next_employee_id)
                 if employee.number is None:
                     employee.number = next(numbers)
+                if employee.type is None:
+                    employee.type = payroll if payroll is not None else 1
         debtor_numbers = {d.number for d in self.debtors}
         problems: list[str] = []
         for kind, ids in (
@@ -209,6 +221,9 @@ class World(_Model):
         return self
 
     # --- lookups the simulator uses -------------------------------------------------------------
+
+    def employed(self, employee: WorldEmployee) -> Literal["current", "ended", "none"]:
+        return next((t.employed for t in self.employee_types if t.id == employee.type), "none")
 
     def login(self, username: str | None) -> WorldLogin | None:
         return next((login for login in self.logins if login.username == username), None)

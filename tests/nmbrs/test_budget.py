@@ -67,4 +67,4 @@ def test_plan_stays_within_the_call_budget() -> None:
     # Meaningful: the checks ran fully and found nothing wrong.
     for employer_id, checks in result.checks.items():
         account = int(employer_id.split("-")[1]) % 3
-        assert ids(checks) == (["nmbrs.unverified"] if account == 1 else []), (employer_id, checks)
+        assert ids(checks) == (["nmbrs.optional"] if account == 1 else []), (employer_id, checks)

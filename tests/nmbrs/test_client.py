@@ -122,7 +122,11 @@ def test_data_faults_are_typed_and_not_retried(provider: SoapProvider, sim: Nmbr
         ("Server was unable to process request. --->1003: Unauthorized access to the data", False, NoAccess),
         ("Server was unable to process request. ---> 1004: No valid subscription", False, NmbrsSubscriptionError),
         ("Server was unable to process request. ---> 1006: Login security failure", False, NmbrsUnavailable),
+        ("Server was unable to process request. ---> 2003: Unauthorized access", False, NoAccess),  # an employee
         ("Server was unable to process request. ---> 2004: Unauthorized company", False, NoAccess),
+        ("Server was unable to process request. ---> 2042: This username belongs to multiple environments", False,
+         NmbrsAuthError),
+        ("Server was unable to process request. ---> 2043: Invalid Domain", False, NmbrsAuthError),
         ("Server was unable to process request. ---> 2009: Unauthorized debtor", False, NoAccess),
         ("Server was unable to process request. ---> 9999: Unknown error", False, NmbrsUnknownFault),
         ("Server was unable to process request. ---> 3001: Something else", False, NmbrsFault),
@@ -244,3 +248,17 @@ def test_observe_gives_the_fault_free_result_when_retries_suffice(observe: Obser
     faulty = observe(employers)
     assert faulty.checks == clean.checks
     assert faulty.calls == clean.calls + 6
+
+
+def test_one_table_of_fault_codes() -> None:
+    from asrctl.nmbrs.soap.faults import FAULTS
+
+    assert sorted(FAULTS) == [1001, 1002, 1003, 1004, 1006, 2003, 2004, 2009, 2042, 2043, 9999]
+    assert all(f.meaning for f in FAULTS.values())
+
+
+def test_an_employee_the_login_may_not_see_reads_as_no_access(provider: SoapProvider, sim: NmbrsSimulator) -> None:
+    sim.inject("EmployeeService.SVW_GetCurrent", "fault2003")  # type: ignore[arg-type]
+    with pytest.raises(NoAccess) as raised:
+        provider.insurance(KANTOOR, 30021)
+    assert raised.value.code == 2003 and "2003" in raised.value.reason

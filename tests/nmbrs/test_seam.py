@@ -84,9 +84,17 @@ def test_an_optional_read_not_permitted_is_named_once_with_its_remedy() -> None:
     provider.fail[Capability.DEBTOR_TAGS] = not_granted()
     provider.fail[Capability.LIST_DEBTORS] = not_granted()
     checks = run(provider, the_bakery(debtor="1042"))["bakkerij"]
-    assert ids(checks) == ["nmbrs.unverified"]  # the tag check needs the debtor list first
+    assert ids(checks) == ["nmbrs.optional"]  # the tag check needs the debtor list first: one note
+    assert checks[0].severity == "note"
     assert "read:list_debtors is not granted to account 'kantoor'" in checks[0].message
     assert checks[0].hint == "grant read:list_debtors (overarching)"
+
+
+def test_an_overarching_login_without_a_tag_is_a_warning() -> None:
+    account = {k: v for k, v in ACCOUNT.items() if k != "tag"}
+    check = only(run(bakery(), account=account)["bakkerij"], "nmbrs.untagged")
+    assert check.severity == "warning" and "every debtor" in check.message
+    assert "the overarching login's scope" in (check.hint or "") and "accounts.kantoor.tag" in (check.hint or "")
 
 
 def test_tag_missing_on_the_debtor_is_an_error() -> None:

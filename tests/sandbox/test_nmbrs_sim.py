@@ -96,10 +96,10 @@ def test_routes_on_soapaction(sim: NmbrsSimulator) -> None:
 
 def test_unqualified_parameters_are_not_seen(sim: NmbrsSimulator) -> None:
     qualified = soap(sim, "EmployeeService", "List_GetByCompany",
-                     "<c:CompanyId>2001</c:CompanyId><c:EmployeeType>1</c:EmployeeType>")
+                     "<c:CompanyId>2001</c:CompanyId><c:EmployeeType>3</c:EmployeeType>")  # the world's payroll type
     assert qualified.status_code == 200 and "J. de Vries" in qualified.text
     unqualified = soap(sim, "EmployeeService", "List_GetByCompany",
-                       "<CompanyId>2001</CompanyId><EmployeeType>1</EmployeeType>")
+                       "<CompanyId>2001</CompanyId><EmployeeType>3</EmployeeType>")
     assert "2004:" in faultstring(unqualified)  # a missing int is 0
 
 

@@ -105,11 +105,19 @@ _CAPABILITY_OF_CALL = {call: capability for capability, call in CALL_OF.items()}
 def capability_of(call: str) -> Capability | None:
     return _CAPABILITY_OF_CALL.get(rights_name(call))
 
-# EmployeeType for List_GetByCompany when EmployeeType_GetList may not be called. Which value means
-# "ordinary employees" is unverified (API-FACTS.md §5); 1 is the first type Nmbrs lists. When the list
-# is readable, the type whose description matches EMPLOYEE_TYPE_PREFERRED is used instead.
-DEFAULT_EMPLOYEE_TYPE = 1
-EMPLOYEE_TYPE_PREFERRED = r"(?i)werknemer|medewerker|employee|personeel"
+EMPLOYMENTS = "EmployeeService.Employment_GetAll_AllEmployeesByCompany"  # on a.s.r.'s list
+
+# EmployeeType for List_GetByCompany. The ids are not published (SOAP-AUDIT F2); Nmbrs's types are
+# applicant, new hire, payroll, former payroll, external, former external, rejected applicant. When
+# EmployeeType_GetList answers, the payroll type is picked by description (PAYROLL_TYPE, then
+# EMPLOYEE_TYPE, never a FORMER_TYPE). When it does not, asrctl learns the id once per login: it lists
+# each id of EMPLOYEE_TYPE_SCAN for a company and takes the one whose employees are currently employed
+# (Employment_GetAll_AllEmployeesByCompany, on a.s.r.'s list). Never a fixed guess.
+PAYROLL_TYPE = r"(?i)payroll|loonlijst|salaris"
+EMPLOYEE_TYPE = r"(?i)werknemer|medewerker|employee|personeel"
+FORMER_TYPE = r"(?i)former|voormalig|\boud|\bex\b|ex-|rejected|afgewezen|applicant|sollicitant|new hire|nieuw"
+EMPLOYEE_TYPE_SCAN = range(1, 8)
+EMPLOYEE_TYPE_LEARN_COMPANIES = 3  # companies tried to learn the payroll id from
 
 # --- a.s.r.'s lists (API-FACTS.md §6; the manual's "minimaal onderstaande calls op Active") ---------
 _EMPLOYEE_CALLS = (

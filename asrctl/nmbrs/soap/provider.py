@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any, Self, TypeVar
 
 from asrctl.net.retry import RetryPolicy
-from asrctl.nmbrs.errors import NmbrsError, NmbrsFault, NmbrsUnknownFault, NotPermitted
+from asrctl.nmbrs.errors import NmbrsError, NmbrsFault, NmbrsUnknownFault, NotPermitted, Unreadable
 from asrctl.nmbrs.memo import SingleFlight
 from asrctl.nmbrs.provider import (
     AccountModel,
@@ -27,15 +27,20 @@ from asrctl.nmbrs.soap.calls import (
     CALL_OF,
     COMPANY_LIST,
     COMPANY_LIST_BY_DEBTOR,
+    COMPANY_PERIOD,
     DEBTOR_LIST,
     DEBTOR_TAGS,
-    DEFAULT_EMPLOYEE_TYPE,
     EMPLOYEE_LIST,
     EMPLOYEE_SVW,
     EMPLOYEE_SVW_BULK,
-    EMPLOYEE_TYPE_PREFERRED,
+    EMPLOYEE_TYPE,
+    EMPLOYEE_TYPE_LEARN_COMPANIES,
+    EMPLOYEE_TYPE_SCAN,
     EMPLOYEE_TYPES,
+    EMPLOYMENTS,
     ENVIRONMENT_GET,
+    FORMER_TYPE,
+    PAYROLL_TYPE,
     REPORT_BACKGROUND_PARAMS,
     REPORT_BACKGROUND_RIGHT,
     REPORT_RESULT_PARAMS,
@@ -44,6 +49,7 @@ from asrctl.nmbrs.soap.calls import (
     split_call,
 )
 from asrctl.nmbrs.soap.client import SoapClient
+from asrctl.nmbrs.soap.records import Record
 from asrctl.nmbrs.soap.remedies import SoapRemedies
 
 T = TypeVar("T")
@@ -71,13 +77,17 @@ def _items(result: Any, item: str) -> list[Any]:
     return [v for v in result if _present(v) is not None]
 
 
-def _insurance(settings: Any) -> Insurance | None:
-    """WW/ZW/WIA of SVW settings; None when Nmbrs has none or leaves a flag out (nothing to judge)."""
-    flags = [getattr(settings, name, None) for name in ("Ww", "Zw", "Wao_Wia")]
-    if _present(settings) is None or any(flag is None for flag in flags):
+def _records(call: str, result: Any, item: str) -> list[Record]:
+    """The records of a list result, read by element name (nil or empty items skipped)."""
+    return [r for v in _items(result, item) if (r := Record.of(call, item, v)) is not None]
+
+
+def _insurance(record: Record | None) -> Insurance | None:
+    """WW/ZW/WIA of SVW settings; None when Nmbrs has none. Settings without a flag are Unreadable."""
+    if record is None:
         return None
-    ww, zw, wao_wia = (bool(flag) for flag in flags)
-    return Insurance(ww=ww, zw=zw, wao_wia=wao_wia)
+    ww, zw, wao_wia = (record.flag(name, required=True) for name in ("Ww", "Zw", "Wao_Wia"))
+    return Insurance(ww=bool(ww), zw=bool(zw), wao_wia=bool(wao_wia))
 
 
 def _text(value: Any) -> str | None:
@@ -100,18 +110,43 @@ def pay_period(value: str | None) -> PayPeriod:
     return PAY_PERIOD_OF.get(value or "None", PayPeriod.OTHER)
 
 
+# Company_GetCurrentPeriod answers "year-period-type" (API-FACTS.md §4): M, W4 (some clients write 4W), W1.
+_CURRENT_PERIOD = re.compile(r"^\s*(\d{4})-0?(\d{1,2})-(\w+)\s*$")
+PAY_PERIOD_OF_SUFFIX: dict[str, PayPeriod] = {
+    "M": PayPeriod.MONTHLY, "W4": PayPeriod.FOUR_WEEKLY, "4W": PayPeriod.FOUR_WEEKLY,
+    "W1": PayPeriod.WEEKLY, "1W": PayPeriod.WEEKLY, "W": PayPeriod.WEEKLY,
+}
+
+
+def current_pay_period(value: str | None) -> PayPeriod | None:
+    """The pay period in a Company_GetCurrentPeriod answer ("2025-7-W4"); None when it is not in that form."""
+    match = _CURRENT_PERIOD.match(value or "")
+    if match is None:
+        return None
+    return PAY_PERIOD_OF_SUFFIX.get(match.group(3).upper(), PayPeriod.OTHER)
+
+
 @dataclass(frozen=True)
 class EmployeeType:
     id: int
     description: str | None
 
 
-def pick_employee_type(types: Sequence[EmployeeType]) -> int:
-    """The EmployeeType of ordinary employees: the one described as such, else the first listed."""
-    for employee_type in types:
-        if re.search(EMPLOYEE_TYPE_PREFERRED, employee_type.description or ""):
-            return employee_type.id
-    return types[0].id if types else DEFAULT_EMPLOYEE_TYPE
+def pick_employee_type(types: Sequence[EmployeeType]) -> int | None:
+    """The payroll EmployeeType by its description (payroll before employee; never a former one), or None."""
+    for wanted in (PAYROLL_TYPE, EMPLOYEE_TYPE):
+        for employee_type in types:
+            description = employee_type.description or ""
+            if re.search(wanted, description) and not re.search(FORMER_TYPE, description):
+                return employee_type.id
+    return None
+
+
+def _employed_now(record: Record, today: str) -> bool:
+    """An Employment that has started and not ended (dates compared as ISO text, day precision)."""
+    start = (record.text("StartDate") or "")[:10]
+    end = (record.text("EndDate") or "")[:10]
+    return bool(start) and start <= today and (not end or end >= today)
 
 
 @dataclass(frozen=True)
@@ -226,97 +261,160 @@ class SoapProvider:
             if call == COMPANY_LIST:
                 self.companies(login)
             elif call == EMPLOYEE_LIST:  # a real company when the login has one: its list is needed anyway
-                self.employees(login, company_id)
+                employee_type = self._payroll_type(login)[0] or EMPLOYEE_TYPE_SCAN[0]
+                self._list_employees(login, company_id, employee_type)
             else:
                 args = probe_arguments(call, year=self._year)
                 self._cached(login, call, args, lambda _: None)
         except NotPermitted:
             return False
-        except (NmbrsFault, NmbrsUnknownFault):
-            return True  # Nmbrs looked at the arguments, so the rights check passed
+        except (NmbrsFault, NmbrsUnknownFault, Unreadable):
+            return True  # Nmbrs looked at the arguments (or answered), so the rights check passed
         return True
 
     def environment(self, login: Login) -> Environment:
         def convert(result: Any) -> Environment:
-            result = _present(result)
-            return Environment(domain=_text(getattr(result, "Domain", None)),
-                               subdomain=_text(getattr(result, "SubDomain", None)))
+            record = Record.of(ENVIRONMENT_GET, "Environment", result)
+            if record is None:
+                return Environment(None, None)
+            return Environment(domain=record.text("Domain") or None, subdomain=record.text("SubDomain") or None)
 
         return self._cached(login, ENVIRONMENT_GET, {}, convert)
 
     def debtors(self, login: Login) -> list[Debtor]:
         def convert(result: Any) -> list[Debtor]:
-            return [Debtor(id=d.Id, number=_text(d.Number), name=_text(d.Name)) for d in _items(result, "Debtor")]
+            return [Debtor(id=d.need_int("Id"), number=d.text("Number", required=True), name=d.text("Name"))
+                    for d in _records(DEBTOR_LIST, result, "Debtor")]
 
         return self._cached(login, DEBTOR_LIST, {}, convert)
 
     def debtor_tags(self, login: Login, debtor_id: int) -> list[str]:
         def convert(result: Any) -> list[str]:
-            return [str(t.Tag) for t in _items(result, "DebtorTag") if t.Tag is not None]
+            return [str(t.text("Tag", required=True)) for t in _records(DEBTOR_TAGS, result, "DebtorTag")]
 
         return self._cached(login, DEBTOR_TAGS, {"DebtorId": debtor_id}, convert)
 
     def companies(self, login: Login) -> list[Company]:
-        return self._cached(login, COMPANY_LIST, {}, _companies)
+        return self._cached(login, COMPANY_LIST, {}, lambda result: _companies(COMPANY_LIST, result))
 
     def companies_by_debtor(self, login: Login, debtor_id: int) -> list[Company]:
-        return self._cached(login, COMPANY_LIST_BY_DEBTOR, {"DebtorId": debtor_id}, _companies)
+        return self._cached(login, COMPANY_LIST_BY_DEBTOR, {"DebtorId": debtor_id},
+                            lambda result: _companies(COMPANY_LIST_BY_DEBTOR, result))
+
+    def pay_period(self, login: Login, company_id: int) -> tuple[PayPeriod, str]:
+        def convert(result: Any) -> tuple[PayPeriod, str]:
+            text = _text(result)
+            period = current_pay_period(text)
+            if period is None:
+                raise Record(COMPANY_PERIOD, "period", ())._fail(f"{text!r}, not year-period-type")
+            return period, str(text).strip()
+
+        return self._cached(login, COMPANY_PERIOD, {"CompanyId": company_id}, convert)
 
     def employee_types(self, login: Login) -> list[EmployeeType]:
         def convert(result: Any) -> list[EmployeeType]:
-            return [EmployeeType(id=t.Id, description=_text(t.Description)) for t in _items(result, "EmployeeType")]
+            return [EmployeeType(id=t.need_int("Id"), description=t.text("Description"))
+                    for t in _records(EMPLOYEE_TYPES, result, "EmployeeType")]
 
         return self._cached(login, EMPLOYEE_TYPES, {}, convert)
 
-    def _payroll_type(self, login: Login) -> tuple[int, str | None]:
-        """The EmployeeType to list, and a caveat when it had to be assumed."""
+    def _payroll_type(self, login: Login) -> tuple[int | None, str]:
+        """The EmployeeType id of the payroll employees (None when it cannot be told), and why not."""
+        return self._memo.get(("payroll-type", login.key), lambda: self._find_payroll_type(login))
+
+    def _find_payroll_type(self, login: Login) -> tuple[int | None, str]:
         try:
-            return pick_employee_type(self.employee_types(login)), None
+            types = self.employee_types(login)
         except NmbrsError as error:
-            why = f"{error.call} is not Active for this login" if isinstance(error, NotPermitted) else error.message
-            # Not a warning on every employer: it only matters when a DGA number is not found.
-            return DEFAULT_EMPLOYEE_TYPE, (
-                f"employees of EmployeeType {DEFAULT_EMPLOYEE_TYPE} were listed because {why}; activate "
-                f"{EMPLOYEE_TYPES} if DGAs are registered under another employee type"
-            )
+            why = f"{EMPLOYEE_TYPES} is not Active" if isinstance(error, NotPermitted) else error.message
+        else:
+            picked = pick_employee_type(types)
+            if picked is not None:
+                return picked, ""
+            why = f"{EMPLOYEE_TYPES} lists no type described as payroll ({', '.join(repr(t.description) for t in types)})"
+        try:
+            learned = self._learn_payroll_type(login)
+        except NmbrsError as error:
+            return None, f"{why}, and learning it failed: {error.message}"
+        if learned is None:
+            return None, f"{why}, and no company of this login has current employments ({EMPLOYMENTS}) to learn it from"
+        return learned, ""
+
+    def _learn_payroll_type(self, login: Login) -> int | None:
+        """The EmployeeType id whose employees of a company are currently employed: one Employment read and one
+        List_GetByCompany per candidate id, for the first companies that have current employees. Once per login."""
+        today = datetime.date.today().isoformat()
+        for company in self.companies(login)[:EMPLOYEE_TYPE_LEARN_COMPANIES]:
+            employed = self._employed(login, company.id, today)
+            if not employed:
+                continue
+            counts = {t: len(employed & {e.id for e in self._list_employees(login, company.id, t)})
+                      for t in EMPLOYEE_TYPE_SCAN}
+            best = max(counts, key=lambda t: counts[t])
+            if counts[best]:
+                return best
+        return None
+
+    def _employed(self, login: Login, company_id: int, today: str) -> set[int]:
+        def convert(result: Any) -> set[int]:
+            return {
+                item.need_int("EmployeeId")
+                for item in _records(EMPLOYMENTS, result, "EmployeeEmploymentItem")
+                if any(_employed_now(r, today) for r in item.children("EmployeeEmployments", "Employment"))
+            }
+
+        return self._cached(login, EMPLOYMENTS, {"CompanyID": company_id}, convert)
+
+    def _list_employees(self, login: Login, company_id: int, employee_type: int) -> tuple[Employee, ...]:
+        def convert(result: Any) -> tuple[Employee, ...]:
+            return tuple(Employee(id=e.need_int("Id"), number=e.need_int("Number"), name=e.text("DisplayName"))
+                         for e in _records(EMPLOYEE_LIST, result, "Employee"))
+
+        return self._cached(login, EMPLOYEE_LIST, {"CompanyId": company_id, "EmployeeType": employee_type}, convert)
 
     def employees(self, login: Login, company_id: int) -> Staff:
-        def convert(result: Any) -> tuple[Employee, ...]:
-            return tuple(Employee(id=e.Id, number=e.Number, name=_text(e.DisplayName))
-                         for e in _items(result, "Employee"))
-
-        employee_type, caveat = self._payroll_type(login)
-        args = {"CompanyId": company_id, "EmployeeType": employee_type}
-        return Staff(self._cached(login, EMPLOYEE_LIST, args, convert), caveat)
+        employee_type, why = self._payroll_type(login)
+        if employee_type is None:
+            raise Unreadable(
+                f"{EMPLOYEE_LIST}: asrctl could not tell which EmployeeType lists the payroll employees: {why}",
+                call=EMPLOYEE_LIST, capability=Capability.EMPLOYEES,
+                reason=f"the payroll EmployeeType is unknown ({why})",
+                hint=f"Set {EMPLOYEE_TYPES.replace('.', ' > ')} to Active in the login's template, so asrctl "
+                     "can pick the payroll type by its name.",
+            )
+        return Staff(self._list_employees(login, company_id, employee_type))
 
     def insurance(self, login: Login, employee_id: int) -> Insurance | None:
-        return self._cached(login, EMPLOYEE_SVW, {"EmployeeId": employee_id}, _insurance)
+        return self._cached(login, EMPLOYEE_SVW, {"EmployeeId": employee_id},
+                            lambda result: _insurance(Record.of(EMPLOYEE_SVW, "SVWSettings", result)))
 
     def insurance_by_company(self, login: Login, company_id: int) -> dict[int, Insurance]:
         year = self._year
 
         def convert(result: Any) -> dict[int, Insurance]:
             current: dict[int, Insurance] = {}
-            for item in _items(result, "EmployeeSVWItem"):
+            for item in _records(EMPLOYEE_SVW_BULK, result, "EmployeeSVWItem"):
                 # The bulk call returns the history; the current record is the latest that has started.
-                records = [
-                    r for r in _items(getattr(item, "EmployeeSVWSettings", None), "EmployeeSVWSettings")
-                    if (r.StartYear or 0) <= year
-                ]
-                if records:
-                    latest = max(records, key=lambda r: (r.StartYear or 0, r.StartPeriod or 0, r.Id or 0))
-                    insurance = _insurance(latest)
+                history = item.children("EmployeeSVWSettings", "EmployeeSVWSettings")
+                started = [(r.whole("StartYear") or 0, r.whole("StartPeriod") or 0, r.text("CreateDate") or "",
+                            r.whole("Id") or 0, n, r) for n, r in enumerate(history)]
+                started = [s for s in started if s[0] <= year]
+                if started:
+                    insurance = _insurance(max(started, key=lambda s: s[:5])[5])
                     if insurance is not None:
-                        current[item.EmployeeId] = insurance
+                        current[item.need_int("EmployeeId")] = insurance
             return current
 
         return self._cached(login, EMPLOYEE_SVW_BULK, {"CompanyID": company_id}, convert)
 
 
-def _companies(result: Any) -> list[Company]:
+def _companies(call: str, result: Any) -> list[Company]:
     companies = []
-    for c in _items(result, "Company"):
-        label = _text(c.LoonaangifteTijdvak)
-        companies.append(Company(id=c.ID, number=c.Number, name=_text(c.Name), pay_period=pay_period(label),
-                                 pay_period_label=label or "None"))
+    for c in _records(call, result, "Company"):
+        label = c.text("LoonaangifteTijdvak")
+        companies.append(Company(
+            id=c.need_int("ID"), number=c.need_int("Number"), name=c.text("Name"),
+            # Not reported: the checks ask Company_GetCurrentPeriod (on a.s.r.'s list) instead.
+            pay_period=pay_period(label) if label else None, pay_period_label=label or "",
+        ))
     return companies
