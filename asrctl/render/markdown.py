@@ -152,7 +152,7 @@ def _header(plan: Plan) -> str:
         f"| = | unchanged | {s.noop} |",
         "",
         f"Findings: {plural(s.errors, 'error')}, {plural(s.warnings, 'warning')}"
-        + (f", {plural(notes, 'note')}." if (notes := count_notes(plan)) else "."),
+        + (f", {plural(n, 'note')}." if (n := count_notes(plan)) else "."),
     ]
     note = targets_note(plan)
     if note:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
-from asrctl.checks import Check
+from asrctl.checks import Check, Severity
 from asrctl.plan.make import EmployerPlan, Plan
 
 SYMBOL = {"create": "+", "update": "~", "withdraw": "-", "blocked": "!", "noop": "="}
@@ -80,7 +80,7 @@ class View:
 
     @cached_property
     def shared(self) -> list[SharedFinding]:
-        seen: dict[tuple[str, str, str | None], list[str]] = {}
+        seen: dict[tuple[str, Severity, str, str | None], list[str]] = {}
         for e in sorted(self.plan.employers, key=lambda e: e.id):
             for c in e.checks:
                 if c.severity != "error":
