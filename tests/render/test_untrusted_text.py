@@ -46,3 +46,15 @@ def test_printable() -> None:
     assert printable("a\nb\r\tc\0") == "a\\nb\\r\\tc\\0"
     assert printable("\x1b[2J\u202e\u2028\U000e0041") == "\\x1b[2J\\u202e\\u2028\\U000e0041"
     assert printable("caf\udce9") == "caf\\xe9"  # a file name byte that was not UTF-8
+
+
+@pytest.mark.parametrize("fmt", ["text", "markdown"])
+def test_status_escapes_the_registrys_words(fmt: str) -> None:
+    from asrctl.render.status import render_status
+    from asrctl.run.status import StatusReport, StatusRow
+
+    row = StatusRow(id=None, file=None, payroll_tax_number=PTN[0], company_name="Evil\x1b[2J\nB.V.", managed=False,
+                    declared_state=None, status="rejected", status_detail="wrong\x07\u202ename")
+    out = render_status(StatusReport(rows=[row], summary={"unmanaged": 1}), fmt)  # type: ignore[arg-type]
+    assert not _RAW.search(out), repr(_RAW.search(out))
+    assert "x1b[2J" in out.replace("\\[", "[") and "u202e" in out
