@@ -347,3 +347,17 @@ def test_force_prints_every_value_it_changes(tmp_path: Path) -> None:
     assert re.search(r"frequency: monthly +# asked the employer", text) and "A. Alpha" in text
     again = run_cli(repo, "import", "--account", "kantoor", "--company", "Alpha B.V.", "--force")
     assert not [line for line in again.stdout.splitlines() if line.startswith("  ~")]
+
+
+def test_a_file_with_the_registered_number_but_another_company_is_named_and_changed_visibly(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path, employers={"alpha": ("Alpha B.V.", "monthly", "[{name: A. Alpha, employee_number: 1}]")})
+    assert "1 created" in run_cli(repo, "apply", "--auto-approve").stdout
+    alpha = repo / "employers" / "alpha.yaml"
+    alpha.write_text(alpha.read_text().replace("company: Alpha B.V.", "company: Alpha Holding B.V."))
+    kept = run_cli(repo, "import", "--account", "kantoor", "--company", "Alpha B.V.")
+    assert kept.code == 0, kept.output
+    assert ("warning: employers/alpha.yaml: employers/alpha.yaml declares 'Alpha Holding B.V.' with "
+            f"loonheffingennummer {PTN['alpha']}, which a.s.r. has registered for 'Alpha B.V.'") in kept.stderr
+    assert "Alpha Holding B.V." in alpha.read_text()
+    forced = run_cli(repo, "import", "--account", "kantoor", "--company", "Alpha B.V.", "--force")
+    assert "  ~ nmbrs.company: Alpha Holding B.V. → Alpha B.V." in forced.stdout.splitlines()

@@ -9,6 +9,7 @@ import select
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +19,21 @@ from ruamel.yaml import YAML
 from test_workflows import HOOKS, check_jsonschema
 
 from asrctl import __version__
-from asrctl.run.scaffold import OfficeAnswers, check_domain, office_files, registry_url, token_env
+from asrctl.errors import ConfigError
+from asrctl.run.scaffold import (
+    OfficeAnswers,
+    check_account,
+    check_codeowner,
+    check_debtor,
+    check_domain,
+    check_email,
+    check_office,
+    check_tag,
+    office_files,
+    registry_url,
+    token_env,
+    write_office,
+)
 
 REPO = Path(__file__).resolve().parents[1]
 OPTIONS = ["--office", "Salarisbureau Voorbeeld B.V.", "--contact-email", "koppelingen@voorbeeld.nl",
@@ -243,6 +258,73 @@ def test_the_gitignore_keeps_tokens_and_plans_out() -> None:
     ignored = office_files(ANSWERS)[".gitignore"].splitlines()
     for pattern in (".asrctl/", "plan.json", "*.token", "asrctl-crash-*.txt"):
         assert pattern in ignored
+
+
+@pytest.mark.parametrize("check, value, says", [
+    (check_office, "   ", "give the office's name"),
+    (check_office, "x" * 201, "at most 200 characters"),
+    (check_account, "Kantoor 1", "is not an account name"),
+    (check_debtor, "10 42", "is not a debtor number"),
+    (check_tag, "t" * 101, "at most 100 characters"),
+    (check_codeowner, "jdevries", "is not a GitHub user"),
+    (check_email, "info@", "is not an e-mail address"),
+])
+def test_each_answer_has_its_own_plain_message(check: Callable[[str], str], value: str, says: str) -> None:
+    with pytest.raises(ValueError, match=re.escape(says)):
+        check(value)
+
+
+def test_a_file_appearing_while_init_writes_is_left_alone(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from asrctl.run import scaffold
+
+    real = scaffold.write_atomic
+
+    def racing(path: Path, text: str, *, overwrite: bool = True) -> None:
+        if path.name == "README.md":
+            raise FileExistsError(path)  # someone else wrote it a moment ago
+        real(path, text, overwrite=overwrite)
+
+    monkeypatch.setattr(scaffold, "write_atomic", racing)
+    with pytest.raises(ConfigError, match="README.md appeared while asrctl init was writing") as raised:
+        write_office(tmp_path, ANSWERS)
+    assert raised.value.hint == "already written: asrctl.yaml, employers/voorbeeld.yaml.example"
+
+
+def _prompted(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, typed: str, *args: str) -> tuple[int, str]:
+    """init with its prompts answered from `typed`, in this process (as on a terminal)."""
+    from click.testing import CliRunner
+
+    from asrctl.cli import cli
+    from asrctl.cli import init as init_command
+    from asrctl.cli.errors import run_guarded
+
+    monkeypatch.setattr(init_command, "_on_terminal", lambda: True)
+    monkeypatch.chdir(tmp_path)
+    with CliRunner().isolation(input=typed, env={"NO_COLOR": "1"}) as (out, _err, _):
+        code = run_guarded(cli, ["init", "office", *args])
+        return code, out.getvalue().decode()
+
+
+def test_prompts_ask_again_until_an_answer_is_right(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    answers = ["", "Salarisbureau Voorbeeld B.V.", "koppelingen@voorbeeld.nl", "voorbeeld", "beide", "per_debtor",
+               "api-asr@voorbeeld.nl", "10 42", "1042", "jdevries", "@jdevries", ""]
+    code, screen = _prompted(tmp_path, monkeypatch, "\n".join(answers))
+    assert code == 0, screen
+    assert screen.count("Name of your payroll office (Bedrijfsnaam): ") == 2  # nothing typed: asked again
+    for says in ("'beide' is not one of", "is not a debtor number", "'jdevries' is not a GitHub user"):
+        assert says in screen
+    config = load(tmp_path / "office" / "asrctl.yaml")
+    assert config["accounts"] == {"debiteur-1042": {"model": "per_debtor", "username": "api-asr@voorbeeld.nl",
+                                                    "token": {"env": "NMBRS_TOKEN_DEBITEUR_1042"},
+                                                    "domain": "voorbeeld", "debtor": "1042"}}
+    assert "@jdevries" in (tmp_path / "office" / "CODEOWNERS").read_text()
+
+
+def test_enter_takes_the_default_tag_and_leaves_the_owners_to_fill_in(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    code, screen = _prompted(tmp_path, monkeypatch, "\n\n", *OPTIONS)  # the tag's default, no owner
+    assert code == 0, screen
+    assert load(tmp_path / "office" / "asrctl.yaml")["accounts"]["kantoor"]["tag"] == "a.s.r."
+    assert "# TODO: name the owners" in (tmp_path / "office" / "CODEOWNERS").read_text()
 
 
 # --- on a terminal -------------------------------------------------------------------------------------------

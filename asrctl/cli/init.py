@@ -85,7 +85,7 @@ def command(settings: Settings, directory: Path, office: str | None, contact_ema
     """
     from asrctl.run import scaffold
 
-    ask = _Ask(sys.stdin.isatty())
+    ask = _Ask(_on_terminal())
     answers = scaffold.OfficeAnswers(
         office=ask(office, "office", "Name of your payroll office (Bedrijfsnaam)", scaffold.check_office),
         contact_email=ask(contact_email, "contact-email", "Contact e-mail address for a.s.r.", scaffold.check_email),
@@ -106,9 +106,10 @@ def command(settings: Settings, directory: Path, office: str | None, contact_ema
         answers = replace(answers, tag=ask(tag, "tag", "Debtor tag that limits the login (empty: none)",
                                            scaffold.check_tag, default="a.s.r.") or None)
     if not answers.codeowners and ask.interactive:
-        owner = click.prompt("GitHub user or team who approves changes to asrctl.yaml (empty: fill in later)",
-                             default="", show_default=False)
-        answers = replace(answers, codeowners=(_checked(scaffold.check_codeowner)(owner),) if owner else ())
+        owner: str = click.prompt("GitHub user or team who approves changes to asrctl.yaml (empty: fill in later)",
+                                  default="", show_default=False,
+                                  value_proc=_checked(lambda v: scaffold.check_codeowner(v) if v.strip() else ""))
+        answers = replace(answers, codeowners=(owner,) if owner else ())
 
     written = scaffold.write_office(directory, answers)
     for name in written:
@@ -127,6 +128,10 @@ def command(settings: Settings, directory: Path, office: str | None, contact_ema
     for index, step in enumerate(steps, 1):
         click.echo(f"  {index}. {step}")
     return 0
+
+
+def _on_terminal() -> bool:
+    return sys.stdin.isatty()
 
 
 def _choice(value: str) -> str:

@@ -302,5 +302,4 @@ def write_office(root: Path, answers: OfficeAnswers) -> list[str]:
             raise ConfigError(f"{root / name} appeared while asrctl init was writing; nothing there was changed",
                               hint=f"already written: {', '.join(written) or 'nothing'}") from None
         written.append(name)
-    (root / "employers").mkdir(exist_ok=True)
     return written
