@@ -78,6 +78,9 @@ def test_init_writes_a_production_repository_that_validates(tmp_path: Path) -> N
     assert validate.code == 0 and "no problems" in validate.output, validate.output
     schemas = asrctl(office, "schema", "--check")
     assert schemas.code == 0, schemas.output
+    # The workflows give every job each secret asrctl.yaml names (asrctl doctor's check).
+    doctor = run_cli(office, "doctor")
+    assert doctor.code == 0 and "NMBRS_TOKEN_KANTOOR" in doctor.output, doctor.output
 
 
 def test_the_registry_url_is_the_contracts() -> None:

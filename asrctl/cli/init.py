@@ -119,7 +119,8 @@ def command(settings: Settings, directory: Path, office: str | None, contact_ema
         f"cd {shown} && git init -b main && git add . && git commit -m 'asrctl init'" if shown != "." else
         "git init -b main && git add . && git commit -m 'asrctl init'",
         "in GitHub add the secrets " + scaffold.token_env(answers.account) + " and ASR_REGISTRY_TOKEN_READ, and "
-        "ASR_REGISTRY_TOKEN_WRITE only in the environment 'production' (README.md, 'Set up once')",
+        "ASR_REGISTRY_TOKEN_WRITE only in the environment 'production' (README.md, 'Set up once'); "
+        "`asrctl doctor` lists the secrets the workflows need",
         f"declare employers: asrctl import --account {answers.account}, or copy {scaffold.EXAMPLE}",
     ]
     if not answers.codeowners:
