@@ -3,7 +3,12 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 
-.PHONY: demo test install lint schemas office-templates dist bench clean
+.PHONY: demo test install lint schemas office-templates dist bench clean catalogue
+
+# The message catalogue (asrctl/i18n.py): the .po files are the source, their .mo are build output.
+LOCALE := asrctl/locale
+PO     := $(wildcard $(LOCALE)/*/LC_MESSAGES/asrctl.po)
+MO     := $(PO:.po=.mo)
 
 $(BIN)/asrctl: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -11,7 +16,20 @@ $(BIN)/asrctl: pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $@
 
-install: $(BIN)/asrctl
+install: $(BIN)/asrctl $(MO)
+
+# The editable install compiles them once (setup.py's build_py); a .po edited since is compiled here.
+$(LOCALE)/%/LC_MESSAGES/asrctl.mo: $(LOCALE)/%/LC_MESSAGES/asrctl.po $(BIN)/asrctl
+	$(BIN)/pybabel compile --domain asrctl --directory $(LOCALE) --locale $* --statistics
+
+# After adding or changing a message in the code: extract the template, merge it into each .po,
+# then translate the new entries (tests/test_i18n.py fails on an untranslated or fuzzy one).
+catalogue: install
+	$(BIN)/pybabel extract --mapping-file babel.cfg --no-default-keywords --keyword _ --keyword N_:1,2 \
+		--no-location --project asrctl --width 110 --output-file $(LOCALE)/asrctl.pot asrctl
+	$(BIN)/pybabel update --domain asrctl --input-file $(LOCALE)/asrctl.pot --output-dir $(LOCALE) \
+		--no-fuzzy-matching --ignore-obsolete --ignore-pot-creation-date --width 110
+	$(MAKE) install
 
 # The main job on the embedded sandbox (Nmbrs simulator + reference registry, in-process).
 # The demo declares three employers that Nmbrs blocks on purpose, so plan exits 1 ("the PR

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import importlib
 import sys
+from pathlib import Path
 from typing import Any
 
 import click
 
 from asrctl import __version__
 from asrctl.cli.context import Settings
+from asrctl.i18n import LANGUAGES, choose_language, set_language
 
 # command name -> module under asrctl.cli (with a click command called `command`)
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -65,13 +67,20 @@ class LazyGroup(click.Group):
 @click.option("-v", "--verbose", count=True, help="More detail on stderr (repeatable).")
 @click.option("--debug", is_flag=True, help="Debug logging on stderr (secrets are always redacted).")
 @click.option("--no-color", is_flag=True, help="No colour, even on a terminal.")
+@click.option(
+    "--lang",
+    type=click.Choice(LANGUAGES),
+    default=None,
+    help="Language of the messages: nl or en (else ASRCTL_LANG, asrctl.yaml's language:, the locale).",
+)
 @click.pass_context
-def cli(ctx: click.Context, config_path: str, verbose: int, debug: bool, no_color: bool) -> None:
+def cli(ctx: click.Context, config_path: str, verbose: int, debug: bool, no_color: bool, lang: str | None) -> None:
     """asrctl: connect employers to the a.s.r. payroll coupling via Nmbrs, as code.
 
     Declare each employer (werkgever) in employers/<id>.yaml, review the plan in a
     pull request, apply after merge.
     """
+    set_language(choose_language(lang, Path(config_path)))
     settings = Settings.create(config_path=config_path, verbose=verbose, debug=debug, no_color=no_color)
     settings.setup_logging()
     ctx.obj = settings

@@ -38,6 +38,7 @@ from asrctl.declare.semantics import (
 )
 from asrctl.declare.yamlpos import EMPTY, YamlDoc, YamlIssue, decode, parse
 from asrctl.errors import ConfigError
+from asrctl.i18n import N_, Message, _
 from asrctl.printable import printable
 
 MAX_FILE_BYTES = 1024 * 1024
@@ -150,8 +151,8 @@ class _Loader:
             elif suffix.lower() in (".yaml", ".yml") and not quiet:  # .yml, .YAML, .Yml...: said, not skipped
                 ignored = self.file(entry.path, real)
                 self.problems.append(Problem(
-                    ignored.shown, 0, 0, "warning", "ignored: employer files end in .yaml (lowercase)",
-                    f"rename it to {printable(stem)}.yaml", "load.ignored-file"))
+                    ignored.shown, 0, 0, "warning", _("ignored: employer files end in .yaml (lowercase)"),
+                    _("rename it to {name}.yaml", name=printable(stem)), "load.ignored-file"))
         return found
 
     def targets(self, paths: Sequence[Path] | None) -> tuple[list[_File], list[_File]]:
@@ -170,7 +171,7 @@ class _Loader:
             elif os.path.lexists(path):
                 files = [self.file(path)]
             else:
-                self.error(self.file(path), "no such file or directory", None, "load.not-found")
+                self.error(self.file(path), _("no such file or directory"), None, "load.not-found")
                 files = []
             for item in files:
                 chosen.setdefault(item.path, item)
@@ -180,34 +181,36 @@ class _Loader:
     # --- reading ------------------------------------------------------------------------------------------
     def read(self, file: _File, *, report: bool = True) -> bytes | None:
         """The file's bytes, or None with a problem (when `report`) for every guard it fails."""
-        def refuse(message: str, hint: str | None, code: str) -> None:
+        def refuse(message: Message, hint: Message | None, code: str) -> None:
             if report:
                 self.error(file, message, hint, code)
 
         if file.real != file.path and file.real != self.real_root and _inside(file.real, self.real_root) is None:
-            refuse("symbolic link to a file outside the repository: refused",
-                   "copy the file into the repository instead of linking to it", "load.symlink")
+            refuse(_("symbolic link to a file outside the repository: refused"),
+                   _("copy the file into the repository instead of linking to it"), "load.symlink")
             return None
         try:
             info = os.stat(file.path)
             if not stat.S_ISREG(info.st_mode):
-                refuse("not a regular file", None, "load.not-a-file")
+                refuse(_("not a regular file"), None, "load.not-a-file")
                 return None
             if info.st_size > MAX_FILE_BYTES:
-                refuse(f"the file is {info.st_size / MAX_FILE_BYTES:.1f} MiB; asrctl files are limited to 1 MiB",
-                       "an employer file is a few hundred bytes: is this the right file?", "load.too-large")
+                size = format(info.st_size / MAX_FILE_BYTES, ".1f")
+                refuse(_("the file is {size} MiB; asrctl files are limited to 1 MiB", size=size),
+                       _("an employer file is a few hundred bytes: is this the right file?"), "load.too-large")
                 return None
             with open(file.path, "rb") as handle:
                 data = handle.read(MAX_FILE_BYTES + 1)
         except OSError as exc:
             if exc.errno == errno.ELOOP:
-                refuse("symbolic link loop: the link leads (through other links) back to itself",
-                       "replace the link by the file it should point to, or remove it", "load.symlink-loop")
+                refuse(_("symbolic link loop: the link leads (through other links) back to itself"),
+                       _("replace the link by the file it should point to, or remove it"), "load.symlink-loop")
             else:
-                refuse(f"cannot read the file: {exc.strerror or exc.__class__.__name__}", None, "load.unreadable")
+                refuse(_("cannot read the file: {reason}", reason=exc.strerror or exc.__class__.__name__), None,
+                       "load.unreadable")
             return None
         if len(data) > MAX_FILE_BYTES:  # grew since stat
-            refuse("the file is over 1 MiB; asrctl files are limited to 1 MiB", None, "load.too-large")
+            refuse(_("the file is over 1 MiB; asrctl files are limited to 1 MiB"), None, "load.too-large")
             return None
         return data
 
@@ -231,16 +234,20 @@ class _Loader:
         """The file's model, or None with its schema problems."""
         cls: type[BaseModel] = Config if kind == "config" else Employer
         data = doc.data
-        what = "asrctl.yaml" if kind == "config" else "an employer file"
-        needs = ", ".join(n for n, f in cls.model_fields.items() if f.is_required())
+        needs_fields = ", ".join(n for n, f in cls.model_fields.items() if f.is_required())
+        needs = (_("asrctl.yaml needs {fields}", fields=needs_fields) if kind == "config" else
+                 _("an employer file needs {fields}", fields=needs_fields))
         if data is EMPTY or data is None:
-            self.error(file, "the file is empty", f"{what} needs {needs}", "yaml.empty")
+            self.error(file, _("the file is empty"), needs, "yaml.empty")
             return None
         if not isinstance(data, dict):
             line, col = doc.values.get("", (1, 1))
-            self.error(file, f"the file holds {'a list' if isinstance(data, list) else 'a single value'}; "
-                       f"{what} is a mapping of fields ('key: value' lines)", f"{what} needs {needs}",
-                       "yaml.not-a-mapping", line, col)
+            holds = _("a list") if isinstance(data, list) else _("a single value")
+            message = (_("the file holds {holds}; asrctl.yaml is a mapping of fields ('key: value' lines)", holds=holds)
+                       if kind == "config" else
+                       _("the file holds {holds}; an employer file is a mapping of fields ('key: value' lines)",
+                         holds=holds))
+            self.error(file, message, needs, "yaml.not-a-mapping", line, col)
             return None
         refused: ValidationError | None = None
         if not doc.has_null:
@@ -255,7 +262,8 @@ class _Loader:
         if not problems and refused is not None:
             problems = model_problems(refused, doc, file.shown)
         if not problems:  # cannot happen: the schema refuses every null; still, never pass silently
-            problems = [Problem(file.shown, 1, 1, "error", "the file does not match the model", None, "model.invalid")]
+            problems = [Problem(file.shown, 1, 1, "error", _("the file does not match the model"), None,
+                                "model.invalid")]
         self.problems.extend(problems)
         return None
 
@@ -267,10 +275,10 @@ class _Loader:
         config_positions: dict[str, tuple[int, int]] = {}
         missing = not os.path.lexists(config_file.path)
         if missing:
-            self.error(config_file, f"{os.path.basename(config_file.path)} not found",
-                       "run asrctl in the directory that holds asrctl.yaml or pass --config PATH; a new repo "
-                       "starts with an asrctl.yaml declaring organisation, nmbrs, registry and accounts "
-                       "(see schemas/asrctl.schema.json)", "load.config-missing")
+            self.error(config_file, _("{name} not found", name=os.path.basename(config_file.path)),
+                       _("run asrctl in the directory that holds asrctl.yaml or pass --config PATH; a new repo "
+                         "starts with an asrctl.yaml declaring organisation, nmbrs, registry and accounts "
+                         "(see schemas/asrctl.schema.json)"), "load.config-missing")
         else:
             doc = self.parse(config_file)
             if doc is not None:
@@ -284,8 +292,10 @@ class _Loader:
         targets, context = self.targets(paths)
         if paths is None and not targets and not missing and not os.path.isdir(os.path.join(self.root, EMPLOYERS_DIR)):
             self.problems.append(Problem(config_file.shown, 0, 0, "warning",
-                                         f"no {EMPLOYERS_DIR}/ directory beside {config_file.shown}",
-                                         f"declare each employer in {EMPLOYERS_DIR}/<id>.yaml", "load.no-employers"))
+                                         _("no {dir}/ directory beside {config}", dir=EMPLOYERS_DIR,
+                                           config=config_file.shown),
+                                         _("declare each employer in {dir}/<id>.yaml", dir=EMPLOYERS_DIR),
+                                         "load.no-employers"))
         loaded: list[LoadedEmployer] = []
         declared: list[Declared] = []
         for file in targets:
@@ -355,15 +365,16 @@ def load_repo_or_raise(config_path: Path, paths: Sequence[Path] | None = None) -
         first = next(p for p in result.problems if p.severity == "error")
         count = result.errors
         raise ConfigError(
-            f"{count} problem{'s' if count != 1 else ''} in the declarations; run asrctl validate",
-            hint=f"first: {first.location()}: {first.message}",
+            N_("{n} problem in the declarations; run asrctl validate",
+               "{n} problems in the declarations; run asrctl validate", count),
+            hint=_("first: {location}: {message}", location=first.location(), message=first.message),
         )
     missing = next((p for p in result.problems if p.code == "load.no-employers"), None)
     if missing is not None:
         # validate only warns, but a plan without employers/ would call every registration of the
         # office unmanaged (and propose withdrawing them under allow_withdraw): a wrong --config or
         # working directory, most likely.
-        raise ConfigError(f"{missing.message}: no employer is declared",
-                          hint="pass --config PATH of the repo's asrctl.yaml; a repo with no employers yet "
-                               "has an empty employers/ directory")
+        raise ConfigError(_("{problem}: no employer is declared", problem=missing.message),
+                          hint=_("pass --config PATH of the repo's asrctl.yaml; a repo with no employers yet "
+                                 "has an empty employers/ directory"))
     return result.repo

@@ -197,6 +197,13 @@ class Config(StrictModel):
         min_length=1, description="Nmbrs logins used for the coupling, by a short name employer files refer to."
     )
     policy: Policy = Field(default_factory=Policy)
+    language: Literal["nl", "en"] | None = Field(
+        default=None,
+        description=(
+            "Taal van asrctl's meldingen: nl (Nederlands) of en (English). Language of asrctl's messages; "
+            "--lang and ASRCTL_LANG take precedence; without it, the locale decides."
+        ),
+    )
 
 
 # --- employers/<id>.yaml -----------------------------------------------------------------------

@@ -25,50 +25,81 @@ from asrctl.declare.semantics import did_you_mean
 from asrctl.declare.todo import CODE as TODO_CODE
 from asrctl.declare.todo import is_todo, todo_problem
 from asrctl.declare.yamlpos import Position, YamlDoc
+from asrctl.i18n import Message, _
 from asrctl.printable import char_name
 
 _TYPE_WORDS = {
-    "string": "text",
-    "integer": "a whole number",
-    "number": "a number",
-    "boolean": "true or false",
-    "object": "a mapping (indented 'key: value' lines)",
-    "array": "a list ('- ' lines, or [] when empty)",
-    "null": "empty",
+    "string": _("text"),
+    "integer": _("a whole number"),
+    "number": _("a number"),
+    "boolean": _("true or false"),
+    "object": _("a mapping (indented 'key: value' lines)"),
+    "array": _("a list ('- ' lines, or [] when empty)"),
+    "null": _("empty"),
 }
 
 _REQUIRED_HINTS = {
-    "dga": "write 'dga: []' when this payroll has no DGA; otherwise list each DGA with name and employee_number",
-    "thirteenth_month": "write 'thirteenth_month: true' or 'thirteenth_month: false'",
-    "frequency": "write 'frequency: monthly' or 'frequency: four_weekly'",
-    "token": "write 'token: {env: NAME}' or 'token: {file: PATH}' (never the token itself)",
-    "nmbrs": "add 'nmbrs:' with account and company (and debtor where needed) on indented lines below it",
-    "payroll": "add 'payroll:' with frequency and thirteenth_month on indented lines below it",
+    "dga": _("write 'dga: []' when this payroll has no DGA; otherwise list each DGA with name and employee_number"),
+    "thirteenth_month": _("write 'thirteenth_month: true' or 'thirteenth_month: false'"),
+    "frequency": _("write 'frequency: monthly' or 'frequency: four_weekly'"),
+    "token": _("write 'token: {{env: NAME}}' or 'token: {{file: PATH}}' (never the token itself)"),
+    "nmbrs": _("add 'nmbrs:' with account and company (and debtor where needed) on indented lines below it"),
+    "payroll": _("add 'payroll:' with frequency and thirteenth_month on indented lines below it"),
+    "contract_number": _("the raamwerkcontractnummer of the policy at a.s.r."),
+    "payroll_tax_number": _("the loonheffingennummer, e.g. 123456782L01 (9 digits, the letter L and 2 digits)"),
+    "account": _("the name of an account in asrctl.yaml (under accounts:)"),
+    "company": _("the company name exactly as Nmbrs shows it (case, spaces, dots and commas count)"),
+    "name": _("the DGA's name as in Nmbrs"),
+    "employee_number": _("the DGA's medewerkersnummer in Nmbrs"),
+    "organisation": _("add 'organisation:' with name and contact_email of the payroll office"),
+    "registry": _("add 'registry:' with url and token"),
+    "accounts": _("add 'accounts:' with at least one Nmbrs login"),
+    "model": _("write 'model: overarching' (accountant login) or 'model: per_debtor' (master bedrijfslogin)"),
+    "username": _("the e-mail address the Nmbrs login signs in with"),
+    "domain": _("the part after https:// and before .nmbrs in your Nmbrs address, e.g. voorbeeld"),
+    "endpoint": _("write 'endpoint: https://api.nmbrs.nl/soap/v3/'"),
+    "url": _("the a.s.r. registry's https address"),
+    "contact_email": _("the e-mail address a.s.r. and Keylane use to contact the office"),
 }
 
 _FORBIDDEN = re.compile(f"[{m.FORBIDDEN_CHARACTERS}]")
+
+# Dutch (and other) spellings whose meaning is unambiguous → the one value the schema accepts.
+_ENUM_WORDS = {
+    "maandelijks": "monthly", "maand": "monthly", "maandelijkse": "monthly", "month": "monthly",
+    "4-wekelijks": "four_weekly", "4wekelijks": "four_weekly", "4 wekelijks": "four_weekly",
+    "vierwekelijks": "four_weekly", "vier-wekelijks": "four_weekly", "4-weken": "four_weekly",
+    "4 weken": "four_weekly", "4-wekelijkse": "four_weekly", "week4": "four_weekly",
+    "afgemeld": "withdrawn", "afmelden": "withdrawn", "ingetrokken": "withdrawn",
+    "actief": "active", "aangemeld": "active", "aanmelden": "active",
+    "overkoepelend": "overarching", "accountant": "overarching", "per debiteur": "per_debtor",
+    "per-debiteur": "per_debtor", "per_debiteur": "per_debtor", "debiteur": "per_debtor",
+}
+_YES = frozenset({"yes", "ja", "y", "j", "on", "waar", "wel"})
+_NO = frozenset({"no", "nee", "n", "off", "onwaar", "niet", "geen"})
+
 _TOKENISH = re.compile(r"[A-Za-z0-9_\-+/=.]{20,}")
 
 
 def _show(value: str) -> str:
     """A user's value, quoted for a message; long or token-like values are not echoed in full."""
     if _TOKENISH.fullmatch(value) and re.search(r"[0-9]", value) and re.search(r"[A-Za-z]", value):
-        return "(a value that looks like a token, not shown)"
+        return _("(a value that looks like a token, not shown)")
     return repr(value if len(value) <= 60 else value[:57] + "...")
 
 
 def _describe(value: Any) -> str:
     if value is None:
-        return "empty"
+        return _("empty")
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, int | float):
-        return f"the number {value}"
+        return _("the number {value}", value=value)
     if isinstance(value, str):
-        return f"the text {_show(value)}"
+        return _("the text {value}", value=_show(value))
     if isinstance(value, dict):
-        return "a mapping"
-    return "a list"
+        return _("a mapping")
+    return _("a list")
 
 
 def dotted(parts: Any) -> str:
@@ -80,7 +111,7 @@ def shown_path(parts: Any) -> str:
     out = ""
     for part in parts:
         out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out or "the file"
+    return out or _("the file")
 
 
 class _Mapper:
@@ -99,7 +130,8 @@ class _Mapper:
             parts.pop()
         return self.doc.values.get("", (1, 1))
 
-    def problem(self, parts: list[Any], message: str, hint: str | None, code: str, *, key: bool = False) -> Problem:
+    def problem(self, parts: list[Any], message: Message, hint: Message | None, code: str, *,
+                key: bool = False) -> Problem:
         line, col = self._at(self.doc.keys if key else self.doc.values, parts)
         return Problem(self.shown, line, col, "error", message, hint, code)
 
@@ -116,7 +148,7 @@ class _Mapper:
         value = error.instance
         keyword = error.validator
         if is_todo(value):  # a placeholder of `asrctl import`: the same problem semantics reports (deduplicated)
-            _, todo_message, todo_hint = todo_problem(tuple(parts))
+            _path, todo_message, todo_hint = todo_problem(tuple(parts))
             yield self.problem(parts, todo_message, todo_hint, TODO_CODE)
         elif keyword == "required":
             yield from self._required(error, parts)
@@ -127,56 +159,77 @@ class _Mapper:
         elif keyword == "type":
             yield self._type(error, parts)
         elif keyword == "enum":
-            allowed = [str(v) for v in error.validator_value]
-            close = did_you_mean(str(value).lower().replace("-", "_").replace(" ", "_").replace("4", "four_"),
-                                 allowed) if isinstance(value, str) else None
-            yield self.problem(parts, f"{where} must be one of {', '.join(allowed)}, not {_describe(value)}",
-                               f"did you mean '{close}'?" if close else None, "schema.enum")
+            yield self._enum(error, parts)
         elif keyword == "pattern":
             yield self._pattern(error, parts)
         elif keyword == "minLength" and value == "":
-            yield self.problem(parts, f"{where} must not be empty", "fill in a value", "schema.empty")
+            yield self.problem(parts, _("{field} must not be empty", field=where), _("fill in a value"), "schema.empty")
         elif keyword in ("minLength", "maxLength"):
-            word = "at least" if keyword == "minLength" else "at most"
-            yield self.problem(parts, f"{where} is {len(value)} characters long; it must be {word} "
-                               f"{error.validator_value}", None, "schema.length")
+            message = (_("{field} is {length} characters long; it must be at least {limit}", field=where,
+                         length=len(value), limit=error.validator_value) if keyword == "minLength" else
+                       _("{field} is {length} characters long; it must be at most {limit}", field=where,
+                         length=len(value), limit=error.validator_value))
+            yield self.problem(parts, message, None, "schema.length")
         elif keyword in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
             yield self._range(error, parts)
         elif keyword in ("maxItems", "minItems"):
-            word = "at most" if keyword == "maxItems" else "at least"
-            yield self.problem(parts, f"{where} has {len(value)} entries; it may have {word} "
-                               f"{error.validator_value}", None, "schema.items")
+            message = (_("{field} has {count} entries; it may have at most {limit}", field=where, count=len(value),
+                         limit=error.validator_value) if keyword == "maxItems" else
+                       _("{field} has {count} entries; it may have at least {limit}", field=where, count=len(value),
+                         limit=error.validator_value))
+            yield self.problem(parts, message, None, "schema.items")
         elif keyword == "minProperties":
-            hint = "declare at least one Nmbrs login under accounts:" if parts == ["accounts"] else None
-            yield self.problem(parts, f"{where} must not be empty", hint, "schema.empty")
+            hint = _("declare at least one Nmbrs login under accounts:") if parts == ["accounts"] else None
+            yield self.problem(parts, _("{field} must not be empty", field=where), hint, "schema.empty")
         else:  # not reached by the current models; kept readable all the same
-            yield self.problem(parts, f"{where}: {error.message}", None, "schema.invalid")
+            yield self.problem(parts, _("{field}: {detail}", field=where, detail=error.message), None,
+                               "schema.invalid")
+
+    def _enum(self, error: SchemaError, parts: list[Any]) -> Problem:
+        allowed = [str(v) for v in error.validator_value]
+        value, where, last = error.instance, shown_path(parts), str(parts[-1]) if parts else ""
+        message = _("{field} must be one of {allowed}, not {value}", field=where, allowed=", ".join(allowed),
+                    value=_describe(value))
+        word = value.strip().lower() if isinstance(value, str) else None
+        meant = _ENUM_WORDS.get(word or "")
+        if word is not None and meant in allowed:
+            # The Dutch word is clear; the file keeps the one spelling the schema knows.
+            return self.problem(parts, message, _("'{value}' means {meant}: write {field}: {meant}",
+                                                  value=value, meant=meant, field=last), "schema.enum")
+        close = did_you_mean((word or "").replace("-", "_").replace(" ", "_").replace("4", "four_"),
+                             allowed) if word is not None else None
+        return self.problem(parts, message, _("did you mean '{close}'?", close=close) if close else None,
+                            "schema.enum")
 
     def _required(self, error: SchemaError, parts: list[Any]) -> Iterator[Problem]:
         props = error.schema.get("properties", {}) if isinstance(error.schema, dict) else {}
         for name in error.validator_value:
             if name in error.instance:
                 continue
-            where = f" in {shown_path(parts)}" if parts else ""
-            hint = _REQUIRED_HINTS.get(name) or self.deref(props.get(name, {})).get("description")
+            hint = _REQUIRED_HINTS.get(name)
+            if hint is None and props.get(name):
+                hint = _("see the description of '{name}' in the schema", name=name)
+            message = (_("missing required field '{name}' in {where}", name=name, where=shown_path(parts)) if parts
+                       else _("missing required field '{name}'", name=name))
             # at the key of the mapping that lacks it (the document's first line for a top-level field)
-            yield self.problem(parts, f"missing required field '{name}'{where}", hint, "schema.required", key=True)
+            yield self.problem(parts, message, hint, "schema.required", key=True)
 
     def _unknown(self, error: SchemaError, parts: list[Any]) -> Iterator[Problem]:
         allowed = list(error.schema.get("properties", {})) if isinstance(error.schema, dict) else []
         for key in error.instance:
             if key in allowed:
                 continue
-            where = f" in {shown_path(parts)}" if parts else ""
             close = did_you_mean(key, allowed)
             if close:
-                hint = f"did you mean '{close}'?"
+                hint = _("did you mean '{close}'?", close=close)
             elif self.parents.get(key) and self.parents[key] != dotted(parts):
-                hint = f"'{key}' belongs under '{self.parents[key]}:' (indent it below that line)"
+                hint = _("'{key}' belongs under '{parent}:' (indent it below that line)", key=key,
+                         parent=self.parents[key])
             else:
-                hint = f"allowed here: {', '.join(allowed)}"
-            yield self.problem([*parts, key], f"unknown field {_show(key)}{where}", hint, "schema.unknown-field",
-                               key=True)
+                hint = _("allowed here: {names}", names=", ".join(allowed))
+            message = (_("unknown field {key} in {where}", key=_show(key), where=shown_path(parts)) if parts
+                       else _("unknown field {key}", key=_show(key)))
+            yield self.problem([*parts, key], message, hint, "schema.unknown-field", key=True)
 
     def _is_secret(self, error: SchemaError) -> bool:
         refs = {v.get("$ref", "") for v in error.validator_value if isinstance(v, dict)}
@@ -185,33 +238,35 @@ class _Mapper:
     def _secret(self, error: SchemaError, parts: list[Any]) -> Iterator[Problem]:
         where, value = shown_path(parts), error.instance
         env = _env_name(parts)
-        fix = f"use '{parts[-1]}: {{env: {env}}}' or '{parts[-1]}: {{file: PATH}}'"
+        fix = _("use '{key}: {{env: {env}}}' or '{key}: {{file: PATH}}'", key=parts[-1], env=env)
         if isinstance(value, str | int | float) and not isinstance(value, bool):
             # Never echo the value: it is (very likely) a real token.
-            reset = ("create a new API token in the Nmbrs user's profile" if parts[0] == "accounts"
-                     else "ask a.s.r. for a new registry token")
+            reset = (_("create a new API token in the Nmbrs user's profile (Gebruiker profiel > API-Token)")
+                     if parts[0] == "accounts" else _("ask a.s.r. for a new registry token"))
             yield self.problem(
-                parts, f"{where} is a literal token: never write the token in the file",
-                f"{fix}; since it was written down, {reset} and revoke this one", "schema.literal-token",
+                parts, _("{field} is a literal token: never write the token in the file", field=where),
+                _("{fix}; since it was written down, {reset} and revoke this one", fix=fix, reset=reset),
+                "schema.literal-token",
             )
             return
         if not isinstance(value, dict):
-            yield self.problem(parts, f"{where} must be {{env: NAME}} or {{file: PATH}}, not {_describe(value)}",
-                               fix, "schema.secret")
+            yield self.problem(parts, _("{field} must be {{env: NAME}} or {{file: PATH}}, not {value}", field=where,
+                                        value=_describe(value)), fix, "schema.secret")
             return
         if "env" in value and "file" in value:
-            yield self.problem(parts, f"{where} has both env and file; use one of them", fix, "schema.secret")
+            yield self.problem(parts, _("{field} has both env and file; use one of them", field=where), fix,
+                               "schema.secret")
             return
         branch = "#/$defs/EnvSecretRef" if "env" in value else "#/$defs/FileSecretRef" if "file" in value else None
         if branch is None:
             unknown = [k for k in value if k not in ("env", "file")]
             for key in unknown:
                 close = did_you_mean(key, ["env", "file"])
-                yield self.problem([*parts, key], f"unknown field {_show(key)} in {where}",
-                                   (f"did you mean '{close}'? " if close else "") + fix, "schema.unknown-field",
-                                   key=True)
+                yield self.problem([*parts, key], _("unknown field {key} in {where}", key=_show(key), where=where),
+                                   _("did you mean '{close}'? {more}", close=close, more=fix) if close else fix,
+                                   "schema.unknown-field", key=True)
             if not unknown:
-                yield self.problem(parts, f"{where} needs env or file", fix, "schema.secret")
+                yield self.problem(parts, _("{field} needs env or file", field=where), fix, "schema.secret")
             return
         index = next(i for i, v in enumerate(error.validator_value) if v.get("$ref") == branch)
         for sub in error.context or []:
@@ -220,32 +275,49 @@ class _Mapper:
 
     def _type(self, error: SchemaError, parts: list[Any]) -> Problem:
         expected = error.validator_value if isinstance(error.validator_value, list) else [error.validator_value]
-        words = " or ".join(_TYPE_WORDS.get(str(t), str(t)) for t in expected)
+        words: Message = _TYPE_WORDS.get(str(expected[0])) or Message(str(expected[0]))
+        for other in expected[1:]:
+            words = _("{a} or {b}", a=words, b=_TYPE_WORDS.get(str(other)) or Message(str(other)))
         value, where = error.instance, shown_path(parts)
-        hint: str | None = None
+        hint: Message | None = None
         text = self.doc.plain.get(dotted(parts))
         last = parts[-1] if parts else ""
-        if "string" in expected and text is not None and value is not None:
-            hint = f'put it in quotes: {last}: "{text}"'
-        elif "boolean" in expected and isinstance(value, str):
-            word = value.strip().lower()
-            guess = "true" if word in ("yes", "ja", "y", "j", "on", "waar") else "false" \
-                if word in ("no", "nee", "n", "off", "onwaar") else None
-            if word in ("true", "false"):
-                hint = f"write it without quotes: {last}: {word}"
+        word = value.strip().lower() if isinstance(value, str) else None
+        if last == "payroll_tax_number" and isinstance(value, int) and not isinstance(value, bool):
+            # 123456782 without its L01: YAML read a number. Quoting it would not make it right.
+            return self.problem(parts, _("loonheffingennummer {value} lacks the letter L and the 2-digit "
+                                         "sub-number", value=text or value), _lhn_hint(str(text or value)),
+                                "schema.payroll-tax-number")
+        if last == "dga" and value is not None and not isinstance(value, list | dict):
+            if (word in _NO) or value is False or value == 0:
+                hint = _("no DGA in this payroll is written as an empty list: dga: []")
             else:
-                hint = f"write {last}: {guess}" if guess else "write true or false"
+                hint = _("write each DGA as a list item below 'dga:' ('- name: ...' with 'employee_number: ...' "
+                         "under it), or dga: [] when there is none")
+        elif "string" in expected and text is not None and value is not None:
+            hint = _('put it in quotes: {key}: "{text}"', key=last, text=text)
+        elif "boolean" in expected and word is not None:
+            guess = "true" if word in _YES else "false" if word in _NO else None
+            if word in ("true", "false"):
+                hint = _("write it without quotes: {key}: {word}", key=last, word=word)
+            elif guess:
+                hint = _("'{value}' means {guess}: write {key}: {guess}", value=value, guess=guess, key=last)
+            else:
+                hint = _("write true or false")
         elif "integer" in expected and isinstance(value, str) and value.strip().isdigit():
-            hint = f"write the number without quotes: {last}: {value.strip()}"
+            hint = _("write the number without quotes: {key}: {value}", key=last, value=value.strip())
         elif value is None and "array" in expected and last == "dga":
-            hint = "write 'dga: []' when this payroll has no DGA"
+            hint = _("write 'dga: []' when this payroll has no DGA")
         elif value is None and "object" in expected:
-            hint = f"put the fields of {where} on the lines below it, indented by two spaces"
+            hint = _("put the fields of {field} on the lines below it, indented by two spaces", field=where)
         elif value is None:
-            hint = "fill in a value" + (" or remove the line (it is optional)" if self._optional(parts) else "")
+            hint = (_("fill in a value or remove the line (it is optional)") if self._optional(parts)
+                    else _("fill in a value"))
         if value is None:
-            return self.problem(parts, f"{where} is empty; it must be {words}", hint, "schema.type")
-        return self.problem(parts, f"{where} must be {words}, not {_describe(value)}", hint, "schema.type")
+            return self.problem(parts, _("{field} is empty; it must be {expected}", field=where, expected=words),
+                                hint, "schema.type")
+        return self.problem(parts, _("{field} must be {expected}, not {value}", field=where, expected=words,
+                                     value=_describe(value)), hint, "schema.type")
 
     def _optional(self, parts: list[Any]) -> bool:
         if not parts or isinstance(parts[-1], int):
@@ -261,65 +333,87 @@ class _Mapper:
     def _pattern(self, error: SchemaError, parts: list[Any]) -> Problem:
         value: str = error.instance
         where, pattern = shown_path(parts), error.validator_value
-        hint: str | None
         if pattern == m.TEXT_PATTERN:
             return self._text(parts, value)
         if pattern == m.PAYROLL_TAX_NUMBER_PATTERN:
-            digits = len(value.split("L")[0].split("l")[0])
-            if re.fullmatch(r"[0-9]{9}l[0-9]{2}", value):
-                hint = f"write a capital L: {value.upper()}"
-            elif re.search(r"[\s.]", value):
-                hint = "remove spaces and dots: " + re.sub(r"[\s.]", "", value)
-            elif "L" in value and digits != 9:
-                hint = f"it has {digits} digits before the L; a loonheffingennummer has 9"
-            else:
-                hint = "e.g. 123456782L01: 9 digits (RSIN or BSN), the letter L and a 2-digit sub-number"
-            return self.problem(parts, f"loonheffingennummer {_show(value)} is malformed: expected 9 digits, "
-                                "the letter L and 2 digits", hint, "schema.payroll-tax-number")
+            return self.problem(parts, _("loonheffingennummer {value} is malformed: expected 9 digits, the letter L "
+                                         "and 2 digits", value=_show(value)), _lhn_hint(value),
+                                "schema.payroll-tax-number")
         if pattern == m.DOMAIN_PATTERN:
             host = re.sub(r"^[a-z]+://", "", value.lower()).split(".nmbrs")[0].split("/")[0]
-            hint = (f"write only the part before .nmbrs: {host}" if host != value else
-                    "lowercase letters, digits and '-', e.g. voorbeeld for https://voorbeeld.nmbrs.nl")
-            return self.problem(parts, f"domain {_show(value)} is not an Nmbrs domain name", hint, "schema.domain")
+            hint = (_("write only the part before .nmbrs: {host}", host=host) if host != value else
+                    _("lowercase letters, digits and '-', e.g. voorbeeld for https://voorbeeld.nmbrs.nl"))
+            return self.problem(parts, _("domain {value} is not an Nmbrs domain name", value=_show(value)), hint,
+                                "schema.domain")
         if pattern == m.EMAIL_PATTERN:
-            return self.problem(parts, f"{where} {_show(value)} is not an e-mail address",
-                                "write it as name@example.nl", "schema.email")
+            return self.problem(parts, _("{field} {value} is not an e-mail address", field=where, value=_show(value)),
+                                _("write it as name@example.nl"), "schema.email")
         if pattern == m.ENDPOINT_PATTERN:
-            return self.problem(parts, f"{where} {_show(value)} is not a usable address",
-                                "use https://...; plain http:// only to 127.0.0.1 or localhost; or sandbox:<file>",
+            return self.problem(parts, _("{field} {value} is not a usable address", field=where, value=_show(value)),
+                                _("use https://...; plain http:// only to 127.0.0.1 or localhost; or sandbox:<file>"),
                                 "schema.endpoint")
         if pattern == m.ENV_NAME_PATTERN:
-            return self.problem(parts, f"{_show(value)} is not an environment variable name",
-                                f"letters, digits and _, e.g. {_env_name(parts[:-1])}", "schema.env-name")
+            return self.problem(parts, _("{value} is not an environment variable name", value=_show(value)),
+                                _("letters, digits and _, e.g. {example}", example=_env_name(parts[:-1])),
+                                "schema.env-name")
         if pattern == m.ACCOUNT_NAME_PATTERN:
             if "propertyNames" in error.schema_path:  # the name of an entry in accounts:
                 parts = [*parts, value]
-            return self.problem(parts, f"account name {_show(value)} may hold only lowercase letters, digits, "
-                                "'-' and '_'", f"e.g. {_slug(value)}", "schema.name", key=True)
-        return self.problem(parts, f"{where} {_show(value)} does not have the expected form ({pattern})", None,
-                            "schema.pattern")
+            return self.problem(parts, _("account name {value} may hold only lowercase letters, digits, '-' and '_'",
+                                         value=_show(value)), _("e.g. {example}", example=_slug(value)),
+                                "schema.name", key=True)
+        return self.problem(parts, _("{field} {value} does not have the expected form ({pattern})", field=where,
+                                     value=_show(value), pattern=pattern), None, "schema.pattern")
 
     def _text(self, parts: list[Any], value: str) -> Problem:
         where = shown_path(parts)
         bad = next((i for i, ch in enumerate(value) if _FORBIDDEN.match(ch)), None)
         if bad is None:
-            return self.problem(parts, f"{where} is blank (only spaces)",
-                                "fill in the value, or remove the line if the field is optional", "schema.blank")
-        return self.problem(parts, f"{where} contains the control character {char_name(value[bad])} at "
-                            f"position {bad + 1}: {_show(value)}",
-                            "remove it: it cannot be typed and would show differently, or not at all, to a "
-                            "reviewer (it came with pasted text or a \\x or \\u escape in quotes)",
+            return self.problem(parts, _("{field} is blank (only spaces)", field=where),
+                                _("fill in the value, or remove the line if the field is optional"), "schema.blank")
+        return self.problem(parts, _("{field} contains the control character {char} at position {position}: {value}",
+                                     field=where, char=char_name(value[bad]), position=bad + 1, value=_show(value)),
+                            _("remove it: it cannot be typed and would show differently, or not at all, to a "
+                              "reviewer (it came with pasted text or a \\x or \\u escape in quotes)"),
                             "schema.control-character")
 
     def _range(self, error: SchemaError, parts: list[Any]) -> Problem:
-        words = {"minimum": "at least", "maximum": "at most", "exclusiveMinimum": "more than",
-                 "exclusiveMaximum": "less than"}[str(error.validator)]
-        where, limit = shown_path(parts), error.validator_value
+        where, limit, value = shown_path(parts), error.validator_value, error.instance
         if parts and parts[-1] == "employee_number":
-            bound = "1 or more" if str(error.validator) == "minimum" else f"at most {limit} (what Nmbrs can store)"
-            return self.problem(parts, f"employee_number must be {bound}, not {error.instance}",
-                                "the DGA's personeelsnummer in Nmbrs (a positive whole number)", "schema.range")
-        return self.problem(parts, f"{where} must be {words} {limit}, not {error.instance}", None, "schema.range")
+            bound = (_("1 or more") if str(error.validator) == "minimum"
+                     else _("at most {limit} (what Nmbrs can store)", limit=limit))
+            return self.problem(parts, _("employee_number must be {bound}, not {value}", bound=bound, value=value),
+                                _("the DGA's medewerkersnummer in Nmbrs (a positive whole number)"), "schema.range")
+        message = {
+            "minimum": _("{field} must be at least {limit}, not {value}", field=where, limit=limit, value=value),
+            "maximum": _("{field} must be at most {limit}, not {value}", field=where, limit=limit, value=value),
+            "exclusiveMinimum": _("{field} must be more than {limit}, not {value}", field=where, limit=limit,
+                                  value=value),
+            "exclusiveMaximum": _("{field} must be less than {limit}, not {value}", field=where, limit=limit,
+                                  value=value),
+        }[str(error.validator)]
+        return self.problem(parts, message, None, "schema.range")
+
+
+def _lhn_hint(value: str) -> Message:
+    """What to change in a malformed loonheffingennummer, from what it looks like."""
+    compact = re.sub(r"[\s.]", "", value)
+    digits = len(re.split("[Ll]", compact)[0])
+    if re.fullmatch(r"[0-9]{9}l[0-9]{2}", value):
+        return _("write a capital L: {fixed}", fixed=value.upper())
+    if re.fullmatch(r"(?i:nl)[0-9]{9}[Ll][0-9]{2}", compact):
+        return _("drop the NL in front: {fixed} (a loonheffingennummer has no country code)",
+                 fixed=compact[2:].upper())
+    if compact != value and re.fullmatch(r"[0-9]{9}[Ll][0-9]{2}", compact):
+        return _("remove spaces and dots: {fixed}", fixed=compact.upper())
+    if re.fullmatch(r"[0-9]{9}", compact):
+        return _("add the letter L and the 2-digit sub-number from the Belastingdienst's letter, e.g. {value}L01",
+                 value=compact)
+    if re.fullmatch(r"[0-9]{9}[Ll]", compact):
+        return _("add the 2-digit sub-number after the L, e.g. {value}01", value=compact.upper())
+    if re.search("[Ll]", compact) and digits != 9:
+        return _("it has {digits} digits before the L; a loonheffingennummer has 9", digits=digits)
+    return _("e.g. 123456782L01: 9 digits (RSIN or BSN), the letter L and a 2-digit sub-number")
 
 
 def _slug(value: str) -> str:
@@ -410,6 +504,6 @@ def model_problems(exc: ValidationError, doc: YamlDoc, shown: str) -> list[Probl
     for err in exc.errors(include_url=False, include_input=False):
         parts = list(err["loc"])
         pos = doc.values.get(dotted(parts)) or doc.values.get("", (1, 1))
-        out.append(Problem(shown, pos[0], pos[1], "error", f"{shown_path(parts)}: {err['msg']}", None,
-                           "model.invalid"))
+        out.append(Problem(shown, pos[0], pos[1], "error", _("{field}: {detail}", field=shown_path(parts),
+                                                              detail=err["msg"]), None, "model.invalid"))
     return out

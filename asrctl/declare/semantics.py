@@ -28,6 +28,7 @@ from asrctl.declare.problems import Problem, Severity
 from asrctl.declare.todo import CODE as TODO_CODE
 from asrctl.declare.todo import todo_paths, todo_problem
 from asrctl.declare.yamlpos import YamlDoc
+from asrctl.i18n import Message, _
 from asrctl.printable import printable
 
 _ELEVEN_WEIGHTS = (9, 8, 7, 6, 5, 4, 3, 2, -1)
@@ -100,41 +101,44 @@ class _Located:
         self.shown, self.doc = shown, doc
         self.problems: list[Problem] = []
 
-    def add(self, path: str, message: str, hint: str | None, code: str, *, key: bool = False,
+    def add(self, path: str, message: Message, hint: Message | None, code: str, *, key: bool = False,
             severity: Severity = "error") -> None:
         table = self.doc.keys if key else self.doc.values
         line, col = table.get(path) or self.doc.keys.get(path) or (1, 1)
         self.problems.append(Problem(self.shown, line, col, severity, message, hint, code))
 
 
-def _check_email(out: _Located, data: Any, path: str, what: str, hint: str) -> None:
+def _check_email(out: _Located, data: Any, path: str, what: str, hint: Message) -> None:
     value = _text(data, *path.split("."))
     if value is not None and _SCHEMA_EMAIL.match(value) and not is_email(value):
-        out.add(path, f"{what} '{value}' is not a valid e-mail address", hint, "semantic.email")
+        out.add(path, _("{field} '{value}' is not a valid e-mail address", field=what, value=value), hint,
+                "semantic.email")
 
 
 def config_problems(data: Any, shown: str, doc: YamlDoc) -> list[Problem]:
     out = _Located(shown, doc)
     _check_email(out, data, "organisation.contact_email", "contact_email",
-                 "write it as name@example.nl (no spaces, no double dots)")
+                 _("write it as name@example.nl (no spaces, no double dots)"))
     accounts = data.get("accounts") if isinstance(data, dict) else None
     for name, account in (accounts.items() if isinstance(accounts, dict) else ()):
         if not isinstance(account, dict):
             continue
         base = f"accounts.{name}"
         _check_email(out, data, f"{base}.username", "username",
-                     "the Nmbrs login is the e-mail address the user signs in with")
+                     _("the Nmbrs login is the e-mail address the user signs in with"))
         model = account.get("model")
         if model == "per_debtor" and "debtor" not in account:
-            out.add(base, f"per_debtor account '{name}' needs a debtor",
-                    'add debtor: "1042" with the Nmbrs debtor number (debiteurnummer) of this master company '
-                    "login, in quotes", "semantic.per-debtor-without-debtor", key=True)
+            out.add(base, _("per_debtor account '{name}' needs a debtor", name=name),
+                    _('add debtor: "1042" with the Nmbrs debtor number (debiteurnummer) of this master company '
+                      "login, in quotes"), "semantic.per-debtor-without-debtor", key=True)
         if model == "per_debtor" and "tag" in account:
-            out.add(f"{base}.tag", f"tag is only used by overarching accounts; account '{name}' is per_debtor",
-                    "remove the tag, or use model: overarching", "semantic.tag-unused", severity="warning")
+            out.add(f"{base}.tag", _("tag is only used by overarching accounts; account '{name}' is per_debtor",
+                                     name=name),
+                    _("remove the tag, or use model: overarching"), "semantic.tag-unused", severity="warning")
         if model == "overarching" and "debtor" in account:
-            out.add(f"{base}.debtor", f"debtor is only used by per_debtor accounts; account '{name}' is overarching",
-                    "remove it here; declare nmbrs.debtor in the employer files that need it",
+            out.add(f"{base}.debtor", _("debtor is only used by per_debtor accounts; account '{name}' is overarching",
+                                        name=name),
+                    _("remove it here; declare nmbrs.debtor in the employer files that need it"),
                     "semantic.debtor-unused", severity="warning")
     return out.problems
 
@@ -142,13 +146,16 @@ def config_problems(data: Any, shown: str, doc: YamlDoc) -> list[Problem]:
 def stem_problem(stem: str, suffix: str, shown: str) -> Problem | None:
     """The file name is the employer id: lowercase letters, digits and '-', ending in .yaml."""
     if suffix != ".yaml":
-        return Problem(shown, 0, 0, "error", f"employer files end in .yaml, not '{printable(suffix) or '(none)'}'",
-                       f"rename it to {suggest_employer_id(stem)}.yaml", "semantic.file-name")
+        return Problem(shown, 0, 0, "error", _("employer files end in .yaml, not '{suffix}'",
+                                                 suffix=printable(suffix) or _("(none)")),
+                       _("rename it to {name}.yaml", name=suggest_employer_id(stem)), "semantic.file-name")
     if not _EMPLOYER_ID.match(stem):
         return Problem(
             shown, 0, 0, "error",
-            f"file name '{printable(stem)}.yaml' is not a valid employer id: use lowercase letters, digits and '-'",
-            f"rename it to {suggest_employer_id(stem)}.yaml (the file name is the employer's id in plans)",
+            _("file name '{stem}.yaml' is not a valid employer id: use lowercase letters, digits and '-'",
+              stem=printable(stem)),
+            _("rename it to {name}.yaml (the file name is the employer's id in plans)",
+              name=suggest_employer_id(stem)),
             "semantic.file-name",
         )
     return None
@@ -162,9 +169,10 @@ def employer_problems(data: Any, shown: str, doc: YamlDoc, accounts: Mapping[str
     number = _text(data, "payroll_tax_number")
     if number is not None and _PAYROLL_TAX_NUMBER.match(number) and not passes_eleven_test(number[:9]):
         out.add("payroll_tax_number",
-                f"loonheffingennummer {number} fails the 11-test: its first 9 digits are not a valid RSIN/BSN",
-                "check for a typo or swapped digits; copy it from the Belastingdienst's letter or the "
-                "company's settings in Nmbrs", "semantic.eleven-test")
+                _("loonheffingennummer {number} fails the 11-test: its first 9 digits are not a valid RSIN/BSN",
+                  number=number),
+                _("check for a typo or swapped digits; copy it from the Belastingdienst's letter or the "
+                  "company's settings in Nmbrs"), "semantic.eleven-test")
     name = _text(data, "nmbrs", "account")
     if accounts is None or name is None or not _ACCOUNT_NAME.match(name):
         return out.problems
@@ -172,15 +180,17 @@ def employer_problems(data: Any, shown: str, doc: YamlDoc, accounts: Mapping[str
     debtor = _text(data, "nmbrs", "debtor")
     if account is None:
         close = did_you_mean(name, accounts)
-        known = ", ".join(sorted(accounts)) or "none"
-        out.add("nmbrs.account", f"account '{name}' is not declared in asrctl.yaml",
-                (f"did you mean '{close}'? " if close else "") + f"accounts in asrctl.yaml: {known}",
+        known = ", ".join(sorted(accounts)) or _("none")
+        listed = _("accounts in asrctl.yaml: {names}", names=known)
+        out.add("nmbrs.account", _("account '{name}' is not declared in asrctl.yaml", name=name),
+                _("did you mean '{close}'? {more}", close=close, more=listed) if close else listed,
                 "semantic.unknown-account")
     elif account.model == "per_debtor" and account.debtor and debtor not in (None, account.debtor):
         out.add("nmbrs.debtor",
-                f"debtor '{debtor}' differs from debtor '{account.debtor}' of per_debtor account '{name}'",
-                "a per_debtor login sees only its own debtor: remove debtor here, or use an account "
-                "that sees this debtor", "semantic.debtor-mismatch")
+                _("debtor '{debtor}' differs from debtor '{own}' of per_debtor account '{name}'",
+                  debtor=debtor, own=account.debtor, name=name),
+                _("a per_debtor login sees only its own debtor: remove debtor here, or use an account "
+                  "that sees this debtor"), "semantic.debtor-mismatch")
     return out.problems
 
 
@@ -198,7 +208,7 @@ def cross_file_problems(declared: list[Declared], accounts: Mapping[str, Account
     """Unique ids, payroll_tax_numbers and (account, debtor, company) across files; each side reported."""
     problems: list[Problem] = []
 
-    def report(groups: Mapping[Any, list[Declared]], path: str, what: Callable[[Any], str], hint: str,
+    def report(groups: Mapping[Any, list[Declared]], path: str, what: Callable[[Any], Message], hint: Message,
                code: str) -> None:
         for key, group in groups.items():
             for item in group if len(group) > 1 else ():
@@ -210,7 +220,8 @@ def cross_file_problems(declared: list[Declared], accounts: Mapping[str, Account
                 )
                 line, col = item.doc.values.get(path, (0, 0)) if path else (0, 0)
                 problems.append(
-                    Problem(item.shown, line, col, "error", f"{what(key)} is also declared in {others}", hint, code)
+                    Problem(item.shown, line, col, "error", _("{what} is also declared in {others}", what=what(key),
+                                                              others=others), hint, code)
                 )
 
     by_id: dict[str, list[Declared]] = defaultdict(list)
@@ -228,13 +239,15 @@ def cross_file_problems(declared: list[Declared], accounts: Mapping[str, Account
             implied = info.debtor if info and info.model == "per_debtor" else None
             by_company[(account, _text(data, "nmbrs", "debtor") or implied, company)].append(item)
 
-    report(by_id, "", lambda key: f"employer id '{key}'",
-           "two files with the same name in different directories: rename one", "semantic.duplicate-id")
-    report(by_number, "payroll_tax_number", lambda key: f"loonheffingennummer {key}",
-           "one file per employer (loonheffingennummer): remove or merge the duplicate file",
+    report(by_id, "", lambda key: _("employer id '{id}'", id=key),
+           _("two files with the same name in different directories: rename one"), "semantic.duplicate-id")
+    report(by_number, "payroll_tax_number", lambda key: _("loonheffingennummer {number}", number=key),
+           _("one file per employer (loonheffingennummer): remove or merge the duplicate file"),
            "semantic.duplicate-payroll-tax-number")
     report(by_company, "nmbrs.company",
-           lambda key: f"company '{key[2]}' (account {key[0]}" + (f", debtor {key[1]})" if key[1] else ")"),
-           "one employer file per Nmbrs company: remove the duplicate, or correct the company name or debtor",
+           lambda key: _("company '{company}' (account {account}, debtor {debtor})", company=key[2], account=key[0],
+                         debtor=key[1]) if key[1] else
+           _("company '{company}' (account {account})", company=key[2], account=key[0]),
+           _("one employer file per Nmbrs company: remove the duplicate, or correct the company name or debtor"),
            "semantic.duplicate-company")
     return problems

@@ -11,19 +11,21 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from asrctl.i18n import Message, _
+
 TODO = "TODO"
 CODE = "todo"
 
 # What to fill in, per field (dotted path without list indexes).
-_WHAT: dict[str, str] = {
-    "contract_number": "fill in the raamwerkcontractnummer from the a.s.r. policy",
-    "payroll_tax_number": "fill in the loonheffingennummer (9 digits, L, 2 digits, e.g. 123456782L01) from the "
-    "Belastingdienst's letter or the company's details in Nmbrs",
-    "payroll.frequency": "write monthly or four_weekly, as the company's Loonaangifte tijdvak in Nmbrs",
-    "payroll.thirteenth_month": "write true when the employer pays a 13th month (dertiende maand), else false",
-    "dga": "list each DGA (name and employee_number as in Nmbrs), or write dga: [] when there is none",
-    "nmbrs.company": "write the company name exactly as Nmbrs shows it",
-    "nmbrs.debtor": 'write the Nmbrs debtor number in quotes, e.g. "1042", or remove the line',
+_WHAT: dict[str, Message] = {
+    "contract_number": _("fill in the raamwerkcontractnummer from the a.s.r. policy"),
+    "payroll_tax_number": _("fill in the loonheffingennummer (9 digits, L, 2 digits, e.g. 123456782L01) from the "
+                            "Belastingdienst's letter or the company's details in Nmbrs"),
+    "payroll.frequency": _("write monthly or four_weekly, as the company's Loonaangifte tijdvak in Nmbrs"),
+    "payroll.thirteenth_month": _("write true when the employer pays a 13th month (dertiende maand), else false"),
+    "dga": _("list each DGA (name and employee_number as in Nmbrs), or write dga: [] when there is none"),
+    "nmbrs.company": _("write the company name exactly as Nmbrs shows it"),
+    "nmbrs.debtor": _('write the Nmbrs debtor number in quotes, e.g. "1042", or remove the line'),
 }
 
 
@@ -44,13 +46,13 @@ def todo_paths(data: Any, path: tuple[str | int, ...] = ()) -> Iterator[tuple[st
             yield from todo_paths(value, (*path, index))
 
 
-def todo_problem(path: tuple[str | int, ...]) -> tuple[str, str, str]:
+def todo_problem(path: tuple[str | int, ...]) -> tuple[str, Message, Message]:
     """(dotted path for positions, message, hint) of one TODO value."""
     dotted = ".".join(str(p) for p in path)
     shown = ""
     for part in path:
         shown += f"[{part}]" if isinstance(part, int) else (f".{part}" if shown else part)
     field = ".".join(p for p in path if isinstance(p, str))
-    what = _WHAT.get(field) or _WHAT.get(field.split(".")[0]) or "fill in the value"
-    return dotted, f"{shown or 'the file'} is still TODO: {what}", ("asrctl import left it for you: neither Nmbrs " \
-        "nor the a.s.r. registry knows it")
+    what = _WHAT.get(field) or _WHAT.get(field.split(".")[0]) or _("fill in the value")
+    return dotted, _("{field} is still TODO: {what}", field=shown or _("the file"), what=what), _(
+        "asrctl import left it for you: neither Nmbrs nor the a.s.r. registry knows it")

@@ -22,6 +22,8 @@ from typing import Any
 
 import yaml
 
+from asrctl.i18n import _
+
 MAX_DEPTH = 32
 
 Position = tuple[int, int]  # 1-based line and column
@@ -76,9 +78,9 @@ def decode(data: bytes) -> tuple[str | None, YamlIssue | None]:
         return None, YamlIssue(
             line,
             col,
-            f"the file is not UTF-8 text (byte 0x{data[start]:02X} cannot be read)",
-            hint="save the file as UTF-8 (most editors: 'Save with encoding' > UTF-8); "
-            "Windows-1252 or Latin-1 files show accented letters like this",
+            _("the file is not UTF-8 text (byte 0x{byte} cannot be read)", byte=format(data[start], "02X")),
+            hint=_("save the file as UTF-8 (most editors: 'Save with encoding' > UTF-8); "
+                   "Windows-1252 or Latin-1 files show accented letters like this"),
             code="yaml.encoding",
         )
 
@@ -95,9 +97,9 @@ def _text_issues(text: str) -> list[YamlIssue]:
                     YamlIssue(
                         number,
                         tab + 1,
-                        "tab character used for indentation",
-                        hint="YAML indents with spaces only: replace the tab by spaces "
-                        "(and set your editor to insert spaces for the Tab key)",
+                        _("tab character used for indentation"),
+                        hint=_("YAML indents with spaces only: replace the tab by spaces "
+                               "(and set your editor to insert spaces for the Tab key)"),
                         code="yaml.tab",
                     )
                 )
@@ -108,8 +110,9 @@ def _text_issues(text: str) -> list[YamlIssue]:
             YamlIssue(
                 text.count("\n", 0, offset) + 1,
                 offset - (text.rfind("\n", 0, offset) + 1) + 1,
-                f"the file contains a control character (U+{ord(bad.group()):04X}), not allowed in YAML",
-                hint="remove it; it often comes with text pasted from another program",
+                _("the file contains a control character (U+{code}), not allowed in YAML",
+                  code=format(ord(bad.group()), "04X")),
+                hint=_("remove it; it often comes with text pasted from another program"),
                 code="yaml.control-character",
             )
         )
@@ -191,8 +194,9 @@ def _refuse_anchor_or_tag(event: Any, allowed_tags: frozenset[str]) -> None:
         raise _Stop(
             YamlIssue(
                 *_pos(event.start_mark),
-                f"YAML anchors and aliases (&{event.anchor}, *{event.anchor}) are not allowed in asrctl files",
-                hint="write each value out in full; every employer file stands on its own",
+                _("YAML anchors and aliases (&{anchor}, *{anchor}) are not allowed in asrctl files",
+                  anchor=event.anchor),
+                hint=_("write each value out in full; every employer file stands on its own"),
                 code="yaml.alias",
             )
         )
@@ -200,8 +204,8 @@ def _refuse_anchor_or_tag(event: Any, allowed_tags: frozenset[str]) -> None:
         raise _Stop(
             YamlIssue(
                 *_pos(event.start_mark),
-                f"YAML tags ({event.tag.replace('tag:yaml.org,2002:', '!!')}) are not allowed in asrctl files",
-                hint="remove the tag; put a value in quotes to make it text",
+                _("YAML tags ({tag}) are not allowed in asrctl files", tag=event.tag.replace("tag:yaml.org,2002:", "!!")),
+                hint=_("remove the tag; put a value in quotes to make it text"),
                 code="yaml.tag",
             )
         )
@@ -256,9 +260,9 @@ def _build(loader: Any, doc: YamlDoc, issues: list[YamlIssue]) -> None:
                     issues.append(
                         YamlIssue(
                             *pos,
-                            f"duplicate key '{text}' (first at line {first[0]})",
-                            hint="a key may appear once in a mapping: remove one of them "
-                            "(the first one counts for the other checks)",
+                            _("duplicate key '{key}' (first at line {line})", key=text, line=first[0]),
+                            hint=_("a key may appear once in a mapping: remove one of them "
+                                   "(the first one counts for the other checks)"),
                             code="yaml.duplicate-key",
                         )
                     )
@@ -289,11 +293,11 @@ def _build(loader: Any, doc: YamlDoc, issues: list[YamlIssue]) -> None:
             pos = _pos(event.start_mark)
             if expecting_key:
                 raise _Stop(
-                    YamlIssue(*pos, "a key must be a plain word, not a mapping or list", code="yaml.complex-key")
+                    YamlIssue(*pos, _("a key must be a plain word, not a mapping or list"), code="yaml.complex-key")
                 )
             if len(stack) >= MAX_DEPTH:
                 raise _Stop(
-                    YamlIssue(*pos, f"nested more than {MAX_DEPTH} levels deep", code="yaml.too-deep")
+                    YamlIssue(*pos, _("nested more than {depth} levels deep", depth=MAX_DEPTH), code="yaml.too-deep")
                 )
             container: dict[str, Any] | list[Any] = {} if is_map else []
             path, discard = place(container, pos)
@@ -304,8 +308,8 @@ def _build(loader: Any, doc: YamlDoc, issues: list[YamlIssue]) -> None:
             raise _Stop(
                 YamlIssue(
                     *_pos(event.start_mark),
-                    f"YAML aliases (*{event.anchor}) are not allowed in asrctl files",
-                    hint="write each value out in full; every employer file stands on its own",
+                    _("YAML aliases (*{anchor}) are not allowed in asrctl files", anchor=event.anchor),
+                    hint=_("write each value out in full; every employer file stands on its own"),
                     code="yaml.alias",
                 )
             )
@@ -315,8 +319,8 @@ def _build(loader: Any, doc: YamlDoc, issues: list[YamlIssue]) -> None:
                 raise _Stop(
                     YamlIssue(
                         *_pos(event.start_mark),
-                        "more than one YAML document in this file (a second '---')",
-                        hint="one employer per file: move the second document to a file of its own",
+                        _("more than one YAML document in this file (a second '---')"),
+                        hint=_("one employer per file: move the second document to a file of its own"),
                         code="yaml.multiple-documents",
                     )
                 )
@@ -326,32 +330,84 @@ def _build(loader: Any, doc: YamlDoc, issues: list[YamlIssue]) -> None:
 
 # libyaml's words → what to do about it
 _SYNTAX_HINTS = (
-    ("mapping values are not allowed", ("a ':' followed by a space inside a value? Put the value in quotes; "
+    ("mapping values are not allowed", _("a ':' followed by a space inside a value? Put the value in quotes; "
      "otherwise check the indentation of this line")),
-    ("could not find expected ':'", "every line of a mapping is 'key: value'; check this line and the one before"),
-    ("did not find expected key", "keys at the same level must start in the same column; check the indentation"),
-    ("did not find expected '-'", "items of a list start with '- ' in the same column; check the indentation"),
-    ("scanning a quoted scalar", "a quote is not closed: add the closing quote"),
-    ("found unexpected end of stream", "something is not closed: a quote, '[' or '{'"),
-    ("expected ',' or ']'", "a list in [ ] needs commas between items and a closing ']'"),
-    ("expected ',' or '}'", "a mapping in { } needs commas between entries and a closing '}'"),
-    ("found character '@' that cannot start any token", "a value starting with '@' must be in quotes"),
-    ("found character '`' that cannot start any token", "a value starting with '`' must be in quotes"),
+    ("could not find expected ':'", _("every line of a mapping is 'key: value'; check this line and the one before")),
+    ("did not find expected key", _("keys at the same level must start in the same column; check the indentation")),
+    ("did not find expected '-'", _("items of a list start with '- ' in the same column; check the indentation")),
+    ("scanning a quoted scalar", _("a quote is not closed: add the closing quote")),
+    ("found unexpected end of stream", _("something is not closed: a quote, '[' or '{{'")),
+    ("expected ',' or ']'", _("a list in [ ] needs commas between items and a closing ']'")),
+    ("expected ',' or '}'", _("a mapping in {{ }} needs commas between entries and a closing '}}'")),
+    ("found character '@' that cannot start any token", _("a value starting with '@' must be in quotes")),
+    ("found character '`' that cannot start any token", _("a value starting with '`' must be in quotes")),
 )
+
+# libyaml's problem and context phrases, in the user's language (others are quoted as libyaml says them).
+_LIBYAML_WORDS = {
+    "mapping values are not allowed here": _("mapping values are not allowed here"),
+    "mapping values are not allowed in this context": _("mapping values are not allowed here"),
+    "could not find expected ':'": _("could not find the expected ':'"),
+    "did not find expected key": _("did not find the expected key"),
+    "did not find expected '-' indicator": _("did not find the expected '-'"),
+    "did not find expected ',' or ']'": _("did not find the expected ',' or ']'"),
+    "did not find expected ',' or '}'": _("did not find the expected ',' or '}}'"),
+    "did not find expected node content": _("a value is missing here"),
+    "did not find expected comment or line break": _("unexpected text after the value"),
+    "did not find expected <document start>": _("unexpected text after the document"),
+    "found undefined tag handle": _("an unknown tag"),
+    "found unknown escape character": _("an unknown escape character after '\\'"),
+    "found unexpected document separator": _("an unexpected '---' inside a value"),
+    "found unexpected end of stream": _("the file ends unexpectedly"),
+    "found unexpected ':'": _("unexpected ':'"),
+    "found character that cannot start any token": _("a character that cannot start a value"),
+    "found a tab character that violates indentation": _("a tab character in the indentation"),
+    "found a tab character where an indentation space is expected": _("a tab character in the indentation"),
+    "while scanning a simple key": _("while reading a key"),
+    "while scanning a quoted scalar": _("in a quoted value"),
+    "while scanning a plain scalar": _("in a value"),
+    "while parsing a block mapping": _("in the mapping"),
+    "while parsing a block collection": _("in the list"),
+    "while parsing a flow sequence": _("in the list in [ ]"),
+    "while parsing a flow mapping": _("in the mapping in {{ }}"),
+    "while parsing a block node": _("in this value"),
+    "while scanning a block scalar": _("in a block value"),
+    "syntax error": _("syntax error"),
+}
+
+
+_CANNOT_START = re.compile(r"found character '(.+)' that cannot start any token\Z")
+_EXPECTED_FOUND = re.compile(r"expected (.+), but found (.+)\Z")
+
+
+def _libyaml(phrase: str) -> str:
+    phrase = phrase.strip()
+    known = _LIBYAML_WORDS.get(phrase)
+    if known is not None:
+        return known
+    found = _CANNOT_START.match(phrase)
+    if found:
+        return _("the character '{char}' cannot start a value", char=found[1])
+    found = _EXPECTED_FOUND.match(phrase)
+    if found:
+        return _("expected {expected}, found {found}", expected=found[1], found=found[2])
+    return phrase
 
 
 def _syntax_issue(exc: yaml.YAMLError) -> YamlIssue:
     if isinstance(exc, yaml.MarkedYAMLError) and exc.problem_mark is not None:
         line, col = _pos(exc.problem_mark)
         problem = (exc.problem or "syntax error").strip()
-        message = f"YAML syntax error: {problem}"
         if exc.context and exc.context_mark is not None:
-            message += f" ({exc.context} at line {exc.context_mark.line + 1})"
+            message = _("YAML syntax error: {problem} ({context} at line {line})", problem=_libyaml(problem),
+                        context=_libyaml(exc.context), line=exc.context_mark.line + 1)
+        else:
+            message = _("YAML syntax error: {problem}", problem=_libyaml(problem))
         hint = next((h for needle, h in _SYNTAX_HINTS if needle in f"{exc.context} {problem}"), None)
-        return YamlIssue(line, col, message, hint=hint or "check the indentation (spaces) and quotes here")
+        return YamlIssue(line, col, message, hint=hint or _("check the indentation (spaces) and quotes here"))
     if isinstance(exc, yaml.reader.ReaderError):
-        return YamlIssue(0, 0, f"the file cannot be read as YAML: {exc.reason}", code="yaml.encoding")
-    return YamlIssue(0, 0, f"YAML error: {exc}")
+        return YamlIssue(0, 0, _("the file cannot be read as YAML: {reason}", reason=exc.reason), code="yaml.encoding")
+    return YamlIssue(0, 0, _("YAML error: {detail}", detail=str(exc)))
 
 
 def parse(text: str) -> tuple[YamlDoc | None, list[YamlIssue]]:

@@ -8,22 +8,26 @@ from dataclasses import asdict
 from typing import Literal
 
 from asrctl.declare.problems import Problem
+from asrctl.i18n import N_, _, localize
 
 ValidateFormat = Literal["text", "github", "json"]
 VALIDATE_FORMATS: tuple[ValidateFormat, ...] = ("text", "github", "json")
 
 _COLORS = {"error": "\x1b[31m", "warning": "\x1b[33m"}
 _RESET = "\x1b[0m"
+SEVERITY = {"error": _("error"), "warning": _("warning")}
 
 
 def render_text(problems: Sequence[Problem], *, color: bool = False) -> str:
-    """`path:line:col: error: message`, then an indented `hint: ...` line where there is one."""
+    """`path:line:col: error: message`, then an indented `hint: ...` line where there is one (in the
+    active language: `fout`, `tip` in Dutch)."""
     lines = []
     for p in problems:
-        severity = f"{_COLORS[p.severity]}{p.severity}{_RESET}" if color else p.severity
-        lines.append(f"{p.location()}: {severity}: {p.message}")
+        word = localize(SEVERITY[p.severity])
+        severity = f"{_COLORS[p.severity]}{word}{_RESET}" if color else word
+        lines.append(f"{p.location()}: {severity}: {localize(p.message)}")
         if p.hint:
-            lines.append(f"    hint: {p.hint}")
+            lines.append("    " + localize(_("hint: {hint}", hint=p.hint)))
     return "".join(line + "\n" for line in lines)
 
 
@@ -43,13 +47,13 @@ def render_github(problems: Sequence[Problem]) -> str:
         if p.line:
             props += [f"line={p.line}", f"col={p.col or 1}"]
         props.append(f"title={_escape_property('asrctl validate' + (f' ({p.code})' if p.code else ''))}")
-        message = p.message + (f"\nhint: {p.hint}" if p.hint else "")
+        message = localize(p.message) + ("\n" + localize(_("hint: {hint}", hint=p.hint)) if p.hint else "")
         out.append(f"::{p.severity} {','.join(props)}::{_escape_data(message)}\n")
     return "".join(out)
 
 
 def render_json(problems: Sequence[Problem]) -> str:
-    """A JSON list of {path, line, col, severity, message, hint, code}."""
+    """A JSON list of {path, line, col, severity, message, hint, code}: English whatever the language."""
     return json.dumps([asdict(p) for p in problems], indent=2, ensure_ascii=False) + "\n"
 
 
@@ -62,10 +66,12 @@ def render_problems(problems: Sequence[Problem], fmt: ValidateFormat, *, color: 
 
 
 def summary(problems: Sequence[Problem], files: int) -> str:
+    """`3 files checked: 1 error, 2 warnings`, in the active language."""
     errors = sum(1 for p in problems if p.severity == "error")
     warnings = len(problems) - errors
-    checked = f"{files} file{'s' if files != 1 else ''} checked"
+    checked = N_("{n} file checked", "{n} files checked", files)
     if not problems:
-        return f"{checked}: no problems"
-    counts = [f"{n} {word}{'s' if n != 1 else ''}" for n, word in ((errors, "error"), (warnings, "warning")) if n]
-    return f"{checked}: {', '.join(counts)}"
+        return localize(_("{checked}: no problems", checked=checked))
+    counts = [N_("{n} error", "{n} errors", errors)] if errors else []
+    counts += [N_("{n} warning", "{n} warnings", warnings)] if warnings else []
+    return localize(_("{checked}: {counts}", checked=checked, counts=", ".join(localize(c) for c in counts)))
