@@ -75,7 +75,7 @@ def test_init_writes_a_production_repository_that_validates(tmp_path: Path) -> N
         assert where in text
     # As a user runs it, in its own process: validate and the schema check are clean.
     validate = asrctl(office, "validate")
-    assert validate.code == 0 and "no problems" in validate.output, validate.output
+    assert validate.code == 0 and "geen problemen" in validate.output, validate.output  # init writes language: nl
     schemas = asrctl(office, "schema", "--check")
     assert schemas.code == 0, schemas.output
     # The workflows give every job each secret asrctl.yaml names (asrctl doctor's check).
