@@ -52,9 +52,10 @@ def test_the_version_has_one_home() -> None:
 def test_the_wheel_holds_every_data_file_and_runs_from_a_fresh_venv(tmp_path: Path) -> None:
     source = tmp_path / "src"
     source.mkdir()
-    for name in ("pyproject.toml", "README.md", "LICENSE"):
+    for name in ("pyproject.toml", "README.md", "LICENSE", "setup.py", "MANIFEST.in", "babel.cfg"):
         shutil.copy(REPO / name, source / name)
-    shutil.copytree(PACKAGE, source / "asrctl", ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    # Without the compiled catalogue: the build compiles it (setup.py), as on a fresh clone.
+    shutil.copytree(PACKAGE, source / "asrctl", ignore=shutil.ignore_patterns("__pycache__", "*.pyc", "*.mo"))
     run(sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "--no-index", "-q",
         "-w", tmp_path / "dist", source, cwd=tmp_path)
     [wheel] = (tmp_path / "dist").glob("asrctl-*.whl")
@@ -87,3 +88,5 @@ def test_the_wheel_holds_every_data_file_and_runs_from_a_fresh_venv(tmp_path: Pa
     run(asrctl, "init", "office", "--office", "Kantoor", "--contact-email", "a@kantoor.nl", "--domain", "kantoor",
         "--model", "overarching", "--username", "api@kantoor.nl", cwd=elsewhere, env=env)
     assert "no problems" in run(asrctl, "validate", cwd=elsewhere / "office", env=env)
+    # The Dutch catalogue was compiled into the wheel.
+    assert "geen problemen" in run(asrctl, "--lang", "nl", "validate", cwd=elsewhere / "office", env=env)
