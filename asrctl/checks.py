@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+__all__ = ["CATALOGUE", "Check", "CheckInfo", "Severity"]
+
 Severity = Literal["error", "warning", "note"]  # a note is neither counted as a warning nor blocks
 
 

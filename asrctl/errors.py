@@ -7,6 +7,8 @@ know which library raised them.
 
 from __future__ import annotations
 
+__all__ = ["AsrctlError", "ConfigError", "SafetyError", "SecretError", "ServiceError", "StalePlanError"]
+
 
 class AsrctlError(Exception):
     """An error the user can act on: printed as one plain message (+ hint), exit 1."""

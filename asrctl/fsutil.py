@@ -22,7 +22,7 @@ def write_atomic(path: Path, text: str, *, overwrite: bool = True) -> None:
         _write_atomic(path, text, overwrite)
     except _Exists:
         raise FileExistsError(path) from None
-    except FileExistsError:
+    except (FileExistsError, NotADirectoryError):  # a file where a folder of the path must be
         raise ConfigError(f"cannot write {path}: a file is in the way of its directory") from None
     except OSError as exc:
         raise ConfigError(f"cannot write {path}: {exc.strerror or exc.__class__.__name__}",

@@ -27,6 +27,19 @@ from asrctl.errors import SecretError
 if TYPE_CHECKING:
     from asrctl.declare.model import EnvSecretRef, FileSecretRef
 
+__all__ = [
+    "MAX_TOKEN_FILE_BYTES",
+    "REDACTED",
+    "RedactingFilter",
+    "Secret",
+    "clip",
+    "fingerprint",
+    "install_log_redaction",
+    "redact",
+    "register",
+    "resolve",
+]
+
 REDACTED = "***"
 MAX_TOKEN_FILE_BYTES = 64 * 1024  # a token is tens of bytes (a JWT a few KiB); more is the wrong file
 

@@ -11,10 +11,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from asrctl_repo import PTN, Run, held, make_repo, run_cli, write_employer
-from fakes.github_server import FakeGitHub
 
 from asrctl.github import body as gb
+
+from fakes.github_server import FakeGitHub
+from support.cli import Run, run_cli
+from support.repo import PTN, held, make_repo, write_employer
 
 TOKEN = "ghs_FlowTest0Token4sRx9qZ"
 

@@ -19,8 +19,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from asrctl_repo import NMBRS_TOKEN, REGISTRY_TOKEN, WORLD, Run, asrctl, make_repo, run_cli
-from fakes.github_server import FakeGitHub
 
 from asrctl.errors import AsrctlError
 from asrctl.net.retry import RetryPolicy
@@ -33,11 +31,16 @@ from asrctl.sandbox.nmbrs_sim import NmbrsSimulator
 from asrctl.sandbox.registry_server import RegistryServer, TokenGrant
 from asrctl.secrets import Secret, install_log_redaction, redact
 
+from fakes.github_server import FakeGitHub
+from support.cli import Run, run_cli
+from support.clock import instant
+from support.repo import NMBRS_TOKEN, REGISTRY_TOKEN, WORLD, make_repo
+
 GITHUB_TOKEN = "LEAKCHECK-github-ghs_5e6f7a8b9c0d1e2f"
 WRONG_NMBRS = "LEAKCHECK-wrong-nmbrs-77aa88bb99cc"
 WRONG_REGISTRY = "LEAKCHECK-wrong-registry-11dd22ee33ff"
 ALL = (NMBRS_TOKEN, REGISTRY_TOKEN, GITHUB_TOKEN, WRONG_NMBRS, WRONG_REGISTRY)
-FAST = RetryPolicy(max_attempts=2, base_delay=0.01, max_delay=0.02, max_total=2.0)
+FAST = instant(RetryPolicy(max_attempts=2, base_delay=0.01, max_delay=0.02, max_total=2.0))  # backoff on a fake clock: no real waiting
 
 
 def written_files(root: Path) -> Iterator[Path]:
@@ -63,12 +66,12 @@ def assert_clean(runs: list[Run], root: Path, *, expect_files: frozenset[str] | 
 
 def test_validate_and_offline_commands_print_no_token_in_any_format(tmp_path: Path) -> None:
     root = make_repo(tmp_path / "repo")
-    runs = [asrctl(root, "--debug", "validate", "--format", fmt) for fmt in ("text", "github", "json")]
+    runs = [run_cli(root, "--debug", "validate", "--format", fmt, process=True) for fmt in ("text", "github", "json")]
     runs += [
-        asrctl(root, "--debug", "schema"),
-        asrctl(root, "--debug", "schema", "--check"),
-        asrctl(root, "--debug", "explain"),
-        asrctl(root, "--debug", "explain", "nmbrs.auth", "--format", "markdown"),
+        run_cli(root, "--debug", "schema", process=True),
+        run_cli(root, "--debug", "schema", "--check", process=True),
+        run_cli(root, "--debug", "explain", process=True),
+        run_cli(root, "--debug", "explain", "nmbrs.auth", "--format", "markdown", process=True),
     ]
     assert [r.code for r in runs] == [0, 0, 0, 0, 0, 0, 0], [r.output[-300:] for r in runs]
     assert_clean(runs, root, expect_files={"asrctl.schema.json", "employer.schema.json"})
@@ -79,8 +82,8 @@ def test_a_literal_token_in_yaml_is_never_echoed(tmp_path: Path) -> None:
     config = root / "asrctl.yaml"
     config.write_text(config.read_text().replace("{file: secrets/nmbrs.token}", NMBRS_TOKEN)
                       .replace("{file: secrets/registry.token}", f'"{REGISTRY_TOKEN}"'))
-    runs = [asrctl(root, "--debug", "validate", "--format", fmt) for fmt in ("text", "github", "json")]
-    runs += [asrctl(root, "--debug", *args) for args in (("plan", "--out", "plan.json"), ("apply", "--auto-approve"),
+    runs = [run_cli(root, "--debug", "validate", "--format", fmt, process=True) for fmt in ("text", "github", "json")]
+    runs += [run_cli(root, "--debug", *args, process=True) for args in (("plan", "--out", "plan.json"), ("apply", "--auto-approve"),
                                                         ("status",), ("import", "--account", "kantoor"))]
     assert [r.code for r in runs] == [1] * 7
     assert "literal token" in runs[0].stdout and "literal token" in runs[3].stderr
@@ -93,14 +96,14 @@ def test_a_literal_token_in_yaml_is_never_echoed(tmp_path: Path) -> None:
 def test_plan_apply_status_import_advance_in_every_format(tmp_path: Path) -> None:
     root = make_repo(tmp_path / "repo")
     runs = [
-        asrctl(root, "--debug", "plan", "--format", "text", "--out", "plan-text.json"),
-        asrctl(root, "--debug", "plan", "--format", "json", "--out", "plan.json", "--detailed-exitcode"),
-        asrctl(root, "--debug", "plan", "--format", "markdown", "--out", "plan-md.json"),
-        asrctl(root, "--debug", "apply", "plan.json"),
-        asrctl(root, "--debug", "apply", "--auto-approve"),
-        asrctl(root, "--debug", "sandbox", "advance", "alpha", "--to", "active", "--date", "2026-12-01"),
-        *[asrctl(root, "--debug", "status", "--format", fmt) for fmt in ("text", "json", "markdown")],
-        asrctl(root, "--debug", "import", "--account", "kantoor", "--out", "imported"),
+        run_cli(root, "--debug", "plan", "--format", "text", "--out", "plan-text.json", process=True),
+        run_cli(root, "--debug", "plan", "--format", "json", "--out", "plan.json", "--detailed-exitcode", process=True),
+        run_cli(root, "--debug", "plan", "--format", "markdown", "--out", "plan-md.json", process=True),
+        run_cli(root, "--debug", "apply", "plan.json", process=True),
+        run_cli(root, "--debug", "apply", "--auto-approve", process=True),
+        run_cli(root, "--debug", "sandbox", "advance", "alpha", "--to", "active", "--date", "2026-12-01", process=True),
+        *[run_cli(root, "--debug", "status", "--format", fmt, process=True) for fmt in ("text", "json", "markdown")],
+        run_cli(root, "--debug", "import", "--account", "kantoor", "--out", "imported", process=True),
     ]
     # gamma is blocked: plan and apply exit 1; everything else succeeds
     assert [r.code for r in runs] == [1, 1, 1, 1, 1, 0, 0, 0, 0, 0], [r.output[-400:] for r in runs]
@@ -115,14 +118,14 @@ def test_refused_tokens_stay_out_of_messages_and_errors(tmp_path: Path) -> None:
         root = make_repo(tmp_path / "repo", registry_url=server.url)
         (root / "secrets" / "registry.token").write_text(WRONG_REGISTRY + "\n")
         loopback = {"ASRCTL_ALLOW_HOSTS": "127.0.0.1"}  # the test's own registry
-        runs = [asrctl(root, "--debug", *args, env=loopback)
+        runs = [run_cli(root, "--debug", *args, env=loopback, process=True)
                 for args in (("status",), ("plan", "--out", "plan.json", "--format", "json"),
                              ("import", "--account", "kantoor"))]
         assert "Unauthorized (401)" in runs[0].stderr and runs[0].code == 1
         assert "registry.unreachable" in runs[1].stdout
         (root / "secrets" / "registry.token").write_text(REGISTRY_TOKEN + "\n")
         (root / "secrets" / "nmbrs.token").write_text(WRONG_NMBRS + "\n")
-        runs += [asrctl(root, "--debug", *args, env=loopback)
+        runs += [run_cli(root, "--debug", *args, env=loopback, process=True)
                  for args in (("plan", "--format", "markdown"), ("import", "--account", "kantoor", "--out", "imported"))]
         assert "nmbrs.auth" in runs[3].stdout and "fault 1001" in runs[4].stderr
         assert [r.code for r in runs] == [1, 1, 1, 1, 1]
@@ -176,7 +179,7 @@ def test_github_comment_with_debug_shows_no_token_and_never_posts_one(tmp_path: 
 def test_a_token_file_that_holds_no_single_token_is_a_plain_error(tmp_path: Path, content: bytes) -> None:
     root = make_repo(tmp_path / "repo")
     (root / "secrets" / "registry.token").write_bytes(content)
-    result = asrctl(root, "--debug", "status")
+    result = run_cli(root, "--debug", "status", process=True)
     assert result.code == 1, result.output
     assert "error: asrctl.yaml:" in result.stderr and ": registry token" in result.stderr and "token file" in result.stderr
     assert "Traceback" not in result.output and "internal error" not in result.output
@@ -188,7 +191,7 @@ def test_an_environment_token_with_a_line_break_is_refused_without_showing_it(tm
     root = make_repo(tmp_path / "repo")
     config = root / "asrctl.yaml"
     config.write_text(config.read_text().replace("{file: secrets/registry.token}", "{env: AUDIT_REGISTRY_TOKEN}"))
-    result = asrctl(root, "status", env={"AUDIT_REGISTRY_TOKEN": f"{REGISTRY_TOKEN}\nsecond-line-xyz123"})
+    result = run_cli(root, "status", env={"AUDIT_REGISTRY_TOKEN": f"{REGISTRY_TOKEN}\nsecond-line-xyz123"}, process=True)
     assert result.code == 1 and "environment variable AUDIT_REGISTRY_TOKEN" in result.stderr
     assert "LEAKCHECK" not in result.output and "second-line" not in result.output
 
@@ -288,7 +291,7 @@ def test_a_token_file_that_is_no_regular_file_is_refused_without_waiting(tmp_pat
     else:
         token_file.symlink_to("/dev/zero")
     for command in (("plan",), ("status",)):
-        result = asrctl(root, *command, timeout=30)
+        result = run_cli(root, *command, timeout=30, process=True)
         assert result.code == 1, result.output
         assert "registry token" in result.stderr and "not a regular file" in result.stderr
         assert "Traceback" not in result.output
@@ -307,7 +310,7 @@ def test_a_token_with_a_pasted_dash_is_a_located_error_without_the_value(tmp_pat
         env["AUDIT_REGISTRY_TOKEN"] = bad
     line = next(i for i, text in enumerate(config.read_text().splitlines(), 1) if "token:" in text)
     for command in (("plan",), ("status",), ("apply", "--auto-approve")):
-        result = asrctl(root, *command, env=env)
+        result = run_cli(root, *command, env=env, process=True)
         assert result.code == 1, result.output
         assert f"error: asrctl.yaml:{line}:" in result.stderr, result.stderr
         assert "registry token" in result.stderr and "character 10 of the token is U+2013 EN DASH" in result.stderr
@@ -366,12 +369,12 @@ def test_debug_runs_against_a_registry_that_echoes_the_tokens_print_none_of_them
     with Hostile(_hostile_registry(refuse_reads=True)) as refusing, \
             Hostile(_hostile_registry(refuse_reads=False)) as listing:
         root = make_repo(tmp_path / "repo", registry_url=refusing.url + "/v1")
-        runs += [asrctl(root, "--debug", *args, env=env) for args in (
+        runs += [run_cli(root, "--debug", *args, env=env, process=True) for args in (
             ("plan", "--out", "plan.json", "--format", "json"), ("status",), ("status", "--format", "json"),
             ("import", "--account", "kantoor", "--out", "imported"))]
         config = root / "asrctl.yaml"
         config.write_text(config.read_text().replace(refusing.url, listing.url))
-        runs += [asrctl(root, "--debug", *args, env=env) for args in (
+        runs += [run_cli(root, "--debug", *args, env=env, process=True) for args in (
             ("plan", "--format", "markdown"), ("apply", "--auto-approve"), ("status", "--format", "markdown"))]
         assert refusing.seen and any(s.method == "PUT" for s in listing.seen)
     assert [r.code for r in runs] == [1, 1, 1, 1, 1, 1, 0], [r.output[-300:] for r in runs]

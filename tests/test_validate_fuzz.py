@@ -12,7 +12,9 @@ from typing import Any
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from validate_helpers import SHARED_CONFIG, SHARED_EMPLOYER, asrctl
+
+from support.cli import run_cli
+from support.validate import SHARED_CONFIG, SHARED_EMPLOYER
 
 EMPLOYER: dict[str, Any] = yaml.safe_load(SHARED_EMPLOYER.read_text())
 CONFIG: dict[str, Any] = yaml.safe_load(SHARED_CONFIG.read_text())
@@ -103,8 +105,8 @@ def _check(config: str, employer: str) -> None:
         before = os.getcwd()
         os.chdir(repo)
         try:
-            as_json = asrctl("validate", "--format", "json")  # a crash fails here (asrctl raises)
-            as_text = asrctl("validate", "--format", "github")
+            as_json = run_cli(Path.cwd(), "validate", "--format", "json")  # a crash fails here (asrctl raises)
+            as_text = run_cli(Path.cwd(), "validate", "--format", "github")
         finally:
             os.chdir(before)
     assert as_json.code in (0, 1) and as_text.code == as_json.code, as_json.output

@@ -19,6 +19,8 @@ from asrctl import __version__
 from asrctl.cli.context import Settings
 from asrctl.i18n import LANGUAGES, choose_language, set_language
 
+__all__ = ["COMMANDS", "LazyGroup", "cli", "main"]
+
 # command name -> module under asrctl.cli (with a click command called `command`)
 COMMANDS: dict[str, tuple[str, str]] = {
     "init": ("init", "Write a new payroll office's repository: asrctl.yaml, employers/, schemas, workflows."),

@@ -10,13 +10,14 @@ import sys
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, cast, get_args
 
 import click
 
 from asrctl.cli.context import Settings
+from asrctl.declare.model import AccountModel
 
-MODELS = ("overarching", "per_debtor")
+MODELS: tuple[str, ...] = get_args(AccountModel)
 
 
 def _checked(check: Callable[[str], str]) -> Callable[[str], str]:

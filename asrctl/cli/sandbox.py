@@ -170,13 +170,13 @@ def _require_sandbox(nmbrs: str, registry: str, what: str) -> None:
 
 
 def _payroll_tax_number(repo: Repo, employer: str) -> str:
+    from asrctl.declare.lhn import is_payroll_tax_number
     from asrctl.errors import ConfigError
-    from asrctl.registry.models import payroll_tax_number_ok
 
     for loaded in repo.employers:
         if loaded.id == employer:
             return loaded.employer.payroll_tax_number
-    if payroll_tax_number_ok(employer):
+    if is_payroll_tax_number(employer):
         return employer
     raise ConfigError(f"no employer file has the id '{employer}', and it is no loonheffingennummer",
                       hint="pass an employer id (its file name without .yaml) or a loonheffingennummer")

@@ -20,7 +20,9 @@ _VISIBLE = rf"[^{FORBIDDEN_CHARACTERS}{_BLANK}]"
 TEXT_PATTERN = rf"^[^{FORBIDDEN_CHARACTERS}]*{_VISIBLE}[^{FORBIDDEN_CHARACTERS}]*$"
 MAX_EMPLOYEE_NUMBER = 2_147_483_647  # Nmbrs's EmployeeNumber is an xs:int
 
-PAYROLL_TAX_NUMBER_PATTERN = r"^[0-9]{9}L[0-9]{2}$"
+from asrctl.declare import lhn
+
+PAYROLL_TAX_NUMBER_PATTERN = lhn.PATTERN
 EMPLOYER_ID_PATTERN = r"^[a-z0-9][a-z0-9-]*$"
 ACCOUNT_NAME_PATTERN = r"^[a-z0-9][a-z0-9_-]*$"
 DOMAIN_PATTERN = r"^[a-z0-9][a-z0-9-]{0,62}$"
@@ -135,10 +137,14 @@ class RegistrySettings(StrictModel):
     )
 
 
+# How an Nmbrs login reaches employers (the one definition; Nmbrs, registry and init use it).
+AccountModel = Literal["overarching", "per_debtor"]
+
+
 class Account(StrictModel):
     """An Nmbrs login used for the coupling (its username, API token and domain go to a.s.r.)."""
 
-    model: Literal["overarching", "per_debtor"] = Field(
+    model: AccountModel = Field(
         description=(
             "overarching: one accountant login with a template user for many debtors (debiteuren), "
             "optionally limited by a debtor tag; per_debtor: the master company login "

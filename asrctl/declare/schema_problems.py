@@ -145,7 +145,7 @@ class _Mapper:
     def map(self, error: SchemaError) -> Iterator[Problem]:
         parts = list(error.absolute_path)
         where = shown_path(parts)
-        value = error.instance
+        value = _instance(error)
         keyword = error.validator
         if is_todo(value):  # a placeholder of `asrctl import`: the same problem semantics reports (deduplicated)
             _path, todo_message, todo_hint = todo_problem(tuple(parts))
@@ -203,8 +203,8 @@ class _Mapper:
 
     def _required(self, error: SchemaError, parts: list[Any]) -> Iterator[Problem]:
         props = error.schema.get("properties", {}) if isinstance(error.schema, dict) else {}
-        for name in error.validator_value:
-            if name in error.instance:
+        for name in _rule(error):
+            if name in _instance(error):
                 continue
             hint = _REQUIRED_HINTS.get(name)
             if hint is None and props.get(name):
@@ -216,7 +216,7 @@ class _Mapper:
 
     def _unknown(self, error: SchemaError, parts: list[Any]) -> Iterator[Problem]:
         allowed = list(error.schema.get("properties", {})) if isinstance(error.schema, dict) else []
-        for key in error.instance:
+        for key in _instance(error):
             if key in allowed:
                 continue
             close = did_you_mean(key, allowed)
@@ -232,11 +232,11 @@ class _Mapper:
             yield self.problem([*parts, key], message, hint, "schema.unknown-field", key=True)
 
     def _is_secret(self, error: SchemaError) -> bool:
-        refs = {v.get("$ref", "") for v in error.validator_value if isinstance(v, dict)}
+        refs = {v.get("$ref", "") for v in _rule(error) if isinstance(v, dict)}
         return refs == {"#/$defs/EnvSecretRef", "#/$defs/FileSecretRef"}
 
     def _secret(self, error: SchemaError, parts: list[Any]) -> Iterator[Problem]:
-        where, value = shown_path(parts), error.instance
+        where, value = shown_path(parts), _instance(error)
         env = _env_name(parts)
         fix = _("use '{key}: {{env: {env}}}' or '{key}: {{file: PATH}}'", key=parts[-1], env=env)
         if isinstance(value, str | int | float) and not isinstance(value, bool):
@@ -268,7 +268,7 @@ class _Mapper:
             if not unknown:
                 yield self.problem(parts, _("{field} needs env or file", field=where), fix, "schema.secret")
             return
-        index = next(i for i, v in enumerate(error.validator_value) if v.get("$ref") == branch)
+        index = next(i for i, v in enumerate(_rule(error)) if v.get("$ref") == branch)
         for sub in error.context or []:
             if sub.schema_path and sub.schema_path[0] == index:
                 yield from self.map(sub)
@@ -475,7 +475,7 @@ def _whole_number(checker: Any, instance: Any) -> bool:
     return bool(Draft202012Validator.TYPE_CHECKER.is_type(instance, "integer")) and math.isfinite(instance)
 
 
-SchemaValidator = validators.extend(
+SchemaValidator = validators.extend(  # type: ignore[no-untyped-call]  # untyped in types-jsonschema
     Draft202012Validator,
     validators={"pattern": _pattern_keyword},
     type_checker=Draft202012Validator.TYPE_CHECKER.redefine_many(
@@ -507,3 +507,13 @@ def model_problems(exc: ValidationError, doc: YamlDoc, shown: str) -> list[Probl
         out.append(Problem(shown, pos[0], pos[1], "error", _("{field}: {detail}", field=shown_path(parts),
                                                               detail=err["msg"]), None, "model.invalid"))
     return out
+
+
+def _rule(error: SchemaError) -> Any:
+    """The failed keyword's value in the schema (jsonschema types it "maybe unset"; a raised error has it)."""
+    return error.validator_value
+
+
+def _instance(error: SchemaError) -> Any:
+    """The part of the document that failed (set on every error jsonschema raises)."""
+    return error.instance

@@ -18,11 +18,11 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from asrctl.declare.lhn import passes_eleven_test, well_formed
 from asrctl.declare.model import (
     ACCOUNT_NAME_PATTERN,
     EMAIL_PATTERN,
     EMPLOYER_ID_PATTERN,
-    PAYROLL_TAX_NUMBER_PATTERN,
 )
 from asrctl.declare.problems import Problem, Severity
 from asrctl.declare.todo import CODE as TODO_CODE
@@ -30,8 +30,6 @@ from asrctl.declare.todo import todo_paths, todo_problem
 from asrctl.declare.yamlpos import YamlDoc
 from asrctl.i18n import Message, _
 from asrctl.printable import printable
-
-_ELEVEN_WEIGHTS = (9, 8, 7, 6, 5, 4, 3, 2, -1)
 
 # The WHATWG (HTML) definition of a valid e-mail address, plus: a dot in the domain and no
 # empty parts in the local part. Deliverability is not checked (no network in validate).
@@ -42,15 +40,6 @@ _EMAIL = re.compile(
 _SCHEMA_EMAIL = re.compile(EMAIL_PATTERN)
 _EMPLOYER_ID = re.compile(EMPLOYER_ID_PATTERN)
 _ACCOUNT_NAME = re.compile(ACCOUNT_NAME_PATTERN)
-_PAYROLL_TAX_NUMBER = re.compile(PAYROLL_TAX_NUMBER_PATTERN)
-
-
-def passes_eleven_test(nine_digits: str) -> bool:
-    """9*d1 + 8*d2 + ... + 2*d8 - 1*d9 is divisible by 11 (the check of an RSIN or BSN)."""
-    if len(nine_digits) != 9 or not nine_digits.isdigit():
-        return False
-    total = sum(weight * int(digit) for weight, digit in zip(_ELEVEN_WEIGHTS, nine_digits))
-    return total % 11 == 0 and nine_digits != "000000000"
 
 
 def is_email(value: str) -> bool:
@@ -167,7 +156,7 @@ def employer_problems(data: Any, shown: str, doc: YamlDoc, accounts: Mapping[str
     for todo in todo_paths(data):  # placeholders `asrctl import` leaves: "<field> is still TODO: ..."
         out.add(*todo_problem(todo), TODO_CODE)
     number = _text(data, "payroll_tax_number")
-    if number is not None and _PAYROLL_TAX_NUMBER.match(number) and not passes_eleven_test(number[:9]):
+    if number is not None and well_formed(number) and not passes_eleven_test(number[:9]):
         out.add("payroll_tax_number",
                 _("loonheffingennummer {number} fails the 11-test: its first 9 digits are not a valid RSIN/BSN",
                   number=number),
@@ -231,7 +220,7 @@ def cross_file_problems(declared: list[Declared], accounts: Mapping[str, Account
         data = item.doc.data
         by_id[item.id].append(item)
         number = _text(data, "payroll_tax_number")
-        if number is not None and _PAYROLL_TAX_NUMBER.match(number):
+        if number is not None and well_formed(number):
             by_number[number].append(item)
         account, company = _text(data, "nmbrs", "account"), _text(data, "nmbrs", "company")
         if account is not None and company:

@@ -23,7 +23,7 @@ import requests
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from asrctl.errors import ConfigError, ServiceError
-from asrctl.net.http import is_loopback, parse_retry_after
+from asrctl.net.http import parse_retry_after, require_tls
 from asrctl.net.retry import Retryable, RetryPolicy, retry_call
 from asrctl.net.session import DeadlineExceeded, ExchangeError, Limits, exchange, new_session, read_json
 from asrctl.secrets import Secret, redact
@@ -89,14 +89,9 @@ class GitHubClient:
 
     def __post_init__(self) -> None:
         self.api_url = self.api_url.rstrip("/")
-        parts = urlsplit(self.api_url)
-        if is_loopback(parts.hostname):
+        if require_tls(self.api_url, "GitHub API URL",
+                       hint="leave GITHUB_API_URL unset for github.com; plain http is allowed only on loopback"):
             self.session.trust_env = False  # a local fake: no proxy from the environment
-        if parts.scheme != "https" and not (parts.scheme == "http" and is_loopback(parts.hostname)):
-            raise ConfigError(
-                f"GitHub API URL {self.api_url!r} must use https",
-                hint="leave GITHUB_API_URL unset for github.com; plain http is allowed only on loopback",
-            )
         if not re.fullmatch(r"[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+", self.repository):
             raise ConfigError(
                 f"GITHUB_REPOSITORY {self.repository!r} is not owner/name",

@@ -9,6 +9,8 @@ from urllib.parse import urlsplit
 
 from asrctl.errors import ConfigError
 
+__all__ = ["is_loopback", "parse_retry_after", "require_tls"]
+
 
 def is_loopback(host: str | None) -> bool:
     """True for localhost and loopback addresses: the only hosts plain http may reach."""
@@ -40,14 +42,25 @@ def parse_retry_after(value: str | None) -> float | None:
     return max(0.0, (when - datetime.now(UTC)).total_seconds())
 
 
-def require_tls(url: str, what: str) -> None:
-    """https, or plain http to loopback only (the sandbox): the token travels in every request."""
-    parts = urlsplit(url)
-    if parts.scheme == "https" and parts.hostname:
-        return
-    if parts.scheme == "http" and is_loopback(parts.hostname):
-        return
-    raise ConfigError(
-        f"{what} {url!r} is not an https URL",
-        hint="use https://...; plain http:// only to 127.0.0.1 or localhost; or sandbox:<file>",
-    )
+_TLS_HINT = "use https://...; plain http:// only to 127.0.0.1 or localhost; or sandbox:<file>"
+
+
+def require_tls(url: str, what: str, *, hint: str = _TLS_HINT) -> bool:
+    """The TLS rule of every client that sends a token (Nmbrs, registry, GitHub): https to a named
+    host, or plain http to loopback only (the sandbox); no user name or password in the URL.
+
+    Returns whether the host is loopback: then no proxy from the environment applies.
+    """
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # e.g. an unclosed [ of an IPv6 address
+        raise ConfigError(f"{what} {url!r} is not a URL", hint=hint) from None
+    if parts.username or parts.password:  # first, and not echoed: the password would be in the message
+        raise ConfigError(f"{what} must not contain a user name or password", hint=hint)
+    if parts.scheme not in ("https", "http") or not parts.hostname:
+        raise ConfigError(f"{what} {url!r} is not an https URL: it must use https", hint=hint)
+    loopback = is_loopback(parts.hostname)
+    if parts.scheme == "http" and not loopback:
+        raise ConfigError(f"{what} {url!r} is not an https URL: it must use https (plain http "
+                          "only to this machine)", hint=hint)
+    return loopback

@@ -10,8 +10,10 @@ import logging
 import random
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TypeVar
+
+__all__ = ["RetryPolicy", "Retryable", "retry_call"]
 
 T = TypeVar("T")
 log = logging.getLogger("asrctl.net.retry")
@@ -24,6 +26,10 @@ class RetryPolicy:
     max_delay: float = 8.0        # cap of one wait
     max_total: float = 60.0       # cap of all waiting for one call
     max_retry_after: float = 30.0  # never sleep longer than this for a Retry-After
+    # How to wait and how to tell time: the real ones in use; tests pass a fake clock so no test
+    # waits for a backoff and every bound is checked exactly.
+    sleep: Callable[[float], None] = field(default=time.sleep, compare=False, repr=False)
+    clock: Callable[[], float] = field(default=time.monotonic, compare=False, repr=False)
 
     def delay(self, attempt: int, retry_after: float | None = None) -> float:
         """Seconds to wait before attempt number `attempt + 1` (attempt counts from 1)."""
@@ -47,22 +53,24 @@ def retry_call(
     policy: RetryPolicy,
     *,
     what: str,
-    sleep: Callable[[float], None] = time.sleep,
+    sleep: Callable[[float], None] | None = None,
 ) -> T:
     """Call fn; when it raises Retryable, wait and try again within the policy's bounds.
 
-    The last transient error is re-raised (unwrapped) when tries or time run out.
+    The last transient error is re-raised (unwrapped) when tries or time run out. `sleep`
+    overrides the policy's own.
     """
-    started = time.monotonic()
+    wait_for = sleep or policy.sleep
+    started = policy.clock()
     attempt = 1
     while True:
         try:
             return fn()
         except Retryable as transient:
             wait = policy.delay(attempt, transient.retry_after)
-            elapsed = time.monotonic() - started
+            elapsed = policy.clock() - started
             if attempt >= policy.max_attempts or elapsed + wait > policy.max_total:
                 raise transient.error from None
             log.debug("%s: transient failure (%s), retry %d in %.2fs", what, transient, attempt, wait)
-            sleep(wait)
+            wait_for(wait)
             attempt += 1

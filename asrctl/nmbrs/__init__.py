@@ -3,3 +3,5 @@
 Entry points: `observe.observe_nmbrs` (plan) and `discover.discover_companies` (import).
 Importing this package is cheap: zeep, lxml and requests load only with the SOAP provider.
 """
+
+__all__: list[str] = []  # the modules are the interface: import them by name

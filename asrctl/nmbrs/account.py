@@ -13,21 +13,12 @@ from concurrent.futures import Executor
 from dataclasses import dataclass
 
 from asrctl.checks import Check
-from asrctl.declare.model import Account
+from asrctl.declare.model import Account, AccountModel
 from asrctl.nmbrs import findings as found
 from asrctl.nmbrs.attempt import Failed, Kind, attempt
 from asrctl.nmbrs.errors import NmbrsError, NmbrsSubscriptionError
 from asrctl.nmbrs.memo import SingleFlight
-from asrctl.nmbrs.provider import (
-    AccountModel,
-    Capability,
-    Company,
-    Debtor,
-    Insurance,
-    Login,
-    NmbrsProvider,
-    Staff,
-)
+from asrctl.nmbrs.provider import Capability, Company, Debtor, Insurance, Login, NmbrsProvider, Staff
 from asrctl.secrets import Secret
 
 

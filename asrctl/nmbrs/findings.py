@@ -9,8 +9,9 @@ from collections.abc import Sequence
 from typing import Literal
 
 from asrctl.checks import Check
+from asrctl.declare.model import AccountModel
 from asrctl.nmbrs.errors import NmbrsError
-from asrctl.nmbrs.provider import AccountModel, Company, Debtor, Employee, Insurance, PayPeriod, Remedies
+from asrctl.nmbrs.provider import Company, Debtor, Employee, Insurance, PayPeriod, Remedies
 
 # The pay periods a.s.r.'s coupling connects, as the employer file's payroll.frequency names them.
 FREQUENCY_OF_PERIOD: dict[PayPeriod, Literal["monthly", "four_weekly"]] = {

@@ -18,12 +18,11 @@ import importlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Literal, Protocol, cast
+from typing import Protocol, cast
 
+from asrctl.declare.model import AccountModel
 from asrctl.net.retry import RetryPolicy
 from asrctl.secrets import Secret
-
-AccountModel = Literal["overarching", "per_debtor"]
 
 
 class Capability(StrEnum):

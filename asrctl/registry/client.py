@@ -23,13 +23,13 @@ import socket
 import threading
 from collections.abc import Mapping
 from typing import Any, Self
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 
 import pydantic
 import requests
 
-from asrctl.errors import ConfigError, ServiceError
-from asrctl.net.http import is_loopback, parse_retry_after
+from asrctl.errors import ServiceError
+from asrctl.net.http import parse_retry_after, require_tls
 from asrctl.net.retry import Retryable, RetryPolicy, retry_call
 from asrctl.net.session import (
     CONNECT_TIMEOUT,
@@ -79,17 +79,8 @@ class RegistryClient:
         connect_timeout: float | None = None,
         page_size: int = PAGE_SIZE,
     ) -> None:
-        parts = urlsplit(base_url)
-        if parts.scheme not in ("https", "http") or not parts.hostname:
-            raise ConfigError(f"registry url {base_url!r} is not an http(s) URL")
-        loopback = is_loopback(parts.hostname)
-        if parts.scheme == "http" and not loopback:
-            raise ConfigError(
-                f"registry url {base_url!r} uses plain http",
-                hint="use https (plain http is accepted only for a local registry on 127.0.0.1/localhost)",
-            )
-        if parts.username or parts.password:
-            raise ConfigError("the registry url must not contain a user name or password")
+        loopback = require_tls(base_url, "registry url", hint="set registry.url in asrctl.yaml to the https "
+                               "address a.s.r. gave you (plain http only for a registry on this machine)")
         if not 1 <= page_size <= PAGE_SIZE:
             raise ValueError(f"page_size must be 1..{PAGE_SIZE}")
         self._page_size = page_size

@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING, Any, Literal
 if TYPE_CHECKING:
     from asrctl.plan.make import Plan
 
+
+__all__ = ["PLAN_FORMATS", "PlanFormat", "printable_plan", "render_plan"]
 PlanFormat = Literal["text", "markdown", "json"]
 PLAN_FORMATS: tuple[PlanFormat, ...] = ("text", "markdown", "json")
 

@@ -6,18 +6,7 @@ import click
 
 from asrctl.checks import Check
 from asrctl.plan.make import Change, EmployerPlan, Plan
-from asrctl.render.words import (
-    SENSITIVE,
-    SENSITIVE_CHANGED,
-    SYMBOL,
-    View,
-    headline,
-    notes,
-    plural,
-    summary_line,
-    targets_note,
-    value,
-)
+from asrctl.render import words
 
 _ACTION_COLOUR = {"create": "green", "update": "yellow", "withdraw": "red", "blocked": "red", "noop": None}
 _INDENT = "    "
@@ -34,7 +23,7 @@ class _Style:
 def render_text(plan: Plan, *, color: bool = False) -> str:
     """ANSI colour only when `color` says so (the caller knows whether stdout is a TTY)."""
     style = _Style(color)
-    view = View(plan)
+    view = words.View(plan)
     out: list[str] = []
     if plan.checks or view.shared:
         out.append(style("Findings", bold=True))
@@ -53,17 +42,17 @@ def render_text(plan: Plan, *, color: bool = False) -> str:
         for u in plan.unmanaged:
             what = "will be withdrawn (policy.allow_withdraw)" if u.action == "withdraw" else "kept, see the warning above"
             sym = style("-", "red") if u.action == "withdraw" else "?"
-            out.append(f"  {sym} {u.payroll_tax_number} {value(u.company_name)} ({u.status}): {what}")
+            out.append(f"  {sym} {u.payroll_tax_number} {words.value(u.company_name)} ({u.status}): {what}")
         out.append("")
 
     quiet = view.unchanged()
     if quiet:
         listed = plan.summary.noop - len(quiet)  # unchanged ones with findings are listed above
-        out.append(f"{plural(len(quiet), 'more employer' if listed else 'employer')} unchanged.")
-    note = targets_note(plan)
+        out.append(f"{words.plural(len(quiet), 'more employer' if listed else 'employer')} unchanged.")
+    note = words.targets_note(plan)
     if note:
         out.append(note)
-    line = summary_line(plan)
+    line = words.summary_line(plan)
     out.append(style(line, "red" if plan.failed else None, bold=True))
     out.append(f"Checksum: {plan.checksum}")
     return "\n".join(out) + "\n"
@@ -71,8 +60,8 @@ def render_text(plan: Plan, *, color: bool = False) -> str:
 
 def _employer(e: EmployerPlan, checks: list[Check], style: _Style) -> list[str]:
     fg = _ACTION_COLOUR[e.action]
-    head = style(f"{SYMBOL[e.action]} {e.id}", fg, bold=e.action == "blocked")
-    lines = [f"{head}: {headline(e)}", f"{_INDENT}{e.file} · {e.payroll_tax_number} · account {e.account} · {e.status_text}"]
+    head = style(f"{words.SYMBOL[e.action]} {e.id}", fg, bold=e.action == "blocked")
+    lines = [f"{head}: {words.headline(e)}", f"{_INDENT}{e.file} · {e.payroll_tax_number} · account {e.account} · {e.status_text}"]
     if e.action == "blocked":
         # What blocks comes first; the pending changes are context.
         for check in checks:
@@ -82,7 +71,7 @@ def _employer(e: EmployerPlan, checks: list[Check], style: _Style) -> list[str]:
             lines.extend(_change(c, style, _INDENT + "  ") for c in e.changes)
         return lines
     lines.extend(_change(c, style, _INDENT) for c in e.changes)
-    lines.extend(f"{_INDENT}note: {n}" for n in notes(e))
+    lines.extend(f"{_INDENT}note: {n}" for n in words.notes(e))
     for check in checks:
         lines.extend(_check(check, style, _INDENT))
     return lines
@@ -90,11 +79,11 @@ def _employer(e: EmployerPlan, checks: list[Check], style: _Style) -> list[str]:
 
 def _change(c: Change, style: _Style, indent: str) -> str:
     if c.before is None:
-        sym, text = "+", SENSITIVE if c.sensitive else value(c.after)
+        sym, text = "+", words.SENSITIVE if c.sensitive else words.value(c.after)
     elif c.after is None:
-        sym, text = "-", SENSITIVE if c.sensitive else value(c.before)
+        sym, text = "-", words.SENSITIVE if c.sensitive else words.value(c.before)
     else:
-        sym, text = "~", SENSITIVE_CHANGED if c.sensitive else f"{value(c.before)} → {value(c.after)}"
+        sym, text = "~", words.SENSITIVE_CHANGED if c.sensitive else f"{words.value(c.before)} → {words.value(c.after)}"
     colour = {"+": "green", "-": "red", "~": "yellow"}[sym]
     return f"{indent}{style(sym, colour)} {c.path}: {text}"
 

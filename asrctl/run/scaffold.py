@@ -24,7 +24,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Literal
 
 from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
@@ -35,6 +34,7 @@ from asrctl.declare.model import (
     ACCOUNT_NAME_PATTERN,
     DOMAIN_PATTERN,
     EMAIL_PATTERN,
+    AccountModel,
     Config,
 )
 from asrctl.declare.schema import SCHEMA_FILES, render
@@ -58,7 +58,7 @@ __all__ = [
     "write_office",
 ]
 
-Model = Literal["overarching", "per_debtor"]
+Model = AccountModel
 
 # The language a new office's asrctl.yaml asks for. Written only once the config model has a
 # `language` key (the Dutch catalogue, issue 15 §3); until then asrctl.yaml has no such line.

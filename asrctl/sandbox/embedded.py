@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 import secrets as _random
+import sqlite3
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Self
@@ -53,6 +54,23 @@ def sandbox_path(url: str, root: Path, where: str | None = None) -> Path | None:
     return path
 
 
+def _check_database_path(database: Path, repo: Repo) -> None:
+    """A file where the sandbox registry's folder or database should be is the user's to move, not a bug."""
+    where = repo.config_location("registry.url")
+    existing = next((p for p in (database, *database.parents) if os.path.lexists(p)), None)
+    if existing == database:
+        if not database.is_file():
+            raise ConfigError(f"{where}: registry.url names the sandbox registry database {database}, "
+                              "which is not a file", hint="point registry.url at a file, e.g. "
+                              "sandbox:.asrctl/registry.sqlite")
+    elif existing is not None and not existing.is_dir():
+        raise ConfigError(
+            f"{where}: the sandbox registry lives in {database.parent}, but {existing} is a file, not a folder",
+            hint=f"move or remove {existing} (asrctl creates that folder and the database in it), "
+                 "or point registry.url at another file",
+        )
+
+
 class EmbeddedSandbox:
     def __init__(
         self,
@@ -72,10 +90,13 @@ class EmbeddedSandbox:
         self.world = sandbox_path(config.nmbrs.endpoint, repo.root, repo.config_location("nmbrs.endpoint"))
         self.database = sandbox_path(config.registry.url, repo.root, repo.config_location("registry.url"))
         if self.world is not None and not self.world.is_file():
+            state = "which is not a file" if self.world.exists() else "which does not exist"
             raise ConfigError(
-                f"{repo.config_path}: nmbrs.endpoint names the sandbox world {self.world}, which does not exist",
+                f"{repo.config_location('nmbrs.endpoint')}: nmbrs.endpoint names the sandbox world {self.world}, {state}",
                 hint="point it at a world file (see sandbox/world.yaml) or at https://api.nmbrs.nl/soap/v3/",
             )
+        if self.database is not None:
+            _check_database_path(self.database, repo)
         self.office_token = office_token
         # Made up per start: only this process knows them.
         self.asr_token = asr_token or Secret("sandbox-asr-" + _random.token_hex(12), "sandbox a.s.r. token")
@@ -102,17 +123,32 @@ class EmbeddedSandbox:
         if self.database is not None:
             from asrctl.sandbox.registry_server import RegistryServer, TokenGrant
 
-            self.database.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                self.database.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise ConfigError(
+                    f"{self.repo.config_location('registry.url')}: cannot create the folder of the sandbox registry "
+                    f"{self.database.parent}: {exc.strerror or exc.__class__.__name__}",
+                    hint="check the permissions of that folder, or point registry.url at another file",
+                ) from None
             fresh = not self.database.exists()
-            self.registry = RegistryServer(
-                self.database,
-                {
-                    self.office_token.reveal(): TokenGrant(OFFICE_TENANT, "write"),
-                    self.other_token.reveal(): TokenGrant(OTHER_TENANT, "write"),
-                    self.asr_token.reveal(): TokenGrant("asr", "asr"),
-                },
-                port=self.registry_port,
-            )
+            try:
+                self.registry = RegistryServer(
+                    self.database,
+                    {
+                        self.office_token.reveal(): TokenGrant(OFFICE_TENANT, "write"),
+                        self.other_token.reveal(): TokenGrant(OTHER_TENANT, "write"),
+                        self.asr_token.reveal(): TokenGrant("asr", "asr"),
+                    },
+                    port=self.registry_port,
+                )
+            except sqlite3.DatabaseError as exc:  # not SQLite, or damaged: the user's file, not our bug
+                raise ConfigError(
+                    f"{self.repo.config_location('registry.url')}: the sandbox registry database {self.database} "
+                    f"cannot be used: {exc}",
+                    hint="move that file away (asrctl then starts a new sandbox registry) or point registry.url "
+                         "at another file",
+                ) from None
             self.registry.start()
             if fresh:
                 try:

@@ -27,14 +27,14 @@ from http import HTTPStatus
 from typing import Any, Literal, get_args
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from asrctl.declare.lhn import is_payroll_tax_number, well_formed
 from asrctl.registry.errors import PROBLEM_BASE
-from asrctl.registry.models import IDEMPOTENCY_KEY, Status, payroll_tax_number_ok
+from asrctl.registry.models import IDEMPOTENCY_KEY, Status
 from asrctl.sandbox.registry_contract import REGISTRATION_INPUT, STATUS_INPUT, schema_errors
 from asrctl.sandbox.registry_store import RegistryStore, Remembered, Row, Tx
 from asrctl.secrets import fingerprint
 
 STRONG_ETAG = re.compile(r'"([0-9]{1,18})"')
-PAYROLL_TAX_NUMBER = re.compile(r"[0-9]{9}L[0-9]{2}")
 STATUSES: tuple[str, ...] = get_args(Status)
 # A change of these means Keylane must set the coupling up again: in_setup/active go back to submitted.
 COUPLING_FIELDS = ("username", "domain", "company_name")
@@ -345,13 +345,13 @@ class RegistryApp:
 
     @staticmethod
     def _bad_number(number: str) -> Reply | None:
-        if not PAYROLL_TAX_NUMBER.fullmatch(number):
+        if not well_formed(number):
             return problem(
                 400,
                 "invalid-payroll-tax-number",
                 "the loonheffingennummer in the path must be 9 digits, L, 2 digits",
             )
-        if not payroll_tax_number_ok(number):
+        if not is_payroll_tax_number(number):
             return problem(
                 400, "invalid-payroll-tax-number", "the loonheffingennummer in the path fails the 11-test"
             )

@@ -76,7 +76,9 @@ def _ecma_pattern(validator: Any, pattern: str, instance: Any, schema: Any) -> I
         yield ValidationError(f"does not match {pattern!r}")
 
 
-_Validator = validators.extend(Draft202012Validator, {"pattern": _ecma_pattern})
+_Validator = validators.extend(  # type: ignore[no-untyped-call]  # untyped in types-jsonschema
+    Draft202012Validator, {"pattern": _ecma_pattern}
+)
 
 
 @functools.cache
@@ -88,9 +90,10 @@ def contract() -> dict[str, Any]:
 
 
 @functools.cache
-def _registry() -> Registry:  # type: ignore[type-arg]
+def _registry() -> Registry[Any]:
     resource: Resource[Any] = Resource.from_contents(contract(), default_specification=DRAFT202012)
-    return Registry().with_resource(_BASE_URI, resource)
+    registry: Registry[Any] = Registry().with_resource(_BASE_URI, resource)
+    return registry
 
 
 @functools.cache
@@ -108,7 +111,7 @@ def _pointer(parts: Iterable[Any]) -> str:
 
 def _describe(error: ValidationError) -> str:
     """A message for one schema error that never repeats the offending value (it may be a token)."""
-    kind, value = error.validator, error.validator_value
+    kind, value = error.validator, _rule(error)
     if kind == "type":
         types = value if isinstance(value, list) else [value]
         return "must be " + " or ".join(str(t) for t in types)
@@ -137,6 +140,11 @@ def _describe(error: ValidationError) -> str:
     return f"does not satisfy {kind}"
 
 
+def _rule(error: ValidationError) -> Any:
+    """The failed keyword's value in the schema (typed "maybe unset"; a raised error has it)."""
+    return error.validator_value
+
+
 def _flatten(errors: Iterable[ValidationError]) -> Iterable[ValidationError]:
     for error in errors:
         if error.context:  # anyOf/oneOf: report the branches' own errors
@@ -154,11 +162,11 @@ def schema_errors(pointer: str, instance: Any) -> list[tuple[str, str]]:
     for error in _flatten(validator(pointer).iter_errors(instance)):
         at = list(error.absolute_path)
         if error.validator == "required" and isinstance(error.instance, dict):
-            for name in error.validator_value:
+            for name in _rule(error):
                 if name not in error.instance:
                     found[(_pointer([*at, name]), "is required")] = None
         elif error.validator == "additionalProperties" and isinstance(error.instance, dict):
-            known = set(error.schema.get("properties", {}))
+            known = set(error.schema.get("properties", {})) if isinstance(error.schema, dict) else set()
             for name in error.instance:
                 if name not in known:
                     found[(_pointer([*at, name]), "is not a known member")] = None

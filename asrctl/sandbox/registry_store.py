@@ -113,6 +113,15 @@ _COLUMNS = (
 )
 
 
+# What a create or a change writes, in the order of `_written` (an insert adds the number, tenant, created_at).
+_WRITTEN = ("data", "token_fingerprint", "version", "status", "status_detail", "first_exchange_date", "updated_at")
+
+
+def _written(row: Row) -> tuple[Any, ...]:
+    return (_dump(row.data), row.token_fingerprint, row.version, row.status, row.status_detail,
+            row.first_exchange_date, row.updated_at)
+
+
 def _row(values: tuple[Any, ...]) -> Row:
     seq, number, tenant, data, fp, version, status, detail, first, created, updated = values
     return Row(seq, number, tenant, json.loads(data), fp, version, status, detail, first, created, updated)
@@ -146,38 +155,17 @@ class Tx:
         return [_row(r) for r in self.conn.execute(sql, args).fetchall()]
 
     def insert(self, row: Row) -> Row:
+        columns = ("payroll_tax_number", "tenant", "created_at", *_WRITTEN)
         cursor = self.conn.execute(
-            "INSERT INTO registrations (payroll_tax_number, tenant, data, token_fingerprint, version, status,"
-            " status_detail, first_exchange_date, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?)",
-            (
-                row.payroll_tax_number,
-                row.tenant,
-                _dump(row.data),
-                row.token_fingerprint,
-                row.version,
-                row.status,
-                row.status_detail,
-                row.first_exchange_date,
-                row.created_at,
-                row.updated_at,
-            ),
+            f"INSERT INTO registrations ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
+            (row.payroll_tax_number, row.tenant, row.created_at, *_written(row)),
         )
         return dataclasses.replace(row, seq=int(cursor.lastrowid or 0))
 
     def update(self, row: Row) -> None:
         self.conn.execute(
-            "UPDATE registrations SET data = ?, token_fingerprint = ?, version = ?, status = ?,"
-            " status_detail = ?, first_exchange_date = ?, updated_at = ? WHERE seq = ?",
-            (
-                _dump(row.data),
-                row.token_fingerprint,
-                row.version,
-                row.status,
-                row.status_detail,
-                row.first_exchange_date,
-                row.updated_at,
-                row.seq,
-            ),
+            f"UPDATE registrations SET {', '.join(f'{c} = ?' for c in _WRITTEN)} WHERE seq = ?",
+            (*_written(row), row.seq),
         )
 
     def remembered(self, tenant: str, key: str) -> Remembered | None:

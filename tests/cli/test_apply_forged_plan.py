@@ -8,9 +8,10 @@ import json
 from pathlib import Path
 from typing import Any
 
-from asrctl_repo import PTN, held, make_repo, run_cli
-
 from asrctl.plan.make import Plan, plan_checksum
+
+from support.cli import run_cli
+from support.repo import PTN, held, make_repo
 
 
 def _plan(repo: Path) -> dict[str, Any]:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from asrctl_repo import make_repo, run_cli
+from support.cli import run_cli
+from support.repo import make_repo
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -10,19 +10,19 @@ from __future__ import annotations
 import os
 import signal
 import socket
-import stat
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 import pytest
-from asrctl_repo import Run, asrctl, child_env, make_repo, run_cli
 
 from asrctl.errors import ConfigError
-from asrctl.fsutil import write_atomic
 from asrctl.run.importer import Declared, Draft, write_drafts
 from asrctl.sandbox.nmbrs_sim import NmbrsSimulator
+
+from support.cli import Run, child_env, run_cli
+from support.repo import make_repo
 
 ASRCTL_SRC = Path(__file__).resolve().parents[2] / "asrctl"
 
@@ -55,12 +55,12 @@ def test_usage_errors_exit_1_not_2_which_means_changes(tmp_path: Path) -> None:
 
 def test_plan_detailed_exitcode_is_1_blocked_2_changes_0_converged(tmp_path: Path) -> None:
     root = make_repo(tmp_path)
-    assert asrctl(root, "plan", "--detailed-exitcode").code == 1  # gamma is blocked
+    assert run_cli(root, "plan", "--detailed-exitcode", process=True).code == 1  # gamma is blocked
     (root / "employers" / "gamma.yaml").unlink()
-    assert asrctl(root, "plan").code == 0
-    assert asrctl(root, "plan", "--detailed-exitcode").code == 2
-    assert asrctl(root, "apply", "--auto-approve").code == 0
-    assert asrctl(root, "plan", "--detailed-exitcode").code == 0
+    assert run_cli(root, "plan", process=True).code == 0
+    assert run_cli(root, "plan", "--detailed-exitcode", process=True).code == 2
+    assert run_cli(root, "apply", "--auto-approve", process=True).code == 0
+    assert run_cli(root, "plan", "--detailed-exitcode", process=True).code == 0
 
 
 def test_ctrl_c_in_process_is_130_without_a_traceback(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -172,9 +172,9 @@ def test_a_missing_sandbox_world_and_an_unreachable_registry(tmp_path: Path) -> 
     (root / "elsewhere.yaml").rename(root / "world.yaml")
     config = root / "asrctl.yaml"
     config.write_text(config.read_text().replace("sandbox:.asrctl/registry.sqlite", f"http://127.0.0.1:{free_port()}/v1"))
-    status = asrctl(root, "status")
+    status = run_cli(root, "status", process=True)
     assert status.code == 1 and "refused the connection" in status.stderr
-    plan = asrctl(root, "plan", "--detailed-exitcode")
+    plan = run_cli(root, "plan", "--detailed-exitcode", process=True)
     assert plan.code == 1 and "registry.unreachable" in plan.stdout
     for result in (world, status, plan):
         no_traceback(result)
@@ -183,6 +183,8 @@ def test_a_missing_sandbox_world_and_an_unreachable_registry(tmp_path: Path) -> 
 def test_plain_http_to_a_remote_host_is_refused_everywhere(tmp_path: Path) -> None:
     from asrctl.github.client import GitHubClient
     from asrctl.net.http import require_tls
+    from asrctl.net.retry import RetryPolicy
+    from asrctl.nmbrs.soap.client import SoapClient
     from asrctl.registry.client import RegistryClient
     from asrctl.secrets import Secret
 
@@ -197,16 +199,25 @@ def test_plain_http_to_a_remote_host_is_refused_everywhere(tmp_path: Path) -> No
         assert result.code == 1 and "is not a usable address" in result.stderr, result.output
         validate = run_cli(root, "validate")
         assert validate.code == 1 and "plain http:// only to 127.0.0.1 or localhost" in validate.stdout
+    # One rule (asrctl.net.http.require_tls) that every client calls: the same verdict everywhere.
     token = Secret("AUDIT-tls-token-123456", "test")
-    with pytest.raises(ConfigError, match="plain http"):
+    with pytest.raises(ConfigError, match="must use https"):
         RegistryClient("http://registry.example.com/v1", token)
     with pytest.raises(ConfigError, match="must use https"):
         GitHubClient(api_url="http://github.example.com/api/v3", repository="a/b", token=token)
-    for url in ("http://api.nmbrs.nl/soap/v3/", "ftp://127.0.0.1/", "http://localhost.example.com/"):
+    with pytest.raises(ConfigError, match="must use https"):
+        SoapClient("http://api.nmbrs.nl/soap/v3/", parallelism=1, timeout=5.0, retry=RetryPolicy())
+    for url in ("http://api.nmbrs.nl/soap/v3/", "ftp://127.0.0.1/", "http://localhost.example.com/", "https:///v1"):
         with pytest.raises(ConfigError, match="not an https URL"):
             require_tls(url, "nmbrs.endpoint")
+    with pytest.raises(ConfigError, match="is not a URL"):
+        require_tls("https://[::1/v1", "registry url")
+    for url in ("https://office:hunter2-secret@registry.example.com/v1", "http://office:hunter2-secret@example.com/"):
+        with pytest.raises(ConfigError, match="must not contain a user name or password") as raised:
+            RegistryClient(url, token)
+        assert "hunter2" not in str(raised.value) + str(raised.value.hint)
     for url in ("https://api.nmbrs.nl/soap/v3/", "http://127.0.0.1:8080/soap/v3/", "http://[::1]:80/", "http://localhost/"):
-        require_tls(url, "nmbrs.endpoint")
+        assert require_tls(url, "nmbrs.endpoint") is url.startswith("http://")
 
 
 def test_no_code_path_turns_tls_verification_off() -> None:
@@ -229,14 +240,14 @@ def test_every_command_works_from_another_directory_with_config(tmp_path: Path) 
     cwd.mkdir()
     conf = ("--config", str(root / "asrctl.yaml"))
     runs = {
-        "validate": asrctl(cwd, *conf, "validate"),
-        "plan": asrctl(cwd, *conf, "plan", "--out", "plan.json", "--detailed-exitcode"),
-        "apply": asrctl(cwd, *conf, "apply", "plan.json"),
-        "advance": asrctl(cwd, *conf, "sandbox", "advance", "alpha", "--to", "in_setup"),
-        "status": asrctl(cwd, *conf, "status", "--format", "json"),
-        "import": asrctl(cwd, *conf, "import", "--account", "kantoor"),
-        "schema": asrctl(cwd, *conf, "schema"),
-        "check": asrctl(cwd, *conf, "schema", "--check"),
+        "validate": run_cli(cwd, *conf, "validate", process=True),
+        "plan": run_cli(cwd, *conf, "plan", "--out", "plan.json", "--detailed-exitcode", process=True),
+        "apply": run_cli(cwd, *conf, "apply", "plan.json", process=True),
+        "advance": run_cli(cwd, *conf, "sandbox", "advance", "alpha", "--to", "in_setup", process=True),
+        "status": run_cli(cwd, *conf, "status", "--format", "json", process=True),
+        "import": run_cli(cwd, *conf, "import", "--account", "kantoor", process=True),
+        "schema": run_cli(cwd, *conf, "schema", process=True),
+        "check": run_cli(cwd, *conf, "schema", "--check", process=True),
     }
     assert {k: r.code for k, r in runs.items()} == {"validate": 0, "plan": 2, "apply": 0, "advance": 0, "status": 0,
                                                      "import": 0, "schema": 0, "check": 0}, \
@@ -249,21 +260,6 @@ def test_every_command_works_from_another_directory_with_config(tmp_path: Path) 
 
 
 # --- writes: atomic, never clobbering, never a crash -----------------------------------------------------------
-
-
-def test_write_atomic_replaces_whole_keeps_mode_and_can_refuse_to_overwrite(tmp_path: Path) -> None:
-    target = tmp_path / "sub" / "plan.json"
-    write_atomic(target, "one")
-    assert target.read_text() == "one" and stat.S_IMODE(target.stat().st_mode) == 0o644
-    target.chmod(0o640)
-    write_atomic(target, "two")
-    assert target.read_text() == "two" and stat.S_IMODE(target.stat().st_mode) == 0o640
-    with pytest.raises(FileExistsError):
-        write_atomic(target, "three", overwrite=False)
-    assert target.read_text() == "two"
-    assert sorted(p.name for p in target.parent.iterdir()) == ["plan.json"]  # no temporary file left behind
-    with pytest.raises(ConfigError, match="cannot write"):
-        write_atomic(target / "below-a-file.json", "x")
 
 
 def test_unwritable_outputs_are_plain_errors(tmp_path: Path) -> None:

@@ -14,7 +14,8 @@ import shutil
 from pathlib import Path
 
 import pytest
-from asrctl_repo import asrctl
+
+from support.cli import run_cli
 
 ROOT = Path(__file__).resolve().parents[2]
 GOLDEN = ROOT / "tests" / "data" / "golden"
@@ -47,9 +48,9 @@ def check_golden(name: str, actual: str) -> None:
 
 
 def test_demo_plan_text_markdown_json_golden(demo: Path) -> None:
-    text = asrctl(demo, "--no-color", "plan")
-    markdown = asrctl(demo, "plan", "--format", "markdown")
-    as_json = asrctl(demo, "plan", "--format", "json", "--out", "plan.json")
+    text = run_cli(demo, "--no-color", "plan", process=True)
+    markdown = run_cli(demo, "plan", "--format", "markdown", process=True)
+    as_json = run_cli(demo, "plan", "--format", "json", "--out", "plan.json", process=True)
     for run in (text, markdown, as_json):
         assert run.code == 1, run.output  # blocked employers make the PR go red
         assert "Traceback" not in run.output
@@ -64,7 +65,7 @@ def test_demo_plan_text_markdown_json_golden(demo: Path) -> None:
 
 
 def test_demo_plan_shows_every_kind_of_finding(demo: Path) -> None:
-    plan = json.loads(asrctl(demo, "plan", "--format", "json").stdout)
+    plan = json.loads(run_cli(demo, "plan", "--format", "json", process=True).stdout)
     by_id = {e["id"]: e for e in plan["employers"]}
     actions = {e["action"] for e in plan["employers"]}
     assert {"create", "update", "blocked"} <= actions
@@ -78,19 +79,19 @@ def test_demo_plan_shows_every_kind_of_finding(demo: Path) -> None:
 
 def test_exit_codes_and_target(demo: Path) -> None:
     # A clean employer alone: changes → 2 with --detailed-exitcode, 0 without.
-    assert asrctl(demo, "plan", "--target", "de-vries-banket", "--detailed-exitcode").code == 2
-    only = asrctl(demo, "plan", "--target", "de-vries-banket", "--format", "json")
+    assert run_cli(demo, "plan", "--target", "de-vries-banket", "--detailed-exitcode", process=True).code == 2
+    only = run_cli(demo, "plan", "--target", "de-vries-banket", "--format", "json", process=True)
     assert only.code == 0
     assert [e["id"] for e in json.loads(only.stdout)["employers"]] == ["de-vries-banket"]
     # A blocked one: 1, also with --detailed-exitcode.
-    assert asrctl(demo, "plan", "--target", "tandartspraktijk-smit", "--detailed-exitcode").code == 1
+    assert run_cli(demo, "plan", "--target", "tandartspraktijk-smit", "--detailed-exitcode", process=True).code == 1
     # An unknown target: a plain error naming the closest id, no network needed.
-    unknown = asrctl(demo, "plan", "--target", "de-vries-banker")
+    unknown = run_cli(demo, "plan", "--target", "de-vries-banker", process=True)
     assert unknown.code == 1 and "de-vries-banker" in unknown.stderr and "Traceback" not in unknown.output
 
 
 def test_plan_output_and_file_hold_no_token(demo: Path) -> None:
-    run = asrctl(demo, "--debug", "plan", "--format", "json", "--out", "plan.json")
+    run = run_cli(demo, "--debug", "plan", "--format", "json", "--out", "plan.json", process=True)
     written = (demo / "plan.json").read_text()
     for token in SANDBOX_TOKENS:
         assert token not in run.output

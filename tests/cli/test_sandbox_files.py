@@ -6,7 +6,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from asrctl_repo import make_repo, run_cli
+
+from support.cli import run_cli
+from support.repo import make_repo
 
 SECRETISH = "root:x:0:0:LEAKCHECK-passwd-line:/root:/bin/bash"
 

@@ -10,7 +10,9 @@ import time
 from pathlib import Path
 
 import requests
-from asrctl_repo import NMBRS_TOKEN, PTN, REGISTRY_TOKEN, child_env, make_repo, run_cli
+
+from support.cli import child_env, run_cli
+from support.repo import NMBRS_TOKEN, PTN, REGISTRY_TOKEN, make_repo
 
 
 def test_status_follows_onboarding_moved_by_sandbox_advance(tmp_path: Path) -> None:

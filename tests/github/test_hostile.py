@@ -10,8 +10,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from fakes.hostile import Hostile, Respond, Seen, always, answer, endless
-from plan_samples import PTN, employer, plan_of
 
 from asrctl.cli import cli
 from asrctl.cli.errors import run_guarded
@@ -19,6 +17,9 @@ from asrctl.errors import ServiceError
 from asrctl.github.client import MAX_ANSWER_BYTES, GitHubClient
 from asrctl.net.retry import RetryPolicy
 from asrctl.secrets import Secret
+
+from fakes.hostile import Hostile, Respond, Seen, always, answer, endless
+from support.plans import PTN, employer, plan_of
 
 TOKEN = "ghs_HostileCheck7Token3xYz"
 REPO = "voorbeeld/werkgevers"

@@ -5,8 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from asrctl_repo import NMBRS_TOKEN, REGISTRY_TOKEN, make_repo, run_cli
-from fakes.hostile import Hostile, always, answer
 
 from asrctl.errors import ConfigError
 from asrctl.net.hosts import (
@@ -16,6 +14,10 @@ from asrctl.net.hosts import (
     allowed_by_operator,
     require_allowed_host,
 )
+
+from fakes.hostile import Hostile, always, answer
+from support.cli import run_cli
+from support.repo import NMBRS_TOKEN, REGISTRY_TOKEN, make_repo
 
 OTHER = "127.0.0.2"  # "another host": loopback, but not the address the tests allow
 

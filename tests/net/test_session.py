@@ -5,7 +5,6 @@ from __future__ import annotations
 import time
 
 import pytest
-from fakes.hostile import Hostile, always, answer, bytewise, endless
 
 from asrctl.errors import ServiceError
 from asrctl.net.session import (
@@ -16,6 +15,8 @@ from asrctl.net.session import (
     exchange,
     new_session,
 )
+
+from fakes.hostile import Hostile, always, answer, bytewise, endless
 
 LIMITS = Limits(deadline=1.0, max_bytes=1024 * 1024)
 

@@ -18,9 +18,11 @@ from asrctl.sandbox.nmbrs_sim import NmbrsSimulator
 from asrctl.sandbox.world import World, load_world
 from asrctl.secrets import Secret
 
+from support.clock import instant
+
 WORLD = Path(__file__).parent.parent / "data" / "worlds" / "small.yaml"
 # Small delays: retries in tests take milliseconds, not seconds.
-FAST = RetryPolicy(max_attempts=4, base_delay=0.01, max_delay=0.05, max_total=5.0, max_retry_after=1.0)
+FAST = instant(RetryPolicy(max_attempts=4, base_delay=0.01, max_delay=0.05, max_total=5.0, max_retry_after=1.0))  # backoff on a fake clock: no real waiting
 
 # account name -> (username, token, model, extra account fields)
 ACCOUNTS: dict[str, dict[str, Any]] = {

@@ -11,8 +11,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from asrctl_repo import NMBRS_TOKEN, make_repo, run_cli
-from fakes.hostile import Hostile, Respond, Seen, always, answer, endless
 
 from asrctl.errors import AsrctlError
 from asrctl.net.retry import RetryPolicy
@@ -20,6 +18,10 @@ from asrctl.nmbrs.provider import Login
 from asrctl.nmbrs.soap.provider import SoapProvider
 from asrctl.nmbrs.soap.transport import MAX_ANSWER_BYTES
 from asrctl.secrets import Secret
+
+from fakes.hostile import Hostile, Respond, Seen, always, answer, endless
+from support.cli import run_cli
+from support.repo import NMBRS_TOKEN, make_repo
 
 SOAP = "http://schemas.xmlsoap.org/soap/envelope/"
 DEBTORS = "https://api.nmbrs.nl/soap/v3/DebtorService"

@@ -12,6 +12,7 @@ from asrctl.sandbox.nmbrs_sim import NmbrsSimulator
 from asrctl.sandbox.world import World
 
 from .conftest import Observe, employer, tokens_for
+from support.clock import instant
 
 LOGGERS = ["", "zeep", "zeep.transports", "zeep.wsdl", "zeep.xsd", "urllib3", "urllib3.connectionpool",
            "requests", "asrctl", "asrctl.nmbrs.soap.transport", "asrctl.sandbox.nmbrs_sim"]
@@ -92,7 +93,7 @@ def test_errors_carry_no_token_and_no_foreign_exception(sim: NmbrsSimulator, fai
         with socket.socket() as s:
             s.bind(("127.0.0.1", 0))
             url = f"http://127.0.0.1:{s.getsockname()[1]}/soap/v3/"
-    policy = RetryPolicy(max_attempts=2, base_delay=0.01, max_delay=0.02, max_total=2.0)
+    policy = instant(RetryPolicy(max_attempts=2, base_delay=0.01, max_delay=0.02, max_total=2.0))
     with SoapProvider(url, parallelism=2, timeout=timeout, retry=policy) as provider, \
             pytest.raises(NmbrsError) as raised:
         if failure == "1002":

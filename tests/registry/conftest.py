@@ -11,11 +11,13 @@ from asrctl.net.retry import RetryPolicy
 from asrctl.registry.client import RegistryClient
 from asrctl.sandbox.registry_contract import ContractChecker
 from asrctl.sandbox.registry_server import RegistryServer
-from asrctl.sandbox.registry_testing import A_WRITE, TOKENS
 from asrctl.secrets import Secret
 
+from support.clock import instant
+from support.registry import A_WRITE, TOKENS
+
 # Small delays: retries in tests take milliseconds, not seconds.
-FAST = RetryPolicy(max_attempts=5, base_delay=0.01, max_delay=0.05, max_total=5.0, max_retry_after=2.0)
+FAST = instant(RetryPolicy(max_attempts=5, base_delay=0.01, max_delay=0.05, max_total=5.0, max_retry_after=2.0))  # backoff on a fake clock: no real waiting
 
 
 @pytest.fixture

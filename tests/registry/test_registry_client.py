@@ -17,8 +17,9 @@ from asrctl.registry.errors import (
     Unprocessable,
 )
 from asrctl.sandbox.registry_server import RegistryServer
-from asrctl.sandbox.registry_testing import A_READ, ASR, B_WRITE, sample_input, sample_number
 from asrctl.secrets import Secret, fingerprint
+
+from support.registry import A_READ, ASR, B_WRITE, sample_input, sample_number
 
 N1, N2 = sample_number(1), sample_number(2)
 MakeClient = Callable[..., RegistryClient]

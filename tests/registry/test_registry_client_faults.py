@@ -19,10 +19,11 @@ from asrctl.registry.client import RegistryClient
 from asrctl.registry.errors import NotFound, RegistryUnreachable, ServerError, Unprocessable
 from asrctl.sandbox.registry_contract import ContractChecker
 from asrctl.sandbox.registry_server import ONE, STATUS, RegistryServer
-from asrctl.sandbox.registry_testing import ASR, TOKENS, sample_input, sample_number
 from asrctl.secrets import Secret
 
 from .conftest import FAST
+from support.clock import FakeClock
+from support.registry import ASR, TOKENS, sample_input, sample_number
 
 MakeClient = Callable[..., RegistryClient]
 NUMBERS = [sample_number(i) for i in range(4)]
@@ -83,28 +84,30 @@ def test_same_end_state_with_and_without_faults(
         assert checker.checked - checked == faulty.calls.total - 1
 
 
-def test_retry_after_is_honoured(server: RegistryServer, client: RegistryClient) -> None:
+def test_retry_after_is_honoured(server: RegistryServer, make_client: MakeClient) -> None:
+    clock = FakeClock()
+    client = make_client(policy=clock.policy(FAST))
     server.faults.fail_next(1, 429, retry_after=1)
-    started = time.monotonic()
     assert client.list() == []
-    assert 1.0 <= time.monotonic() - started < 3.0
+    assert clock.waits == [1.0]
     assert client.calls == 2
 
 
-def test_retry_after_on_503_is_honoured(server: RegistryServer, client: RegistryClient) -> None:
+def test_retry_after_on_503_is_honoured(server: RegistryServer, make_client: MakeClient) -> None:
+    clock = FakeClock()
+    client = make_client(policy=clock.policy(FAST))
     server.faults.fail_next(1, 503, retry_after=1, method="PUT")
-    started = time.monotonic()
     client.create(NUMBERS[0], sample_input(0), idempotency_key="c")
-    assert 1.0 <= time.monotonic() - started < 3.0
+    assert clock.waits == [1.0]
     assert client.calls == 2
 
 
 def test_retry_after_is_capped(server: RegistryServer, make_client: MakeClient) -> None:
-    client = make_client(policy=RetryPolicy(max_attempts=3, base_delay=0.01, max_retry_after=0.2))
+    clock = FakeClock()
+    client = make_client(policy=clock.policy(max_attempts=3, base_delay=0.01, max_retry_after=0.2))
     server.faults.fail_next(1, 429, retry_after=3600)
-    started = time.monotonic()
     client.list()
-    assert time.monotonic() - started < 2.0
+    assert clock.waits == [0.2]
 
 
 def test_retries_are_bounded(server: RegistryServer, client: RegistryClient) -> None:
@@ -117,14 +120,14 @@ def test_retries_are_bounded(server: RegistryServer, client: RegistryClient) -> 
 
 
 def test_retries_are_bounded_in_total_time(server: RegistryServer, make_client: MakeClient) -> None:
-    policy = RetryPolicy(max_attempts=1000, base_delay=0.05, max_delay=0.1, max_total=0.5)
-    client = make_client(policy=policy)
+    clock = FakeClock()
+    client = make_client(policy=clock.policy(max_attempts=1000, base_delay=0.05, max_delay=0.1, max_total=0.5))
     server.faults.fail_next(1000, 502)
-    started = time.monotonic()
     with pytest.raises(RegistryUnreachable) as caught:
         client.list()
-    assert time.monotonic() - started < 1.5
-    assert caught.value.status == 502 and 3 <= client.calls < 30
+    assert sum(clock.waits) <= 0.5  # no wait that would pass max_total was begun
+    assert sum(clock.waits) > 0.5 - 0.1  # and it did wait up to (nearly) the bound
+    assert caught.value.status == 502 and client.calls == len(clock.waits) + 1
 
 
 def test_500_and_client_errors_are_not_retried(server: RegistryServer, client: RegistryClient) -> None:

@@ -24,8 +24,9 @@ from asrctl.registry.errors import (
     problem_from_response,
 )
 from asrctl.sandbox.registry_server import RegistryServer
-from asrctl.sandbox.registry_testing import sample_input, sample_number
 from asrctl.secrets import Secret
+
+from support.registry import sample_input, sample_number
 
 
 def problem(status: int, **fields: object) -> bytes:

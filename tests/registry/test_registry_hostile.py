@@ -11,7 +11,6 @@ import time
 from collections.abc import Iterator
 
 import pytest
-from fakes.hostile import Hostile, Seen, always, answer, endless
 
 from asrctl.errors import ServiceError
 from asrctl.registry.client import MAX_ANSWER_BYTES, RegistryClient
@@ -19,6 +18,7 @@ from asrctl.registry.models import example_payroll_tax_number
 from asrctl.secrets import Secret
 
 from .conftest import FAST
+from fakes.hostile import Hostile, Seen, always, answer, endless
 
 TOKEN = "HOSTILE-registry-token-5a6b7c8d9e"
 PTN = example_payroll_tax_number(7)

@@ -5,10 +5,11 @@ from __future__ import annotations
 import json
 
 import pytest
-from plan_samples import FINGERPRINTS, TOKENS, sample_plan
 
 from asrctl.plan.make import Plan, Stats
 from asrctl.render import PLAN_FORMATS, render_plan
+
+from support.plans import FINGERPRINTS, TOKENS, sample_plan
 
 
 def test_json_has_every_field_of_format_version_1():

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import re
 
-from plan_samples import PTN, config, employer, plan_of, registration, sample_plan
-
 from asrctl.checks import Check
-from asrctl.registry.models import example_payroll_tax_number
+from asrctl.declare.lhn import example_payroll_tax_number
 from asrctl.render.markdown import FOOTER_MARK, LIMIT, render_markdown, strip_footer
 
 BLOB = "https://github.example/voorbeeld/werkgevers/blob/1111111111111111111111111111111111111111/"
+
+from support.plans import PTN, config, employer, plan_of, registration, sample_plan
 
 
 def test_summary_table_first_then_sections():

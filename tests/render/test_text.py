@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from plan_samples import PTN, employer, plan_of, registration, sample_plan
-
 from asrctl.render import render_plan
 from asrctl.render.text import render_text
+
+from support.plans import PTN, employer, plan_of, registration, sample_plan
 
 
 def test_every_action_reads_like_terraform():

@@ -6,11 +6,12 @@ from __future__ import annotations
 import re
 
 import pytest
-from plan_samples import PTN, employer, plan_of, registration
 
 from asrctl.checks import Check
 from asrctl.printable import printable
 from asrctl.render import render_plan
+
+from support.plans import PTN, employer, plan_of, registration
 
 _RAW = re.compile(r"[\x00-\x09\x0b-\x1f\x7f-\x9f\u200b\u202a-\u202e\u2028\u2029]")
 

@@ -6,11 +6,13 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from asrctl_repo import PTN, make_repo, run_cli, write_employer
 
 from asrctl.declare.load import load_repo_or_raise
 from asrctl.errors import ConfigError
 from asrctl.run.changes import changed_scope, git_changes
+
+from support.cli import run_cli
+from support.repo import PTN, make_repo, write_employer
 
 
 def git(repo: Path, *args: str) -> str:

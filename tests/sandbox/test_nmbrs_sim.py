@@ -242,10 +242,14 @@ def test_invalid_world_is_a_config_error_naming_the_problems(tmp_path: Path) -> 
 
 
 def test_runs_standalone_until_interrupted() -> None:
-    proc = subprocess.Popen(
+    with subprocess.Popen(
         [sys.executable, "-m", "asrctl.sandbox.nmbrs_sim", str(WORLD)],
         stderr=subprocess.PIPE, text=True,
-    )
+    ) as proc:
+        _interrupt_standalone(proc)
+
+
+def _interrupt_standalone(proc: subprocess.Popen[str]) -> None:
     try:
         assert proc.stderr is not None
         line = proc.stderr.readline()

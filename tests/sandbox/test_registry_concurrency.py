@@ -11,7 +11,8 @@ import pytest
 
 from asrctl.sandbox.registry_contract import ContractChecker
 from asrctl.sandbox.registry_server import RegistryServer
-from asrctl.sandbox.registry_testing import TOKENS, Api, sample_input, sample_number
+
+from support.registry import TOKENS, Api, sample_input, sample_number
 
 THREADS = 8
 ROUNDS = 10

@@ -19,7 +19,8 @@ from typing import Any
 import requests
 
 from asrctl.sandbox.registry_contract import ContractChecker
-from asrctl.sandbox.registry_testing import Api, sample_input, sample_number
+
+from support.registry import Api, sample_input, sample_number
 
 TOKEN = "tok-durability-office-0001"
 WRITERS = 4
@@ -39,7 +40,9 @@ def standalone(db: Path) -> Iterator[tuple[subprocess.Popen[str], str]]:
     )
     lines: queue.Queue[str] = queue.Queue()
     assert process.stdout is not None
-    threading.Thread(target=lambda: [lines.put(line) for line in process.stdout], daemon=True).start()  # type: ignore[union-attr]
+    stdout = process.stdout
+    reader = threading.Thread(target=lambda: [lines.put(line) for line in stdout], daemon=True)
+    reader.start()
     try:
         first = lines.get(timeout=30)
         url = first.rsplit(" ", 1)[-1].strip()
@@ -55,6 +58,10 @@ def standalone(db: Path) -> Iterator[tuple[subprocess.Popen[str], str]]:
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
+        reader.join(timeout=10)  # the server is gone: its stdout is at its end
+        stdout.close()
+        if process.stderr is not None:
+            process.stderr.close()
 
 
 def test_acknowledged_writes_survive_kill_9(tmp_path: Path) -> None:

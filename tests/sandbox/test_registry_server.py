@@ -15,7 +15,9 @@ import requests
 
 from asrctl.sandbox.registry_contract import ContractChecker
 from asrctl.sandbox.registry_server import RegistryServer
-from asrctl.sandbox.registry_testing import (
+from asrctl.secrets import fingerprint
+
+from support.registry import (
     A_READ,
     A_WRITE,
     ASR,
@@ -26,7 +28,6 @@ from asrctl.sandbox.registry_testing import (
     sample_input,
     sample_number,
 )
-from asrctl.secrets import fingerprint
 
 N1, N2 = sample_number(1), sample_number(2)
 PROBLEMS = "https://registry.example.invalid/problems/"

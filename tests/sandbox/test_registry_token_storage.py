@@ -8,12 +8,13 @@ import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
+from asrctl.declare.lhn import example_payroll_tax_number
 from asrctl.registry.client import RegistryClient
-from asrctl.registry.models import example_payroll_tax_number
 from asrctl.sandbox.registry_contract import ContractChecker
 from asrctl.sandbox.registry_server import RegistryServer, TokenGrant
-from asrctl.sandbox.registry_testing import Api, sample_input
 from asrctl.secrets import Secret
+
+from support.registry import Api, sample_input
 
 OFFICE = "office-token-for-storage-test"
 NMBRS_TOKEN = "NMBRS-TOKEN-MUST-NOT-BE-STORED-42"

@@ -11,7 +11,8 @@ serves the same names.
 
 from __future__ import annotations
 
-from asrctl.nmbrs.provider import AccountModel, Capability
+from asrctl.declare.model import AccountModel
+from asrctl.nmbrs.provider import Capability
 
 NAMESPACE_BASE = "https://api.nmbrs.nl/soap/v3/"
 SERVICES: tuple[str, ...] = ("DebtorService", "CompanyService", "EmployeeService", "ReportService")

@@ -8,11 +8,11 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Self, TypeVar
 
+from asrctl.declare.model import AccountModel
 from asrctl.net.retry import RetryPolicy
 from asrctl.nmbrs.errors import NmbrsError, NmbrsFault, NmbrsUnknownFault, NotPermitted, Unreadable
 from asrctl.nmbrs.memo import SingleFlight
 from asrctl.nmbrs.provider import (
-    AccountModel,
     Capability,
     Company,
     Debtor,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from asrctl.nmbrs.provider import AccountModel
+from asrctl.declare.model import AccountModel
 from asrctl.nmbrs.soap.calls import LOGINS_SCREEN, RIGHTS_SCREEN, TEMPLATE_OF, split_call
 
 

@@ -70,13 +70,13 @@ class TransientHttpError(Exception):
         self.retry_after = retry_after
 
 
-class NmbrsTransport(Transport):  # type: ignore[misc]  # zeep is untyped
+class NmbrsTransport(Transport):
     """Shared by the zeep clients of all four services, all accounts and all threads of a run."""
 
     def __init__(self, *, parallelism: int, timeout: float, trust_env: bool = True) -> None:
         # trust_env False: no proxy from the environment for the loopback sandbox
         session = new_session(trust_env=trust_env, pool_maxsize=max(parallelism, 4))
-        super().__init__(session=session, timeout=timeout, operation_timeout=timeout)
+        super().__init__(session=session, timeout=timeout, operation_timeout=timeout)  # type: ignore[no-untyped-call]
         self._limits = Limits(deadline=timeout, max_bytes=MAX_ANSWER_BYTES)
         self._slots = threading.BoundedSemaphore(parallelism)  # Nmbrs calls in flight at once
         self._lock = threading.Lock()

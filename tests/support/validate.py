@@ -1,39 +1,15 @@
-"""Running `asrctl` in-process for validate/schema tests, the way a user would."""
+"""Repos for validate and schema tests: the invalid-file corpus's shared files, the project's examples."""
 
 from __future__ import annotations
 
 import shutil
-from dataclasses import dataclass
 from pathlib import Path
 
-from click.testing import CliRunner
-
-from asrctl.cli import cli
-
-DATA = Path(__file__).parent / "data"
+DATA = Path(__file__).resolve().parents[1] / "data"
 CORPUS = DATA / "invalid"
 SHARED_CONFIG = CORPUS / "_shared" / "asrctl.yaml"
 SHARED_EMPLOYER = CORPUS / "_shared" / "employer.yaml"
-REPO_ROOT = Path(__file__).parent.parent
-
-
-@dataclass
-class Run:
-    code: int
-    stdout: str
-    stderr: str
-
-    @property
-    def output(self) -> str:
-        return self.stdout + self.stderr
-
-
-def asrctl(*args: str) -> Run:
-    """`asrctl ARGS` in the current directory; an internal error (a bug) fails the test."""
-    result = CliRunner().invoke(cli, list(args))
-    if result.exception is not None and not isinstance(result.exception, SystemExit):
-        raise AssertionError(f"asrctl {' '.join(args)} crashed") from result.exception
-    return Run(result.exit_code, result.stdout, result.stderr)
+REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
 def make_repo(root: Path, employers: dict[str, str] | None = None, config: str | None = None) -> Path:

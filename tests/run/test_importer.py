@@ -7,7 +7,6 @@ import re
 from pathlib import Path
 
 import pytest
-from asrctl_repo import PTN, make_repo, run_cli, write_employer
 
 from asrctl.errors import ConfigError
 from asrctl.nmbrs.discover import Discovery
@@ -22,6 +21,9 @@ from asrctl.run.importer import (
     schema_reference,
     slug,
 )
+
+from support.cli import run_cli
+from support.repo import PTN, make_repo, write_employer
 
 
 def test_slug_is_an_employer_id() -> None:
@@ -233,10 +235,10 @@ HOSTILE = "Bakkerij\nstate: withdrawn\n# x"
 
 
 def _hostile_drafts() -> list[Draft]:
-    from plan_samples import config, employer, registration
-
     from asrctl.nmbrs.discover import DiscoveredCompany, Discovery
     from asrctl.nmbrs.provider import Employee
+
+    from support.plans import config, employer, registration
 
     def company(number: int, name: str, period: str | None = "Month\nstate: withdrawn") -> DiscoveredCompany:
         return DiscoveredCompany(

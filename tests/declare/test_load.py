@@ -5,11 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from validate_helpers import SHARED_EMPLOYER, copy_example_repo, make_repo
 
+from asrctl.declare.lhn import passes_eleven_test
 from asrctl.declare.load import check_repo, inputs_digest, load_repo, load_repo_or_raise
-from asrctl.declare.semantics import is_email, passes_eleven_test
+from asrctl.declare.semantics import is_email
 from asrctl.errors import ConfigError
+
+from support.validate import SHARED_EMPLOYER, copy_example_repo, make_repo
 
 EMPLOYER = SHARED_EMPLOYER.read_text()
 

@@ -6,19 +6,6 @@ import json
 import re
 
 import pytest
-from plan_samples import (
-    COMPANY_ERROR,
-    DGA_WARNING,
-    FINGERPRINTS,
-    PTN,
-    TOKENS,
-    config,
-    employer,
-    plan_of,
-    registration,
-    repo,
-    sample_plan,
-)
 
 from asrctl.checks import Check
 from asrctl.errors import AsrctlError, ConfigError
@@ -30,6 +17,20 @@ from asrctl.plan.make import (
     idempotency_key,
     make_plan,
     plan_checksum,
+)
+
+from support.plans import (
+    COMPANY_ERROR,
+    DGA_WARNING,
+    FINGERPRINTS,
+    PTN,
+    TOKENS,
+    config,
+    employer,
+    plan_of,
+    registration,
+    repo,
+    sample_plan,
 )
 
 FREQ_ERROR = Check("nmbrs.frequency", "error", "Nmbrs pays this company four-weekly (Week4), the file says monthly")

@@ -6,24 +6,12 @@ import json
 from pathlib import Path
 
 import pytest
-from apply_support import ASR, OTHER, READ, client, plan_against, registry, run
-from plan_samples import (
-    COMPANY_ERROR,
-    FINGERPRINTS,
-    PTN,
-    TOKENS,
-    config,
-    employer,
-    plan_of,
-    registration,
-    repo,
-)
 
+from asrctl.declare.lhn import example_payroll_tax_number
 from asrctl.declare.model import Policy
 from asrctl.errors import SafetyError, StalePlanError
 from asrctl.plan.desired import write_body
 from asrctl.plan.make import Stats, idempotency_key, make_plan
-from asrctl.registry.models import example_payroll_tax_number
 from asrctl.run.apply import (
     accounts_to_resolve,
     apply_plan,
@@ -35,6 +23,19 @@ from asrctl.run.apply import (
     verify_current,
 )
 from asrctl.secrets import Secret
+
+from support.apply import ASR, OTHER, READ, client, plan_against, registry, run
+from support.plans import (
+    COMPANY_ERROR,
+    FINGERPRINTS,
+    PTN,
+    TOKENS,
+    config,
+    employer,
+    plan_of,
+    registration,
+    repo,
+)
 
 
 def _employers() -> dict:

@@ -11,15 +11,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from validate_helpers import SHARED_EMPLOYER, asrctl, make_repo
+
+from support.cli import run_cli
+from support.validate import SHARED_EMPLOYER, make_repo
 
 EMPLOYER = SHARED_EMPLOYER.read_text()
 
 
 def _problems(repo: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[int, list[dict[str, Any]], str]:
     monkeypatch.chdir(repo)
-    as_json = asrctl("validate", "--format", "json")
-    as_text = asrctl("validate")
+    as_json = run_cli(Path.cwd(), "validate", "--format", "json")
+    as_text = run_cli(Path.cwd(), "validate")
     assert as_json.code == as_text.code
     assert "Traceback" not in as_json.output + as_text.output
     return as_json.code, json.loads(as_json.stdout), as_text.stdout
@@ -47,7 +49,7 @@ def test_a_4000_digit_hex_integer_fails_validate_not_plan(tmp_path: Path, monkey
     code, problems, _ = _problems(repo, monkeypatch)
     found = _one(problems, "employers/hex.yaml")
     assert code == 1 and found["line"] == 12 and "4,000 digits" in found["message"], found
-    from asrctl_repo import run_cli
+    from support.cli import run_cli
 
     planned = run_cli(repo, "plan")
     assert planned.code == 1 and "run asrctl validate" in planned.output and "internal error" not in planned.output
@@ -107,7 +109,7 @@ def test_every_case_of_yaml_and_yml_is_named_not_skipped_silently(name: str, tmp
     found = _one(problems, f"employers/{name}")
     assert code == 0 and found["severity"] == "warning", found
     assert "ignored" in found["message"] and found["hint"] == f"rename it to {name.rsplit('.', 1)[0]}.yaml", found
-    named = asrctl("validate", f"employers/{name}")  # named on the command line: the same rule, as an error
+    named = run_cli(Path.cwd(), "validate", f"employers/{name}")  # named on the command line: the same rule, as an error
     assert named.code == 1 and "employer files end in .yaml" in named.output
 
 
@@ -136,7 +138,7 @@ def test_blank_and_control_characters_in_text_are_located_errors(
 
 @pytest.mark.parametrize("replacement", ['  name: "  "', '  name: "Kantoor\\x07"', '  name: "\\u202eB.V."'])
 def test_config_text_fields_too(replacement: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from validate_helpers import SHARED_CONFIG
+    from support.validate import SHARED_CONFIG
 
     config = SHARED_CONFIG.read_text().replace("  name: Salarisbureau Test B.V.", replacement)
     repo = make_repo(tmp_path, {"ok.yaml": EMPLOYER}, config=config)

@@ -23,26 +23,18 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from apply_support import FAST, GRANTS, NMBRS_TOKENS, OFFICE, client, plan_against, registry, run, state
-from asrctl_repo import (
-    NMBRS_TOKEN,
-    PTN,
-    REGISTRY_TOKEN,
-    SECRETS,
-    asrctl,
-    child_env,
-    make_repo,
-    run_cli,
-    write_employer,
-)
-from plan_samples import PTN as SAMPLE_PTN
-from plan_samples import config, employer, repo
 
 from asrctl.registry.client import RegistryClient
 from asrctl.run.apply import apply_plan
 from asrctl.sandbox.registry_contract import ContractChecker
 from asrctl.sandbox.registry_server import ONE, RegistryServer, TokenGrant
 from asrctl.secrets import Secret
+
+from support.apply import FAST, GRANTS, NMBRS_TOKENS, OFFICE, client, plan_against, registry, run, state
+from support.cli import child_env, run_cli
+from support.plans import PTN as SAMPLE_PTN
+from support.plans import config, employer, repo
+from support.repo import NMBRS_TOKEN, PTN, REGISTRY_TOKEN, SECRETS, make_repo, write_employer
 
 # --- faults, in-process: the engine and the real client against the reference server -------------------
 
@@ -305,20 +297,20 @@ def _files(root: Path) -> Iterator[Path]:
 def test_no_token_in_any_output_log_or_file(tmp_path: Path) -> None:
     repo_dir = make_repo(tmp_path)
     runs = [
-        asrctl(repo_dir, "--debug", "plan", "--out", "plan.json", "--format", "markdown"),
-        asrctl(repo_dir, "--debug", "apply", "--auto-approve"),
-        asrctl(repo_dir, "--debug", "-v", "status", "--format", "json"),
-        asrctl(repo_dir, "--debug", "sandbox", "advance", "alpha", "--to", "active", "--date", "2026-12-01"),
-        asrctl(repo_dir, "--debug", "import", "--account", "kantoor", "--out", "imported"),
+        run_cli(repo_dir, "--debug", "plan", "--out", "plan.json", "--format", "markdown", process=True),
+        run_cli(repo_dir, "--debug", "apply", "--auto-approve", process=True),
+        run_cli(repo_dir, "--debug", "-v", "status", "--format", "json", process=True),
+        run_cli(repo_dir, "--debug", "sandbox", "advance", "alpha", "--to", "active", "--date", "2026-12-01", process=True),
+        run_cli(repo_dir, "--debug", "import", "--account", "kantoor", "--out", "imported", process=True),
     ]
     write_employer(repo_dir, "beta", "Beta B.V.", "four_weekly", contract="RW-2026-0002")
     # A token rotated in Nmbrs and in the secret file: plan shows the change (as fingerprints), apply sends it.
     (repo_dir / "secrets" / "nmbrs.token").write_text(NMBRS_TOKEN + "-rotated\n")
     world = repo_dir / "world.yaml"
     world.write_text(world.read_text().replace(NMBRS_TOKEN, NMBRS_TOKEN + "-rotated"))
-    runs.append(asrctl(repo_dir, "--debug", "plan", "--out", "plan2.json"))
-    runs.append(asrctl(repo_dir, "--debug", "apply", "plan2.json"))
-    runs.append(asrctl(repo_dir, "--debug", "plan", "--format", "json"))
+    runs.append(run_cli(repo_dir, "--debug", "plan", "--out", "plan2.json", process=True))
+    runs.append(run_cli(repo_dir, "--debug", "apply", "plan2.json", process=True))
+    runs.append(run_cli(repo_dir, "--debug", "plan", "--format", "json", process=True))
     assert [r.code for r in runs] == [1, 1, 0, 0, 0, 1, 1, 1], [r.output[-400:] for r in runs]
     assert "DEBUG" in runs[1].stderr  # --debug really logged (transport included)
     assert "sensitive" in runs[5].stdout  # the rotated token shows as a fingerprint change only

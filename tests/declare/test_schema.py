@@ -12,14 +12,16 @@ import pytest
 import yaml
 from jsonschema import Draft202012Validator
 from pydantic import BaseModel, ValidationError
-from validate_helpers import REPO_ROOT, SHARED_CONFIG, SHARED_EMPLOYER, asrctl, copy_example_repo
 
 from asrctl.declare.model import Config, Employer
 from asrctl.declare.schema import SCHEMA_FILES, render, schema_for
 
+from support.cli import run_cli
+from support.validate import REPO_ROOT, SHARED_CONFIG, SHARED_EMPLOYER, copy_example_repo
+
 
 def test_committed_schemas_match_the_models() -> None:
-    run = asrctl("--config", str(REPO_ROOT / "asrctl.yaml"), "schema", "--check")
+    run = run_cli(Path.cwd(), "--config", str(REPO_ROOT / "asrctl.yaml"), "schema", "--check")
     assert run.code == 0, run.output + "\nrun `asrctl schema` and commit schemas/"
 
 
@@ -30,19 +32,19 @@ def test_check_names_the_file_that_differs_and_schema_rewrites_it(tmp_path: Path
     stale = repo / "schemas" / "employer.schema.json"
     stale.write_text(stale.read_text().replace("Raamwerkcontractnummer", "Contract"))
     (repo / "schemas" / "asrctl.schema.json").unlink()
-    run = asrctl("schema", "--check")
+    run = run_cli(Path.cwd(), "schema", "--check")
     assert run.code == 1
     assert "error: schemas/employer.schema.json differs from the models" in run.stderr
     assert "error: schemas/asrctl.schema.json is missing" in run.stderr
     assert "Raamwerkcontractnummer" not in stale.read_text()  # --check writes nothing
-    assert asrctl("schema").code == 0
-    assert asrctl("schema", "--check").code == 0
+    assert run_cli(Path.cwd(), "schema").code == 0
+    assert run_cli(Path.cwd(), "schema", "--check").code == 0
     assert stale.read_text() == render("employer.schema.json")
 
 
 def test_schema_writes_beside_the_config_given(tmp_path: Path) -> None:
     (tmp_path / "asrctl.yaml").write_text(SHARED_CONFIG.read_text())
-    assert asrctl("--config", str(tmp_path / "asrctl.yaml"), "schema").code == 0
+    assert run_cli(Path.cwd(), "--config", str(tmp_path / "asrctl.yaml"), "schema").code == 0
     assert sorted(p.name for p in (tmp_path / "schemas").iterdir()) == sorted(SCHEMA_FILES)
 
 

@@ -1,6 +1,6 @@
 """Shared pieces of the apply tests: the reference registry in-process, real clients, small plans.
 
-Employers are built as models (tests/plan_samples.py); the registry is the reference server on a
+Employers are built as models (support/plans.py); the registry is the reference server on a
 loopback port, spoken to with the real RegistryClient — nothing at the network boundary is mocked.
 """
 
@@ -11,8 +11,6 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from plan_samples import TOKENS, config, plan_of, repo
-
 from asrctl.declare.model import Config, Employer
 from asrctl.net.retry import RetryPolicy
 from asrctl.plan.make import Plan
@@ -21,6 +19,9 @@ from asrctl.run.apply import ApplyReport, apply_plan
 from asrctl.sandbox.registry_contract import ContractChecker
 from asrctl.sandbox.registry_server import RegistryServer, TokenGrant
 from asrctl.secrets import Secret
+
+from support.clock import instant
+from support.plans import TOKENS, config, plan_of, repo
 
 OFFICE = "office-token-7c1d2e3f4a5b6c7d"
 OTHER = "other-office-token-0a9b8c7d6e5f"
@@ -33,7 +34,7 @@ GRANTS = {
     READ: TokenGrant("office", "read"),
 }
 # Small waits so fault tests take milliseconds; Retry-After is honoured up to 1.5 s.
-FAST = RetryPolicy(max_attempts=6, base_delay=0.01, max_delay=0.05, max_total=10.0, max_retry_after=1.5)
+FAST = instant(RetryPolicy(max_attempts=6, base_delay=0.01, max_delay=0.05, max_total=10.0, max_retry_after=1.5))  # backoff on a fake clock: no real waiting
 NMBRS_TOKENS = {name: Secret(value, f"test {name}") for name, value in TOKENS.items()}
 
 

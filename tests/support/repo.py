@@ -1,4 +1,4 @@
-"""A small payroll-office repo in tmp_path, and `asrctl` run as a user would (a subprocess).
+"""A small payroll-office repo in tmp_path (run `asrctl` in it with support.cli.run_cli).
 
 The repo does not depend on the demo in sandbox/: its own tiny Nmbrs world, token files with
 recognisable values (the leak tests search for them), and a few employer files:
@@ -13,14 +13,11 @@ registry the test runs itself (then the test grants REGISTRY_TOKEN).
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-from dataclasses import dataclass
 from pathlib import Path
 
+from asrctl.declare.lhn import example_payroll_tax_number
 from asrctl.registry.client import RegistryClient
-from asrctl.registry.models import Registration, example_payroll_tax_number
+from asrctl.registry.models import Registration
 from asrctl.sandbox.embedded import OFFICE_TENANT
 from asrctl.sandbox.registry_server import RegistryServer, TokenGrant
 from asrctl.secrets import Secret
@@ -143,47 +140,6 @@ def write_employer(root: Path, name: str, company: str, frequency: str, dga: str
     return path
 
 
-@dataclass
-class Run:
-    code: int
-    stdout: str
-    stderr: str
-
-    @property
-    def output(self) -> str:
-        return self.stdout + self.stderr
-
-
-def asrctl(repo: Path, *args: str, timeout: float = 60, env: dict[str, str] | None = None,
-           input: str | None = None) -> Run:
-    """`asrctl ARGS` in `repo`, as a separate process (its own logging, secrets and exit code)."""
-    done = subprocess.run(
-        [sys.executable, "-m", "asrctl", *args],
-        cwd=repo,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        env=child_env(repo, env),
-        input=input if input is not None else "",
-        check=False,
-    )
-    return Run(done.returncode, done.stdout, done.stderr)
-
-
-# The servers a test starts listen on 127.0.0.1; the operator's allowance for them (tests of the
-# allow-list pass their own value, "" for none). `sandbox:` URLs need none.
-LOOPBACK_ALLOWED = {"ASRCTL_ALLOW_HOSTS": "127.0.0.1"}
-
-
-def child_env(repo: Path, extra: dict[str, str] | None = None) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("ASRCTL_", "NO_COLOR"))}
-    env["ASRCTL_CRASH_DIR"] = str(repo)  # a crash report, if any, lands where the leak test looks
-    env.update(LOOPBACK_ALLOWED)
-    env["PYTHONUNBUFFERED"] = "1"
-    env.update(extra or {})
-    return env
-
-
 def held(repo: Path) -> dict[str, Registration]:
     """What the repo's sandbox registry holds, read in-process (as the office), by loonheffingennummer."""
     database = repo / ".asrctl" / "registry.sqlite"
@@ -192,25 +148,3 @@ def held(repo: Path) -> dict[str, Registration]:
     with RegistryServer(database, {REGISTRY_TOKEN: TokenGrant(OFFICE_TENANT, "write")}) as server, \
             RegistryClient(server.url, Secret(REGISTRY_TOKEN, "test")) as client:
         return {r.payroll_tax_number: r for r in client.list()}
-
-
-def run_cli(repo: Path, *args: str, env: dict[str, str] | None = None) -> Run:
-    """`asrctl ARGS` in `repo`, in this process (faster than `asrctl`; same code path from argv to exit code).
-
-    Not a terminal: stdin, stdout and stderr are captured.
-    """
-    from click.testing import CliRunner
-
-    from asrctl.cli import cli
-    from asrctl.cli.errors import run_guarded
-
-    before = os.getcwd()
-    runner = CliRunner()
-    with runner.isolation(env={"NO_COLOR": "1", **LOOPBACK_ALLOWED, **(env or {})}) as streams:
-        os.chdir(repo)
-        try:
-            code = run_guarded(cli, list(args))
-        finally:
-            os.chdir(before)
-        stdout, stderr = streams[0].getvalue(), streams[1].getvalue()
-    return Run(code, stdout.decode("utf-8", "replace"), stderr.decode("utf-8", "replace"))

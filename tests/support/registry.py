@@ -12,7 +12,7 @@ from typing import Any
 
 import requests
 
-from asrctl.registry.models import example_payroll_tax_number
+from asrctl.declare.lhn import example_payroll_tax_number
 from asrctl.sandbox.registry_app import TokenGrant
 from asrctl.sandbox.registry_contract import ContractChecker
 

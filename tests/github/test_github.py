@@ -17,14 +17,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from fakes.github_server import BOT, FakeGitHub
-from plan_samples import PTN, employer, plan_of, registration
 
-from asrctl.cli import cli
-from asrctl.cli.errors import run_guarded
 from asrctl.github import body as gh
 from asrctl.github.client import RetryPolicy
 from asrctl.plan.make import Plan
+
+from fakes.github_server import BOT, FakeGitHub
+from support.cli import run_cli
+from support.plans import PTN, employer, plan_of, registration
 
 TOKEN = "ghs_Recognisable0Token4sRx9qZ"
 HEAD = "1111111111111111111111111111111111111111"
@@ -71,9 +71,8 @@ def set_event(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, number: int, head
 
 
 def run(capsys: pytest.CaptureFixture[str], *args: str) -> Result:
-    code = run_guarded(cli, list(args))
-    captured = capsys.readouterr()
-    result = Result(code, captured.out, captured.err)
+    done = run_cli(Path.cwd(), *args)  # the one way to run the CLI in tests (capsys: kept for the callers)
+    result = Result(done.code, done.stdout, done.stderr)
     assert TOKEN not in result.out + result.err
     return result
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import json
 
-from plan_samples import PTN, employer, registration, repo
-
 from asrctl.render.status import render_status
 from asrctl.run.status import build_status
+
+from support.plans import PTN, employer, registration, repo
 
 
 def _report():

@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from asrctl_repo import asrctl, child_env, run_cli
 from ruamel.yaml import YAML
 from test_workflows import HOOKS, check_jsonschema
 
@@ -35,7 +34,9 @@ from asrctl.run.scaffold import (
     write_office,
 )
 
-REPO = Path(__file__).resolve().parents[1]
+from support.cli import child_env, run_cli
+
+REPO = Path(__file__).resolve().parents[2]
 OPTIONS = ["--office", "Salarisbureau Voorbeeld B.V.", "--contact-email", "koppelingen@voorbeeld.nl",
            "--domain", "voorbeeld", "--model", "overarching", "--username", "api-asr@voorbeeld.nl"]
 ANSWERS = OfficeAnswers(office="Salarisbureau Voorbeeld B.V.", contact_email="koppelingen@voorbeeld.nl",
@@ -74,9 +75,9 @@ def test_init_writes_a_production_repository_that_validates(tmp_path: Path) -> N
     for where in ("Bedrijfsnaam", "Gebruiker profiel > API-Token", "after https:// and before .nmbrs", "# tag: a.s.r."):
         assert where in text
     # As a user runs it, in its own process: validate and the schema check are clean.
-    validate = asrctl(office, "validate")
+    validate = run_cli(office, "validate", process=True)
     assert validate.code == 0 and "geen problemen" in validate.output, validate.output  # init writes language: nl
-    schemas = asrctl(office, "schema", "--check")
+    schemas = run_cli(office, "schema", "--check", process=True)
     assert schemas.code == 0, schemas.output
     # The workflows give every job each secret asrctl.yaml names (asrctl doctor's check).
     doctor = run_cli(office, "doctor")

@@ -11,15 +11,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from validate_helpers import (
-    CORPUS,
-    REPO_ROOT,
-    SHARED_CONFIG,
-    SHARED_EMPLOYER,
-    asrctl,
-    copy_example_repo,
-    make_repo,
-)
+
+from support.cli import run_cli
+from support.validate import CORPUS, REPO_ROOT, SHARED_CONFIG, SHARED_EMPLOYER, copy_example_repo, make_repo
 
 CASES = sorted(p.name for p in CORPUS.iterdir() if p.is_dir() and not p.name.startswith("_"))
 EMPLOYER = SHARED_EMPLOYER.read_text()
@@ -39,8 +33,8 @@ def _assert_reports(repo: Path, monkeypatch: pytest.MonkeyPatch, expected: list[
                      not_in_output: tuple[str, ...] = ()) -> None:
     """Exit 1, each expected problem located in JSON and in text, no traceback, no echoed secret."""
     monkeypatch.chdir(repo)
-    as_json = asrctl("validate", "--format", "json")
-    as_text = asrctl("validate")
+    as_json = run_cli(Path.cwd(), "validate", "--format", "json")
+    as_text = run_cli(Path.cwd(), "validate")
     assert as_json.code == 1 and as_text.code == 1, as_text.output
     problems = json.loads(as_json.stdout)
     for want in expected:
@@ -84,7 +78,7 @@ def test_utf8_bom_is_accepted(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
     (repo / "employers").mkdir()
     (repo / "employers" / "bom.yaml").write_bytes(b"\xef\xbb\xbf" + EMPLOYER.encode())
     monkeypatch.chdir(repo)
-    assert asrctl("validate").code == 0
+    assert run_cli(Path.cwd(), "validate").code == 0
 
 
 def test_file_over_one_mib_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -103,7 +97,7 @@ def test_symlink_out_of_the_repo_is_refused(tmp_path: Path, monkeypatch: pytest.
     (repo / "employers" / "inside.yaml").symlink_to(repo / "employers" / "ok.yaml")  # stays inside: fine
     _assert_reports(repo, monkeypatch, [{"path": "employers/linked.yaml", "line": 0,
                                          "message": "symbolic link to a file outside the repository"}])
-    output = asrctl("validate").stdout
+    output = run_cli(Path.cwd(), "validate").stdout
     assert "inside.yaml: error: symbolic link" not in output
 
 
@@ -117,7 +111,7 @@ def test_control_character_is_located(tmp_path: Path, monkeypatch: pytest.Monkey
 
 def test_the_projects_own_examples_are_valid(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(copy_example_repo(tmp_path))
-    run = asrctl("validate")
+    run = run_cli(Path.cwd(), "validate")
     assert run.code == 0, run.output
     assert run.stdout == ""
     assert "8 files checked: no problems" in run.stderr
@@ -143,7 +137,7 @@ def test_all_problems_of_all_files_in_one_run_sorted(tmp_path: Path, monkeypatch
         "a.yaml": EMPLOYER.replace("employee_number: 1", "employee_number: 0").replace("kantoor", "kantor"),
     })
     monkeypatch.chdir(repo)
-    run = asrctl("validate", "--format", "json")
+    run = run_cli(Path.cwd(), "validate", "--format", "json")
     problems = json.loads(run.stdout)
     located = [(p["path"], p["line"]) for p in problems]
     # schema and semantic problems of a file together, sorted by path and line:
@@ -156,7 +150,7 @@ def test_text_output_has_location_severity_and_indented_hint(tmp_path: Path,
                                                              monkeypatch: pytest.MonkeyPatch) -> None:
     repo = make_repo(tmp_path, {"bakkerij.yaml": EMPLOYER.replace("thirteenth_month", "thirteenth_mont")})
     monkeypatch.chdir(repo)
-    run = asrctl("validate")
+    run = run_cli(Path.cwd(), "validate")
     lines = run.stdout.splitlines()
     index = lines.index("employers/bakkerij.yaml:9:3: error: unknown field 'thirteenth_mont' in payroll")
     assert lines[index + 1] == "    hint: did you mean 'thirteenth_month'?"
@@ -166,7 +160,7 @@ def test_text_output_has_location_severity_and_indented_hint(tmp_path: Path,
 def test_github_format_annotates_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     repo = make_repo(tmp_path, {"bakkerij.yaml": EMPLOYER.replace("monthly", "weekly")})
     monkeypatch.chdir(repo)
-    run = asrctl("validate", "--format", "github")
+    run = run_cli(Path.cwd(), "validate", "--format", "github")
     assert run.code == 1
     assert run.stdout == (
         "::error file=employers/bakkerij.yaml,line=8,col=14,title=asrctl validate (schema.enum)::"
@@ -178,7 +172,7 @@ def test_github_format_annotates_files(tmp_path: Path, monkeypatch: pytest.Monke
 def test_json_format_is_a_list_of_problems(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     repo = make_repo(tmp_path, {"bakkerij.yaml": EMPLOYER.replace("123456782L01", "123456789L01")})
     monkeypatch.chdir(repo)
-    run = asrctl("validate", "--format", "json")
+    run = run_cli(Path.cwd(), "validate", "--format", "json")
     assert json.loads(run.stdout) == [{
         "path": "employers/bakkerij.yaml", "line": 2, "col": 21, "severity": "error",
         "message": "loonheffingennummer 123456789L01 fails the 11-test: its first 9 digits are not a valid RSIN/BSN",
@@ -194,7 +188,7 @@ def test_warnings_alone_exit_zero(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     repo = make_repo(tmp_path, {"bakkerij.yaml": EMPLOYER}, config=config)
     (repo / "employers" / "old.yml").write_text(EMPLOYER)
     monkeypatch.chdir(repo)
-    run = asrctl("validate")
+    run = run_cli(Path.cwd(), "validate")
     assert run.code == 0, run.output
     assert "asrctl.yaml:22:10: warning: tag is only used by overarching accounts" in run.stdout
     assert "employers/old.yml: warning: ignored: employer files end in .yaml" in run.stdout
@@ -209,7 +203,7 @@ def test_paths_limit_the_report_but_not_the_cross_file_checks(tmp_path: Path,
     broken = EMPLOYER.replace("monthly", "weekly").replace("123456782L01", "814573204L01")
     repo = make_repo(tmp_path, {"existing.yaml": EMPLOYER, "new.yaml": other, "broken.yaml": broken})
     monkeypatch.chdir(repo)
-    run = asrctl("validate", "--format", "json", "employers/new.yaml")
+    run = run_cli(Path.cwd(), "validate", "--format", "json", "employers/new.yaml")
     problems = json.loads(run.stdout)
     assert [(p["path"], p["line"], p["code"]) for p in problems] == [
         ("employers/new.yaml", 2, "semantic.duplicate-payroll-tax-number")
@@ -225,9 +219,9 @@ def test_paths_may_be_directories_and_missing_paths_are_reported(tmp_path: Path,
     (extra / "jansen.yaml").write_text(EMPLOYER.replace("Bakkerij De Vries", "Jansen").replace(
         "123456782L01", "814573204L01"))
     monkeypatch.chdir(repo)
-    assert asrctl("validate", "import").code == 0
-    assert asrctl("validate", ".").code == 0  # the repo root: its employers/
-    run = asrctl("validate", "employers/nope.yaml")
+    assert run_cli(Path.cwd(), "validate", "import").code == 0
+    assert run_cli(Path.cwd(), "validate", ".").code == 0  # the repo root: its employers/
+    run = run_cli(Path.cwd(), "validate", "employers/nope.yaml")
     assert run.code == 1
     assert "employers/nope.yaml: error: no such file or directory" in run.stdout
 
@@ -235,7 +229,7 @@ def test_paths_may_be_directories_and_missing_paths_are_reported(tmp_path: Path,
 def test_asrctl_yaml_alone_checks_every_employer_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     repo = make_repo(tmp_path, {"bakkerij.yaml": EMPLOYER.replace("kantoor", "kantor")})
     monkeypatch.chdir(repo)
-    run = asrctl("validate", "asrctl.yaml")  # as a pre-commit hook passes it when only asrctl.yaml changed
+    run = run_cli(Path.cwd(), "validate", "asrctl.yaml")  # as a pre-commit hook passes it when only asrctl.yaml changed
     assert run.code == 1
     assert "employers/bakkerij.yaml:4:12: error: account 'kantor' is not declared in asrctl.yaml" in run.stdout
 
@@ -245,7 +239,7 @@ def test_config_option_from_another_directory(tmp_path: Path, monkeypatch: pytes
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     monkeypatch.chdir(elsewhere)
-    run = asrctl("--config", str(repo / "asrctl.yaml"), "validate")
+    run = run_cli(Path.cwd(), "--config", str(repo / "asrctl.yaml"), "validate")
     assert run.code == 1
     assert f"{repo / 'employers' / 'bakkerij.yaml'}:8:14: error: payroll.frequency" in run.stdout
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import json
 
-from plan_samples import FINGERPRINTS, PTN, TOKENS, config, employer, plan_of, registration
-
 from asrctl.plan.desired import desired_digest, desired_registration, stored_registration, write_body
 from asrctl.secrets import Secret
+
+from support.plans import FINGERPRINTS, PTN, TOKENS, config, employer, plan_of, registration
 
 
 def test_desired_has_the_shape_of_a_stored_registration():
