@@ -12,9 +12,9 @@ from collections.abc import Iterator
 
 import pytest
 
+from asrctl.declare.lhn import example_payroll_tax_number
 from asrctl.errors import ServiceError
 from asrctl.registry.client import MAX_ANSWER_BYTES, RegistryClient
-from asrctl.registry.models import example_payroll_tax_number
 from asrctl.secrets import Secret
 
 from .conftest import FAST
