@@ -8,11 +8,18 @@ import shutil
 from pathlib import Path
 
 import pytest
-from dutch import assert_dutch
-from validate_helpers import CORPUS, SHARED_CONFIG, asrctl
+
+from support.cli import Run, run_cli
+from support.dutch import assert_dutch
+from support.validate import CORPUS, SHARED_CONFIG
 
 CASES = sorted(p.name for p in CORPUS.iterdir() if p.is_dir() and not p.name.startswith("_"))
 _PROBLEM = re.compile(r"(?P<location>.+?): (?P<severity>fout|waarschuwing): (?P<message>.+)\Z")
+
+
+def asrctl(*args: str) -> Run:
+    """`asrctl ARGS` in the current directory, through the one error handler."""
+    return run_cli(Path.cwd(), *args)
 
 
 def _repo(case: str, tmp_path: Path) -> Path:

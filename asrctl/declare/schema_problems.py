@@ -186,8 +186,8 @@ class _Mapper:
                                "schema.invalid")
 
     def _enum(self, error: SchemaError, parts: list[Any]) -> Problem:
-        allowed = [str(v) for v in error.validator_value]
-        value, where, last = error.instance, shown_path(parts), str(parts[-1]) if parts else ""
+        allowed = [str(v) for v in _rule(error)]
+        value, where, last = _instance(error), shown_path(parts), str(parts[-1]) if parts else ""
         message = _("{field} must be one of {allowed}, not {value}", field=where, allowed=", ".join(allowed),
                     value=_describe(value))
         word = value.strip().lower() if isinstance(value, str) else None
@@ -331,8 +331,8 @@ class _Mapper:
         return parts[-1] not in self.deref(node).get("required", [])
 
     def _pattern(self, error: SchemaError, parts: list[Any]) -> Problem:
-        value: str = error.instance
-        where, pattern = shown_path(parts), error.validator_value
+        value: str = _instance(error)
+        where, pattern = shown_path(parts), _rule(error)
         if pattern == m.TEXT_PATTERN:
             return self._text(parts, value)
         if pattern == m.PAYROLL_TAX_NUMBER_PATTERN:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from babel.messages.pofile import read_po
 
-PO_NL = Path(__file__).parent.parent / "asrctl" / "locale" / "nl" / "LC_MESSAGES" / "asrctl.po"
+PO_NL = Path(__file__).resolve().parents[2] / "asrctl" / "locale" / "nl" / "LC_MESSAGES" / "asrctl.po"
 
 # English function words that no Dutch message uses; found outside quotes, they mean English text got through.
 _ENGLISH = re.compile(
