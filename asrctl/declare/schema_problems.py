@@ -188,8 +188,12 @@ class _Mapper:
         fix = f"use '{parts[-1]}: {{env: {env}}}' or '{parts[-1]}: {{file: PATH}}'"
         if isinstance(value, str | int | float) and not isinstance(value, bool):
             # Never echo the value: it is (very likely) a real token.
-            reset = ("create a new API token in the Nmbrs user's profile" if parts[0] == "accounts"
-                     else "ask a.s.r. for a new registry token")
+            if parts[0] == "accounts":
+                reset = "create a new API token in the Nmbrs user's profile"
+            elif parts[:2] == ["nmbrs", "rest"]:
+                reset = "make a new one for the app in the Nmbrs developer portal"
+            else:
+                reset = "ask a.s.r. for a new registry token"
             yield self.problem(
                 parts, f"{where} is a literal token: never write the token in the file",
                 f"{fix}; since it was written down, {reset} and revoke this one", "schema.literal-token",
@@ -288,6 +292,10 @@ class _Mapper:
             return self.problem(parts, f"{where} {_show(value)} is not a usable address",
                                 "use https://...; plain http:// only to 127.0.0.1 or localhost; or sandbox:<file>",
                                 "schema.endpoint")
+        if pattern == m.REDIRECT_URI_PATTERN:
+            return self.problem(parts, f"{where} {_show(value)} is not a loopback address with a port",
+                                "asrctl login listens on this machine: register and write e.g. "
+                                "http://127.0.0.1:8765/callback (RFC 8252)", "schema.redirect-uri")
         if pattern == m.ENV_NAME_PATTERN:
             return self.problem(parts, f"{_show(value)} is not an environment variable name",
                                 f"letters, digits and _, e.g. {_env_name(parts[:-1])}", "schema.env-name")
@@ -329,6 +337,8 @@ def _slug(value: str) -> str:
 def _env_name(parts: list[Any]) -> str:
     if len(parts) >= 2 and parts[0] == "accounts":
         return "NMBRS_TOKEN_" + re.sub(r"[^A-Z0-9]+", "_", str(parts[1]).upper()).strip("_")
+    if parts[:2] == ["nmbrs", "rest"] and len(parts) >= 3:
+        return "NMBRS_" + str(parts[2]).upper()  # NMBRS_CLIENT_SECRET, NMBRS_SUBSCRIPTION_KEY
     return "ASR_REGISTRY_TOKEN"
 
 
