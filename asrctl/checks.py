@@ -45,6 +45,7 @@ CATALOGUE: dict[str, CheckInfo] = {
         CheckInfo("nmbrs.dga-name", "warning", "A declared DGA's name differs from the employee's name in Nmbrs."),
         CheckInfo("nmbrs.dga-insured", "warning", "A declared DGA is insured for WW/ZW/WIA (unusual for a DGA)."),
         CheckInfo("nmbrs.dga-undeclared", "warning", "An employee looks like a DGA (not insured for WW, ZW and WIA) but is not declared."),
+        CheckInfo("nmbrs.scopes", "error", "REST accounts: the consent grants the scopes asrctl needs (error) and the counterparts of a.s.r.'s SOAP list (warning)."),
         CheckInfo("nmbrs.unreachable", "error", "Nmbrs did not answer after retries."),
         CheckInfo("nmbrs.unverified", "warning", "A check could not run or could not read what it needs; says which check and why (the call and field)."),
         CheckInfo("nmbrs.optional", "note", "An optional extra call a login set up exactly by a.s.r.'s manual lacks: once per account, not a warning; names the call to activate."),

@@ -11,15 +11,18 @@ from asrctl.errors import ConfigError
 __all__ = ["write_atomic"]
 
 
-def write_atomic(path: Path, text: str, *, overwrite: bool = True) -> None:
+def write_atomic(path: Path, text: str, *, overwrite: bool = True, mode: int | None = None) -> None:
     """Write via a temporary file and rename, so a crash never leaves half a file.
+
+    `mode` (e.g. 0o600 for a file holding a secret) is set before the file appears under its name;
+    without it an updated file keeps its permissions and a new one is 0644.
 
     `overwrite=False`: FileExistsError if `path` exists, also when it appeared a moment ago
     (the temporary file is hard-linked into place, which never replaces a file). Any other
     failure is a ConfigError naming the path (exit 1), not a crash.
     """
     try:
-        _write_atomic(path, text, overwrite)
+        _write_atomic(path, text, overwrite, mode)
     except _Exists:
         raise FileExistsError(path) from None
     except (FileExistsError, NotADirectoryError):  # a file where a folder of the path must be
@@ -29,12 +32,13 @@ def write_atomic(path: Path, text: str, *, overwrite: bool = True) -> None:
                           hint="check that the directory exists and is writable") from None
 
 
-def _write_atomic(path: Path, text: str, overwrite: bool) -> None:
+def _write_atomic(path: Path, text: str, overwrite: bool, mode: int | None) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        mode = os.stat(path).st_mode & 0o777  # an updated file keeps its permissions
-    except OSError:
-        mode = 0o644  # a new one: readable like any file in the repo (mkstemp's own is 0600); no secrets here
+    if mode is None:
+        try:
+            mode = os.stat(path).st_mode & 0o777  # an updated file keeps its permissions
+        except OSError:
+            mode = 0o644  # a new one: readable like any file in the repo (mkstemp's own is 0600)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:

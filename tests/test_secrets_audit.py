@@ -385,3 +385,44 @@ def test_debug_runs_against_a_registry_that_echoes_the_tokens_print_none_of_them
         for form in forms:
             assert form not in run_.output, (form, run_.output[-1500:])
     assert_clean(runs, root)
+
+
+# --- Nmbrs REST: client secret, subscription key, access and refresh tokens, the grant file --------------------
+
+
+def test_rest_account_with_debug_shows_no_client_secret_key_or_token(tmp_path: Path) -> None:
+    """plan over REST (the embedded REST simulator mints the grant, then a forced refresh rotates it) and
+    store-secret of the grant: none of the app's secrets or the consent's tokens come out anywhere."""
+    from support.rest import CLIENT_SECRET, SUBSCRIPTION_KEY, add_rest
+
+    root = add_rest(make_repo(tmp_path / "repo"), url="sandbox:world.yaml", redirect_uri="http://127.0.0.1:8765/cb")
+    grant_file = root / ".asrctl" / "grants" / "kantoor.json"
+    runs = [run_cli(root, "--debug", "plan", "--format", "json", "--out", "plan.json", process=True)]
+    tokens: set[str] = set()
+    for _ in range(2):
+        grant = json.loads(grant_file.read_text())
+        tokens |= {grant["refresh_token"], grant["access_token"]}
+        grant["access_expires_at"] = 0  # the next run must refresh (and rotate the refresh token)
+        grant_file.write_text(json.dumps(grant))
+        runs.append(run_cli(root, "--debug", "plan", "--format", "markdown", process=True))
+    grant = json.loads(grant_file.read_text())
+    tokens |= {grant["refresh_token"], grant["access_token"]}
+    assert len(tokens) == 6, "each run refreshed: new access and refresh tokens"
+    assert "DEBUG" in runs[1].stderr and "nmbrs.scopes" not in runs[0].stdout
+    fake = FakeGitHub(token=GITHUB_TOKEN)
+    with fake.running():
+        runs.append(run_cli(root, "--debug", "github", "store-secret", "NMBRS_GRANT_KANTOOR", "--file",
+                           str(grant_file), env={"GITHUB_TOKEN": GITHUB_TOKEN, "GITHUB_REPOSITORY": fake.repository,
+                                                 "GITHUB_API_URL": fake.url}, process=True))
+        assert json.loads(fake.secret("NMBRS_GRANT_KANTOOR")) == grant
+    assert [r.code for r in runs] == [1, 1, 1, 0], [r.output[-500:] for r in runs]  # gamma is blocked
+    secrets = (*ALL, CLIENT_SECRET, SUBSCRIPTION_KEY, *tokens)
+    for run_ in runs:
+        for secret in secrets:
+            assert secret not in run_.output, f"printed a REST secret: {run_.output[-600:]}"
+    for path in written_files(root):
+        if path.parent.name == "grants":
+            assert oct(path.stat().st_mode & 0o777) == "0o600"
+            continue  # the grant file is where the tokens belong
+        for secret in secrets:
+            assert secret.encode() not in path.read_bytes(), f"{path} holds a REST secret"

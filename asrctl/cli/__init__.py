@@ -26,6 +26,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "init": ("init", "Write a new payroll office's repository: asrctl.yaml, employers/, schemas, workflows."),
     "validate": ("validate", "Check employer files and asrctl.yaml offline (schema, semantics, cross-file)."),
     "plan": ("plan", "Compare the declarations with Nmbrs and the a.s.r. registry; print the changes."),
+    "login": ("login", "Give asrctl's Nmbrs REST app access for an account (OAuth consent, once)."),
     "apply": ("apply", "Carry out a plan: submit, change or withdraw registrations."),
     "status": ("status", "Show the onboarding status of every managed registration."),
     "import": ("import_", "Write employer files for what Nmbrs and the registry already hold."),

@@ -1,4 +1,4 @@
-"""`asrctl github comment|drift|verify-plan`: the GitHub side of the GitOps workflows.
+"""`asrctl github comment|drift|verify-plan|store-secret`: the GitHub side of the GitOps workflows.
 
 Thin: parse, read files, call asrctl.github (body, sync, flows), print one line. The workflows
 in .github/workflows/ are the callers; every option has a default taken from the environment
@@ -286,7 +286,15 @@ def export_tokens(settings: Settings) -> None:
             handle.write(text)
     except OSError as exc:
         raise ConfigError(f"cannot write GITHUB_ENV={target}: {exc.__class__.__name__}") from None
-    for name in missing:
+    from asrctl.fsutil import write_atomic
+    from asrctl.github.secrets import grant_files
+
+    grants, no_grant = grant_files(config, secrets)
+    root = settings.repo_root
+    for file, value in grants.items():  # the REST consents, where asrctl.yaml expects them (0600)
+        path = Path(file) if Path(file).is_absolute() else root / file
+        write_atomic(path, value, mode=0o600)
+    for name in (*missing, *no_grant):
         click.echo(f"::warning title=asrctl: no secret {name}::asrctl.yaml reads a token from {name}; add a "
                    f"repository secret {name} (Settings → Secrets and variables → Actions)")
     found = len(config.accounts) - len(missing)
@@ -319,3 +327,29 @@ def announce(plan_file: str, submitted_by: int | None, label: str, author: str) 
                            author=_author(author), run_link=run.run_link)
     click.echo(f"onboarding issue #{result.number}: {result.action}" if result.number else
                f"onboarding: {result.action}")
+
+
+@command.command("store-secret")
+@click.argument("name")
+@click.option("--file", "path", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="The file whose content becomes the secret, e.g. a rotated grant (.asrctl/grants/kantoor.json).")
+@click.option("--environment", help="Store it as a secret of this deployment environment, not of the repository.")
+def store_secret(name: str, path: Path, environment: str | None) -> None:
+    """Write FILE into the GitHub Actions secret NAME (sealed with the repository's or environment's key).
+
+    Needs GITHUB_TOKEN with the right to write secrets (a GitHub App or fine-grained token with
+    "Secrets: write"), and GITHUB_REPOSITORY.
+    """
+    from asrctl.github.client import GitHubClient
+    from asrctl.github.sealed import check_name, read_value
+    from asrctl.github.sealed import store_secret as store
+
+    secret_name = check_name(name)
+    value = read_value(path)
+    client = GitHubClient.from_env()
+    try:
+        outcome = store(client, secret_name, value, environment=environment)
+    finally:
+        client.session.close()
+    where = f"environment '{environment}'" if environment else "the repository"
+    click.echo(f"{outcome} secret {secret_name} of {where} from {path}")

@@ -32,8 +32,10 @@ def command() -> None:
               help="Port of the Nmbrs simulator on 127.0.0.1 (0: any free port).")
 @click.option("--registry-port", type=click.IntRange(0, 65535), default=0, show_default=True,
               help="Port of the reference registry on 127.0.0.1 (0: any free port).")
+@click.option("--rest-port", type=click.IntRange(0, 65535), default=0, show_default=True,
+              help="Port of the Nmbrs REST simulator on 127.0.0.1 (0: any free port).")
 @click.pass_obj
-def serve(settings: Settings, nmbrs_port: int, registry_port: int) -> int:
+def serve(settings: Settings, nmbrs_port: int, registry_port: int, rest_port: int) -> int:
     """Run the sandbox's Nmbrs simulator and reference registry until Ctrl-C.
 
     Serves the world file and the SQLite registry that asrctl.yaml's `sandbox:` URLs name, on
@@ -58,7 +60,7 @@ def serve(settings: Settings, nmbrs_port: int, registry_port: int) -> int:
         stop.set()
 
     previous = signal.signal(signal.SIGTERM, terminate)
-    sandbox = EmbeddedSandbox(repo, office, nmbrs_port=nmbrs_port, registry_port=registry_port,
+    sandbox = EmbeddedSandbox(repo, office, nmbrs_port=nmbrs_port, registry_port=registry_port, rest_port=rest_port,
                               asr_token=tokens[ASR_TOKEN_ENV][0], other_token=tokens[OTHER_TOKEN_ENV][0])
     try:
         with sandbox:
@@ -79,6 +81,9 @@ def _announce(sandbox: EmbeddedSandbox, office_source: str, asr: str, other: str
     if sandbox.nmbrs_url:
         lines += [f"Nmbrs simulator: {sandbox.nmbrs_url}",
                   f"  world: {sandbox.world} (its logins and their tokens are in that file)"]
+    if sandbox.rest_url:
+        lines += [f"Nmbrs REST simulator (API and identity server): {sandbox.rest_url}",
+                  f"  world: {sandbox.rest_world}; the app of nmbrs.rest is registered, its secrets in asrctl.yaml"]
     if sandbox.registry_url:
         lines += [f"a.s.r. registry: {sandbox.registry_url}",
                   f"  database: {sandbox.database}",

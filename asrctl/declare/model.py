@@ -27,6 +27,9 @@ EMPLOYER_ID_PATTERN = r"^[a-z0-9][a-z0-9-]*$"
 ACCOUNT_NAME_PATTERN = r"^[a-z0-9][a-z0-9_-]*$"
 DOMAIN_PATTERN = r"^[a-z0-9][a-z0-9-]{0,62}$"
 ENV_NAME_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]*$"
+# RFC 8252 §7.3: a loopback redirect with an explicit port, where `asrctl login` listens once.
+REDIRECT_URI_PATTERN = r"^http://(127\.[0-9]+\.[0-9]+\.[0-9]+|localhost|\[::1\]):[0-9]{1,5}(/[^\s?#]*)?$"
+CLIENT_ID_PATTERN = r"^[\x21-\x7e]{1,200}$"  # printable, no spaces: it goes into a Basic header
 # https for real services; plain http only to loopback; sandbox:<file> for the embedded simulators.
 ENDPOINT_PATTERN = (rf"^(https://{_VISIBLE}+|http://(127\.[0-9.]+|localhost|\[::1\])(:[0-9]+)?(/{_VISIBLE}*)?"
                     rf"|sandbox:{_VISIBLE}*)$")
@@ -95,6 +98,40 @@ class Organisation(StrictModel):
     contact_email: Email = Field(description="E-mail address a.s.r. and Keylane use to contact the office.")
 
 
+class NmbrsRest(StrictModel):
+    """The office's own app in the Nmbrs developer portal (developer.nmbrs.com), for `api: rest` accounts."""
+
+    url: str = Field(
+        default="https://api.nmbrsapp.com",
+        pattern=ENDPOINT_PATTERN,
+        description=(
+            "Nmbrs REST API base URL, normally https://api.nmbrsapp.com ; or sandbox:<world file> for the "
+            "embedded REST simulator (its identity endpoints then come from the same simulator)."
+        ),
+    )
+    identity_url: str = Field(
+        default="https://identityservice.nmbrs.com",
+        pattern=ENDPOINT_PATTERN,
+        description="Nmbrs identity server (OAuth 2.0): /connect/authorize, /connect/token, /connect/revocation.",
+    )
+    client_id: str = Field(
+        pattern=CLIENT_ID_PATTERN,
+        description="Client ID of the office's app, as Nmbrs issued it after app registration. Not a secret.",
+    )
+    client_secret: SecretRef = Field(description="Client secret of that app: {env: NAME} or {file: PATH}.")
+    subscription_key: SecretRef = Field(
+        description="Primary subscription key of the product the app subscribes to (sent as X-Subscription-Key)."
+    )
+    redirect_uri: str = Field(
+        default="http://127.0.0.1:8765/callback",
+        pattern=REDIRECT_URI_PATTERN,
+        description=(
+            "Redirect URI exactly as registered with Nmbrs for the app: a loopback http address with a port, "
+            "where `asrctl login` listens for the one callback of the consent."
+        ),
+    )
+
+
 class NmbrsSettings(StrictModel):
     """Where and how asrctl talks to Nmbrs."""
 
@@ -105,7 +142,27 @@ class NmbrsSettings(StrictModel):
             "or sandbox:<world file> for the embedded Nmbrs simulator."
         ),
     )
-    parallelism: WholeNumber = Field(default=8, ge=1, le=64, description="Nmbrs calls in flight at once.")
+    rest: NmbrsRest | None = Field(
+        default=None, description="The office's Nmbrs REST app; needed when an account has api: rest."
+    )
+    max_calls_per_second: float = Field(
+        default=50,
+        ge=1,
+        le=150,
+        description=(
+            "Call budget of this asrctl run, shared by SOAP and REST and all threads. Nmbrs documents about 150 "
+            "calls a second as fair use for everyone on an environment; asrctl keeps well below."
+        ),
+    )
+    parallelism: WholeNumber = Field(
+        default=16,
+        ge=1,
+        le=64,
+        description=(
+            "Nmbrs calls in flight at once. 16 keeps the default budget of 50 calls a second busy at "
+            "Nmbrs latencies up to about 300 ms; the budget, not this number, bounds the rate."
+        ),
+    )
     max_employee_scan: WholeNumber = Field(
         default=50,
         ge=0,
@@ -141,6 +198,20 @@ class RegistrySettings(StrictModel):
 AccountModel = Literal["overarching", "per_debtor"]
 
 
+class GrantRef(StrictModel):
+    """Where the REST consent of an account is kept: a JSON file asrctl reads and rewrites (0600)."""
+
+    model_config = ConfigDict(title="Grant file")
+    file: str = Field(
+        min_length=1,
+        pattern=TEXT_PATTERN,
+        description=(
+            "Path of the grant file `asrctl login` writes (relative to asrctl.yaml), e.g. "
+            ".asrctl/grants/kantoor.json. Never commit it: it holds a refresh token."
+        ),
+    )
+
+
 class Account(StrictModel):
     """An Nmbrs login used for the coupling (its username, API token and domain go to a.s.r.)."""
 
@@ -171,6 +242,17 @@ class Account(StrictModel):
         min_length=1,
         pattern=TEXT_PATTERN,
         description="per_debtor: the Nmbrs debtor number (debiteurnummer) this login belongs to. Quote it.",
+    )
+    api: Literal["soap", "rest"] = Field(
+        default="soap",
+        description=(
+            "Where asrctl reads Nmbrs for this account: soap (the SOAP v3 API, until Nmbrs ends it on "
+            "2027-03-01) or rest (the REST API with the office's app in nmbrs.rest and a consent from "
+            "`asrctl login ACCOUNT`). The token above is what a.s.r. receives either way."
+        ),
+    )
+    grant: GrantRef | None = Field(
+        default=None, description="api: rest only: the grant file `asrctl login` writes for this account."
     )
 
 

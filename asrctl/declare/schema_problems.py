@@ -241,8 +241,12 @@ class _Mapper:
         fix = _("use '{key}: {{env: {env}}}' or '{key}: {{file: PATH}}'", key=parts[-1], env=env)
         if isinstance(value, str | int | float) and not isinstance(value, bool):
             # Never echo the value: it is (very likely) a real token.
-            reset = (_("create a new API token in the Nmbrs user's profile (Gebruiker profiel > API-Token)")
-                     if parts[0] == "accounts" else _("ask a.s.r. for a new registry token"))
+            if parts[0] == "accounts":
+                reset = _("create a new API token in the Nmbrs user's profile (Gebruiker profiel > API-Token)")
+            elif parts[:2] == ["nmbrs", "rest"]:
+                reset = _("make a new one for the app in the Nmbrs developer portal")
+            else:
+                reset = _("ask a.s.r. for a new registry token")
             yield self.problem(
                 parts, _("{field} is a literal token: never write the token in the file", field=where),
                 _("{fix}; since it was written down, {reset} and revoke this one", fix=fix, reset=reset),
@@ -352,6 +356,11 @@ class _Mapper:
             return self.problem(parts, _("{field} {value} is not a usable address", field=where, value=_show(value)),
                                 _("use https://...; plain http:// only to 127.0.0.1 or localhost; or sandbox:<file>"),
                                 "schema.endpoint")
+        if pattern == m.REDIRECT_URI_PATTERN:
+            return self.problem(parts, _("{field} {value} is not a loopback address with a port", field=where,
+                                         value=_show(value)),
+                                _("asrctl login listens on this machine: register and write e.g. "
+                                  "http://127.0.0.1:8765/callback (RFC 8252)"), "schema.redirect-uri")
         if pattern == m.ENV_NAME_PATTERN:
             return self.problem(parts, _("{value} is not an environment variable name", value=_show(value)),
                                 _("letters, digits and _, e.g. {example}", example=_env_name(parts[:-1])),
@@ -423,6 +432,8 @@ def _slug(value: str) -> str:
 def _env_name(parts: list[Any]) -> str:
     if len(parts) >= 2 and parts[0] == "accounts":
         return "NMBRS_TOKEN_" + re.sub(r"[^A-Z0-9]+", "_", str(parts[1]).upper()).strip("_")
+    if parts[:2] == ["nmbrs", "rest"] and len(parts) >= 3:
+        return "NMBRS_" + str(parts[2]).upper()  # NMBRS_CLIENT_SECRET, NMBRS_SUBSCRIPTION_KEY
     return "ASR_REGISTRY_TOKEN"
 
 

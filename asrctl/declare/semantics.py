@@ -129,7 +129,25 @@ def config_problems(data: Any, shown: str, doc: YamlDoc) -> list[Problem]:
                                         name=name),
                     _("remove it here; declare nmbrs.debtor in the employer files that need it"),
                     "semantic.debtor-unused", severity="warning")
+        _check_rest(out, data, name, account)
     return out.problems
+
+
+def _check_rest(out: _Located, data: dict[str, Any], name: str, account: dict[str, Any]) -> None:
+    """An `api: rest` account needs the office's REST app (nmbrs.rest) and a grant file to keep its consent."""
+    base = f"accounts.{name}"
+    if account.get("api") == "rest":
+        nmbrs = data.get("nmbrs")
+        if isinstance(nmbrs, dict) and "rest" not in nmbrs:
+            out.add(f"{base}.api", _("account '{name}' reads Nmbrs over REST, but asrctl.yaml has no nmbrs.rest",
+                                     name=name),
+                    _("add nmbrs.rest with the client_id, client_secret and subscription_key of the office's app "
+                      "in the Nmbrs developer portal (see docs/operator-guide.md)"), "semantic.rest-without-app")
+        if "grant" not in account:
+            out.add(base, _("REST account '{name}' needs a grant file to keep its consent", name=name),
+                    _("add grant: {{file: .asrctl/grants/{name}.json}} and run `asrctl login {name}`", name=name),
+                    "semantic.rest-without-grant", key=True)
+    # A grant on a SOAP account is the first step of switching (`asrctl login` before `api: rest`): no warning.
 
 
 def stem_problem(stem: str, suffix: str, shown: str) -> Problem | None:

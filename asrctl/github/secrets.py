@@ -43,9 +43,47 @@ def account_token_names(config: Config) -> dict[str, str]:
     return out
 
 
+def rest_secret_names(config: Config) -> dict[str, str]:
+    """env name → what, for the `{env: NAME}`s of nmbrs.rest when an account reads Nmbrs over REST."""
+    rest = config.nmbrs.rest
+    if rest is None or not any(a.api == "rest" for a in config.accounts.values()):
+        return {}
+    out = {}
+    for field_name, what in (("client_secret", "client secret of nmbrs.rest"),
+                             ("subscription_key", "subscription key of nmbrs.rest")):
+        name = _env_name(getattr(rest, field_name))
+        if name:
+            out[name] = what
+    return out
+
+
+GRANT_SECRET_PREFIX = "NMBRS_GRANT_"  # the secret holding the grant file of an api: rest account
+
+
+def grant_secret_name(account: str) -> str:
+    return GRANT_SECRET_PREFIX + re.sub(r"[^A-Z0-9]+", "_", account.upper()).strip("_")
+
+
+def grant_files(config: Config, secrets: Mapping[str, Any]) -> tuple[dict[str, str], list[str]]:
+    """grant file path (as in asrctl.yaml) → its content from the NMBRS_GRANT_<ACCOUNT> secret, and the
+    secret names missing, for every api: rest account with a grant file."""
+    files: dict[str, str] = {}
+    missing = []
+    for name, account in sorted(config.accounts.items()):
+        if account.api != "rest" or account.grant is None:
+            continue
+        value = secrets.get(grant_secret_name(name))
+        if isinstance(value, str) and value:
+            files[account.grant.file] = value
+        else:
+            missing.append(grant_secret_name(name))
+    return files, missing
+
+
 def token_names(config: Config) -> dict[str, str]:
     """Every `{env: NAME}` of asrctl.yaml → what it is for."""
     out = {name: f"token of account '{account}'" for name, account in account_token_names(config).items()}
+    out |= rest_secret_names(config)
     registry = _env_name(config.registry.token)
     if registry:
         out[registry] = "registry token"
@@ -56,7 +94,7 @@ def export_lines(config: Config, secrets: Mapping[str, Any]) -> tuple[str, list[
     """$GITHUB_ENV text exporting each account token found in `secrets`, and the names missing."""
     text: list[str] = []
     missing = []
-    for name in sorted(account_token_names(config)):
+    for name in sorted({*account_token_names(config), *rest_secret_names(config)}):
         value = secrets.get(name)
         if not isinstance(value, str) or not value:
             missing.append(name)
@@ -117,7 +155,7 @@ def _jobs(path: Path) -> dict[str, JobEnv]:
 def check_workflows(config: Config, workflows: list[Path]) -> list[Finding]:
     """Per job that runs asrctl plan/apply/status/import: the `{env: …}` names it does not provide."""
     names = token_names(config)
-    accounts = account_token_names(config)
+    accounts = {**account_token_names(config), **rest_secret_names(config)}
     found = []
     for path in workflows:
         for job_id, job in _jobs(path).items():

@@ -114,6 +114,13 @@ class AccountView:
         self.login = login
         if account.model == "overarching" and not account.tag:
             self.checks.append(found.untagged(self.name, account.username, self.remedies.login_filter(account.model)))
+        extra = attempt(lambda: self.provider.account_findings(login, account.model))
+        if isinstance(extra, Failed):
+            return self._account_failed(extra.error, "checking the Nmbrs consent")
+        self.checks.extend(extra)
+        if any(c.id == "nmbrs.auth" and c.severity == "error" for c in extra):
+            self.fatal = True  # REST: without a consent nothing can be read
+            return None
 
         companies = self.leaf.submit(attempt, lambda: self.provider.companies(login)).result()
         if isinstance(companies, Failed):

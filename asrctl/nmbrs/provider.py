@@ -20,7 +20,9 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Protocol, cast
 
+from asrctl.checks import Check
 from asrctl.declare.model import AccountModel
+from asrctl.net.budget import CallBudget
 from asrctl.net.retry import RetryPolicy
 from asrctl.secrets import Secret
 
@@ -196,6 +198,13 @@ class NmbrsProvider(Protocol):
         """A company's current pay period and how Nmbrs wrote it, for a company listed without one."""
         ...
 
+    def account_findings(self, login: Login, model: AccountModel) -> list[Check]:
+        """Account-level findings only this implementation has (REST: the consent and its scopes).
+
+        A finding `nmbrs.auth` of severity error means nothing else can be read for the account.
+        """
+        ...
+
     def employees(self, login: Login, company_id: int) -> Staff:
         """The company's employees on the payroll (not applicants, not former or external staff)."""
         ...
@@ -219,9 +228,14 @@ IMPLEMENTATIONS: dict[str, str] = {
 
 
 def open_provider(
-    endpoint_url: str, *, parallelism: int, timeout: float, retry: RetryPolicy | None, api: str = "soap"
+    endpoint_url: str, *, parallelism: int, timeout: float, retry: RetryPolicy | None, api: str = "soap",
+    budget: CallBudget | None = None,
 ) -> NmbrsProvider:
-    """The provider of `api` (soap today) for an http(s) base URL."""
+    """The provider of `api` (soap) for an http(s) base URL; `budget` paces its calls with the run's others.
+
+    (REST needs the office's app and the grants as well: observe.py opens it around this one.)
+    """
     module_name, _, factory = IMPLEMENTATIONS[api].partition(":")
     implementation = getattr(importlib.import_module(module_name), factory)
-    return cast(NmbrsProvider, implementation(endpoint_url, parallelism=parallelism, timeout=timeout, retry=retry))
+    return cast(NmbrsProvider, implementation(endpoint_url, parallelism=parallelism, timeout=timeout, retry=retry,
+                                              budget=budget))

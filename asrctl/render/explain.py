@@ -180,6 +180,21 @@ EXPLANATIONS: dict[str, Explanation] = {
             "(`https://api.nmbrs.nl/soap/v3/`) and that the machine or CI runner can reach it."
         ),
     ),
+    "nmbrs.scopes": Explanation(
+        meaning=(
+            "For an account with `api: rest`, asrctl reads Nmbrs with the office's own app and the consent a "
+            "person gave with `asrctl login`. The consent lacks a scope asrctl's checks need (an error: the "
+            "employers of the account are blocked, as their checks cannot run), or a scope that corresponds to "
+            "a call on a.s.r.'s SOAP rights list (a warning: a.s.r. has published no REST list yet)."
+        ),
+        fix=(
+            "1. In the Nmbrs developer portal (developer.nmbrs.com), allow the named scopes for the office's "
+            "app.\n"
+            "2. Run `asrctl login <account>` and approve them; it prints the scopes Nmbrs granted.\n"
+            "3. In CI, store the new grant with `asrctl github store-secret` (operator guide, \"From SOAP to "
+            "REST\")."
+        ),
+    ),
     "nmbrs.unverified": Explanation(
         meaning=(
             "A check could not run, or Nmbrs answered without what it needs: a record lacking a field asrctl "

@@ -33,7 +33,7 @@ def run_plan(
 ) -> Plan:
     """Observe and diff. `scope` (`plan --changed-since`): plan only what the change touches —
     its employers (targets), the registrations of its deleted files — and record the ref."""
-    from asrctl.nmbrs.observe import observe_nmbrs  # zeep/lxml only when Nmbrs is really asked
+    from asrctl.nmbrs.observe import RestSetup, observe_nmbrs  # zeep/lxml only when Nmbrs is really asked
 
     started = time.monotonic()
     if scope is not None and not scope.everything:
@@ -50,6 +50,7 @@ def run_plan(
             endpoint_url=services.nmbrs_url,
             parallelism=parallelism,
             progress=progress,
+            rest=RestSetup(services.rest, services.grants) if services.rest is not None else None,
         )
         registrations: list[Registration]
         try:

@@ -27,12 +27,14 @@ if TYPE_CHECKING:
     from asrctl.declare.load import Repo
     from asrctl.sandbox.nmbrs_sim import NmbrsSimulator
     from asrctl.sandbox.registry_server import RegistryServer
+    from asrctl.sandbox.rest_sim import RestSimulator
 
 SANDBOX_PREFIX = "sandbox:"
 OFFICE_TENANT = "sandbox-office"
 OTHER_TENANT = "other-office"
 SEED_FILE = "sandbox/registry-seed.yaml"
 _SEED_HINT = "see the registrations in the demo repository's sandbox/registry-seed.yaml"
+SANDBOX_ISSUER = "sandbox"  # the issuer of grants the embedded REST simulator made or accepted
 
 
 def sandbox_path(url: str, root: Path, where: str | None = None) -> Path | None:
@@ -79,22 +81,33 @@ class EmbeddedSandbox:
         *,
         nmbrs_port: int = 0,
         registry_port: int = 0,
+        rest_port: int = 0,
         asr_token: Secret | None = None,
         other_token: Secret | None = None,
+        rest_only: bool = False,
     ) -> None:
         """Ports 0 = ephemeral; `asrctl sandbox serve` passes fixed ports and chosen tokens."""
         config = repo.config
         self.nmbrs_port = nmbrs_port
         self.registry_port = registry_port
+        self.rest_port = rest_port
+        self.rest_only = rest_only
         self.repo = repo
-        self.world = sandbox_path(config.nmbrs.endpoint, repo.root, repo.config_location("nmbrs.endpoint"))
-        self.database = sandbox_path(config.registry.url, repo.root, repo.config_location("registry.url"))
-        if self.world is not None and not self.world.is_file():
-            state = "which is not a file" if self.world.exists() else "which does not exist"
-            raise ConfigError(
-                f"{repo.config_location('nmbrs.endpoint')}: nmbrs.endpoint names the sandbox world {self.world}, {state}",
-                hint="point it at a world file (see sandbox/world.yaml) or at https://api.nmbrs.nl/soap/v3/",
-            )
+        # rest_only: `asrctl login` against the sandbox needs only the REST simulator.
+        self.world = None if rest_only else sandbox_path(config.nmbrs.endpoint, repo.root,
+                                                         repo.config_location("nmbrs.endpoint"))
+        self.database = None if rest_only else sandbox_path(config.registry.url, repo.root,
+                                                            repo.config_location("registry.url"))
+        rest = config.nmbrs.rest
+        self.rest_world = (sandbox_path(rest.url, repo.root, repo.config_location("nmbrs.rest.url"))
+                           if rest is not None else None)
+        for key, world in (("nmbrs.endpoint", self.world), ("nmbrs.rest.url", self.rest_world)):
+            if world is not None and not world.is_file():
+                state = "which is not a file" if world.exists() else "which does not exist"
+                raise ConfigError(
+                    f"{repo.config_location(key)}: {key} names the sandbox world {world}, {state}",
+                    hint="point it at a world file (see sandbox/world.yaml) or at the real Nmbrs address",
+                )
         if self.database is not None:
             _check_database_path(self.database, repo)
         self.office_token = office_token
@@ -105,6 +118,7 @@ class EmbeddedSandbox:
         )
         self.nmbrs: NmbrsSimulator | None = None
         self.registry: RegistryServer | None = None
+        self.rest: RestSimulator | None = None
 
     @property
     def nmbrs_url(self) -> str | None:
@@ -114,12 +128,19 @@ class EmbeddedSandbox:
     def registry_url(self) -> str | None:
         return self.registry.url if self.registry else None
 
+    @property
+    def rest_url(self) -> str | None:
+        """The REST simulator's base URL: the API and the identity endpoints both."""
+        return self.rest.url if self.rest else None
+
     def start(self) -> None:
         if self.world is not None:
             from asrctl.sandbox.nmbrs_sim import NmbrsSimulator
 
             self.nmbrs = NmbrsSimulator(self.world, port=self.nmbrs_port)
             self.nmbrs.start()
+        if self.rest_world is not None:
+            self._start_rest(self.rest_world)
         if self.database is not None:
             from asrctl.sandbox.registry_server import RegistryServer, TokenGrant
 
@@ -161,6 +182,8 @@ class EmbeddedSandbox:
                     raise
 
     def stop(self) -> None:
+        if self.rest is not None:
+            self.rest.stop()
         if self.registry is not None:
             self.registry.stop()
         if self.nmbrs is not None:
@@ -177,6 +200,48 @@ class EmbeddedSandbox:
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> None:
         self.stop()
+
+    def _start_rest(self, world: Path) -> None:
+        """The REST simulator, knowing the office's app and the grants of the sandbox's REST accounts.
+
+        A grant the sandbox made outlives this process in its file: its tokens are made known to the
+        new simulator. An `api: rest` account without a grant file gets one as if its user had
+        consented in a browser, so the demo needs no browser.
+        """
+        from asrctl.nmbrs.rest.constants import SCOPES_REQUESTED
+        from asrctl.nmbrs.rest.grant import Consenter, GrantError, GrantStore, new_grant
+        from asrctl.nmbrs.rest.oauth import TokenAnswer
+        from asrctl.sandbox.rest_sim import RestApp, RestSimulator
+        from asrctl.secrets import resolve
+
+        config, root = self.repo.config, self.repo.root
+        rest = config.nmbrs.rest
+        assert rest is not None
+        secret = resolve(rest.client_secret, base_dir=root, what="nmbrs.rest.client_secret")
+        key = resolve(rest.subscription_key, base_dir=root, what="nmbrs.rest.subscription_key")
+        app = RestApp(rest.client_id, secret.reveal(), (rest.redirect_uri,), (key.reveal(),))
+        self.rest = simulator = RestSimulator(world, apps=[app], port=self.rest_port)
+        simulator.start()
+        for name, account in sorted(config.accounts.items()):
+            if account.grant is None or simulator.world.login(account.username) is None:
+                continue
+            path = Path(account.grant.file)
+            store = GrantStore(path if path.is_absolute() else root / path, name)
+            if store.exists():
+                try:
+                    grant = store.load()
+                except GrantError:
+                    continue  # the run that reads it says what is wrong
+                if grant.issuer == SANDBOX_ISSUER and grant.client_id == rest.client_id:
+                    simulator.accept_grant(grant.refresh_token, grant.access_token, account.username,
+                                           rest.client_id, grant.scope.split(), grant.access_expires_at)
+            elif account.api == "rest" and not self.rest_only:  # `asrctl login` makes its own
+                answer = TokenAnswer.model_validate(simulator.issue_grant(account.username, rest.client_id,
+                                                                          SCOPES_REQUESTED))
+                login = simulator.world.login(account.username)
+                consenter = Consenter(name=login.name if login else None, email=account.username)
+                with store.locked():
+                    store.save(new_grant(name, rest.client_id, SANDBOX_ISSUER, answer, consenter))
 
     def _seed(self) -> None:
         """Put the seed registrations in, through the API as the offices and a.s.r. would."""

@@ -36,9 +36,8 @@ import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Literal, Self
+from typing import Literal
 from xml.sax.saxutils import escape
 
 from asrctl.nmbrs.soap.calls import (
@@ -52,6 +51,7 @@ from asrctl.nmbrs.soap.calls import (
     right_of,
     rights_name,
 )
+from asrctl.sandbox.loopback import Log, LoopbackServer, SimHandler
 from asrctl.sandbox.world import (
     SERVED_CALLS,
     World,
@@ -100,28 +100,11 @@ class CallEntry:
     username: str | None
     outcome: str        # "ok", "fault NNNN", "client fault", "http500", "reset", "429"
     params: tuple[tuple[str, str], ...] = ()  # the qualified parameters the simulator saw, in order
+    at: float = 0.0     # time.monotonic() when the request arrived (budget tests read it)
 
 
-class CallLog:
+class CallLog(Log[CallEntry]):
     """Every request the simulator received, in order. Thread-safe."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._entries: list[CallEntry] = []
-
-    def add(self, entry: CallEntry) -> None:
-        with self._lock:
-            self._entries.append(entry)
-
-    @property
-    def entries(self) -> list[CallEntry]:
-        with self._lock:
-            return list(self._entries)
-
-    @property
-    def total(self) -> int:
-        with self._lock:
-            return len(self._entries)
 
     def count(self, operation: str | None = None, username: str | None = None) -> int:
         wanted = rights_name(operation) if operation else None
@@ -130,10 +113,6 @@ class CallLog:
             for e in self.entries
             if (wanted is None or e.operation == wanted) and (username is None or e.username == username)
         )
-
-    def clear(self) -> None:
-        with self._lock:
-            self._entries.clear()
 
 
 class SimFault(Exception):
@@ -247,7 +226,7 @@ class _Scope:
         )
 
 
-class NmbrsSimulator:
+class NmbrsSimulator(LoopbackServer):
     """In-process Nmbrs on loopback. `with NmbrsSimulator(world) as sim: ... sim.url ...`
 
     The world is read when a login first calls; do not change it while the simulator runs.
@@ -271,51 +250,23 @@ class NmbrsSimulator:
         self._injections: dict[str, list[tuple[FaultKind, float | None]]] = {}
         self._tasks: dict[str, str] = {}
         self._scopes: dict[str, _Scope] = {}
-        self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
         self._handlers = self._build_handlers()
 
     # --- lifecycle ---------------------------------------------------------------------------------
 
+    thread_name = "nmbrs-sim"
+
     @property
     def url(self) -> str:
-        if self._server is None:
-            raise RuntimeError("simulator not started")
-        return f"http://{self.host}:{self._server.server_address[1]}/soap/v3/"
+        return f"{self.base_url}/soap/v3/"
 
-    def start(self) -> None:
-        if self._server is not None:
-            return
+    def handler_class(self) -> type[_Handler]:
         simulator = self
 
         class Handler(_Handler):
             sim = simulator
 
-        server = ThreadingHTTPServer((self.host, self.port), Handler)
-        server.daemon_threads = True
-        server.handle_error = lambda request, client_address: log.debug("connection error")  # type: ignore[method-assign]
-        self._server = server
-        # A short poll interval keeps stop() fast (tests start and stop many simulators).
-        self._thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
-                                        name="nmbrs-sim", daemon=True)
-        self._thread.start()
-
-    def stop(self) -> None:
-        if self._server is None:
-            return
-        self._server.shutdown()
-        self._server.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-        self._server = None
-        self._thread = None
-
-    def __enter__(self) -> Self:
-        self.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
+        return Handler
 
     # --- fault injection ---------------------------------------------------------------------------
 
@@ -568,30 +519,16 @@ class NmbrsSimulator:
         return handlers
 
 
-class _Handler(BaseHTTPRequestHandler):
+class _Handler(SimHandler):
     sim: NmbrsSimulator
-    protocol_version = "HTTP/1.1"  # keep-alive, so the client's connection pool is exercised
-    disable_nagle_algorithm = True  # headers and body go out in two writes: no 40 ms delayed-ACK stall
     server_version = "NmbrsSimulator"
-
-    def log_message(self, format: str, *args: object) -> None:
-        log.debug("%s " + format, self.address_string(), *args)
-
-    def _send(self, status: int, body: str, content_type: str = "text/xml; charset=utf-8",
-              headers: dict[str, str] | None = None) -> None:
-        data = body.encode("utf-8")
-        self.send_response(status)
-        self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(data)))
-        for name, value in (headers or {}).items():
-            self.send_header(name, value)
-        self.end_headers()
-        self.wfile.write(data)
+    content_type = "text/xml; charset=utf-8"
 
     def do_GET(self) -> None:
         self._send(404, "<html><body>Not found: asrctl's simulator serves no WSDL</body></html>", "text/html")
 
     def do_POST(self) -> None:
+        arrived = time.monotonic()
         body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
         if self.sim.capture is not None:
             self.sim.capture.append(RawRequest(self.path, dict(self.headers.items()), body))
@@ -606,13 +543,13 @@ class _Handler(BaseHTTPRequestHandler):
         call = right_of(service, operation) if operation else ""
         if call not in SERVED_CALLS or not call.startswith(service + ".") or call in self.sim.gone:
             fault = SimFault(None, f"Server did not recognize the value of HTTP Header SOAPAction: {action}.", client=True)
-            self.sim.calls.add(CallEntry(f"{service}.{operation or '?'}", None, "client fault"))
+            self.sim.calls.add(CallEntry(f"{service}.{operation or '?'}", None, "client fault", at=arrived))
             self._send(500, fault.envelope())
             return
         try:
             req = _Request(service, operation, body)
         except SimFault as fault:
-            self.sim.calls.add(CallEntry(call, None, "client fault"))
+            self.sim.calls.add(CallEntry(call, None, "client fault", at=arrived))
             self._send(500, fault.envelope())
             return
         if self.sim.latency > 0:
@@ -621,17 +558,17 @@ class _Handler(BaseHTTPRequestHandler):
         injected = self.sim._take_injection(call)
         if injected is not None:
             kind, retry_after = injected
-            self.sim.calls.add(CallEntry(call, req.username, kind, params))
+            self.sim.calls.add(CallEntry(call, req.username, kind, params, at=arrived))
             self._inject(kind, retry_after)
             return
         try:
             envelope = self.sim.handle(req)
         except SimFault as fault:
             outcome = "client fault" if fault.client else f"fault {fault.code}"
-            self.sim.calls.add(CallEntry(call, req.username, outcome, params))
+            self.sim.calls.add(CallEntry(call, req.username, outcome, params, at=arrived))
             self._send(500, fault.envelope())
             return
-        self.sim.calls.add(CallEntry(call, req.username, "ok", params))
+        self.sim.calls.add(CallEntry(call, req.username, "ok", params, at=arrived))
         self._send(200, envelope)
 
     def _inject(self, kind: FaultKind, retry_after: float | None) -> None:

@@ -19,6 +19,9 @@ World YAML format (all keys below; unknown keys are an error)::
         companies: [2001]                        # per_debtor, optional: only these company ids of that debtor
         active: true                             # false: the user was deactivated (every call: fault 1001)
         subscription: true                       # false: no valid subscription (every call after login: fault 1004)
+        password: geheim                         # REST only: for the simulator's login form (default: the token)
+        name: Kantoor API                        # REST only: the user's name in GET /api/user/info
+        rest_scopes: [company.info.read, ...]    # REST only: the scopes this user's consent can grant (default: all asked)
     debtors:
       - {id: 101, number: "1042", name: Bakkerij De Vries Holding, tags: [a.s.r.]}
     companies:
@@ -32,6 +35,7 @@ World YAML format (all keys below; unknown keys are an error)::
             number: 1                            # personeelsnummer; optional, assigned in order
             display_name: J. de Vries            # alias: name
             type: 3                              # EmployeeType id (default: the first type employed: current)
+            rest_type: payroll                   # REST employeeType (default payroll)
             svw: {ww: false, zw: false, wao_wia: false}   # aliases Ww/Zw/Wao_Wia; default all true; null: no SVW data
 
 `rights` is a list of "Service.Operation" names as Nmbrs' rights screen shows them, or one of the
@@ -91,6 +95,9 @@ class WorldEmployee(_Model):
     number: int | None = None
     display_name: str = Field(validation_alias=AliasChoices("display_name", "name", "DisplayName"))
     type: int | None = None  # None: the world's payroll type
+    rest_type: Literal[
+        "applicant", "newHire", "payroll", "formerPayroll", "external", "formerExternal", "rejectedApplicant"
+    ] = "payroll"
     svw: Svw | None = Field(default_factory=Svw)
 
 
@@ -139,6 +146,9 @@ class WorldLogin(_Model):
     companies: list[int] | None = None
     active: bool = True
     subscription: bool = True
+    password: str | None = None
+    name: str | None = None
+    rest_scopes: list[str] | None = None
 
     def active_calls(self) -> frozenset[str]:
         """The calls set Active in this login's template (rights-list names)."""

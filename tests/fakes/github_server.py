@@ -7,6 +7,8 @@ Endpoints (under /repos/{owner}/{name}):
                                          as GitHub does) / create
   PATCH      /issues/{n}                 update title, body, state, state_reason, labels
   GET        /commits/{sha}/pulls        pull requests of a commit
+  GET        /actions/secrets/public-key, /environments/{env}/secrets/public-key
+  PUT        /actions/secrets/{name}, /environments/{env}/secrets/{name}   (sealed boxes; `secret()` opens them)
 
 Like GitHub it answers 401 for a wrong token, 422 for a body over 65,536 characters,
 and pages with `Link: <...>; rel="next"`. Faults are queued: the next matching request
@@ -64,6 +66,11 @@ class FakeGitHub:
         self.requests: list[Recorded] = []
         self.faults: list[Fault] = []
         self.foreign_next_link = False     # answer list pages with a "next" link to another host
+        self.environments: set[str] = {"production"}
+        self.secrets: dict[tuple[str | None, str], dict[str, str]] = {}  # (environment, name) -> PUT body
+        from nacl.public import PrivateKey
+
+        self._secret_key = PrivateKey.generate()  # one per fake: GitHub's key pair of the repository
         self._next_comment = 1000
         self._server: ThreadingHTTPServer | None = None
 
@@ -111,6 +118,16 @@ class FakeGitHub:
                                          body if body is not None else '{"message": "Server Error"}', lost_answer))
 
     # -- views --
+
+    def secret(self, name: str, environment: str | None = None) -> str:
+        """The value stored under a secret, opened with the fake's private key (only GitHub can do this)."""
+        import base64
+
+        from nacl.public import SealedBox
+
+        with self.lock:
+            stored = self.secrets[(environment, name)]
+        return SealedBox(self._secret_key).decrypt(base64.b64decode(stored["encrypted_value"])).decode()
 
     def comments_on(self, number: int) -> list[dict[str, Any]]:
         with self.lock:
@@ -166,6 +183,9 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_DELETE(self) -> None:
         self._handle("DELETE")
+
+    def do_PUT(self) -> None:
+        self._handle("PUT")
 
     # -- plumbing --
 
@@ -304,6 +324,24 @@ class _Handler(BaseHTTPRequestHandler):
                     if "labels" in body:
                         issue["labels"] = [{"name": n} for n in body["labels"]]
                     return 200, dict(issue), {}
+            if m := re.fullmatch(r"(?:/environments/([^/]+))?/(?:actions/)?secrets/([^/]+)", path):
+                import base64
+
+                environment, name = m.group(1), m.group(2)
+                if (environment is None) != path.startswith("/actions/") or (
+                        environment is not None and environment not in gh.environments):
+                    return 404, {"message": "Not Found"}, {}
+                key_id = f"key-{environment or 'repo'}"
+                if name == "public-key" and method == "GET":
+                    return 200, {"key_id": key_id, "key": base64.b64encode(
+                        bytes(gh._secret_key.public_key)).decode()}, {}
+                if method == "PUT":
+                    if body.get("key_id") != key_id or not isinstance(body.get("encrypted_value"), str):
+                        return 422, {"message": "Bad request: key_id or encrypted_value"}, {}
+                    created = (environment, name) not in gh.secrets
+                    gh.secrets[(environment, name)] = {"encrypted_value": body["encrypted_value"],
+                                                       "key_id": body["key_id"]}
+                    return (201 if created else 204), None, {}
             if (m := re.fullmatch(r"/commits/([0-9a-f]+)/pulls", path)) and method == "GET":
                 pulls = [dict(gh.issues[n]) for n in gh.commit_pulls.get(m.group(1), [])]
                 return self._page(path, query, pulls)

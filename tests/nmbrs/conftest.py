@@ -127,3 +127,6 @@ def observe(sim: NmbrsSimulator, world: World) -> Observe:
         )
 
     return run
+
+
+from .both import both  # noqa: F401  # the same world over SOAP and REST (needs the helpers above)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from asrctl.checks import Check
 from asrctl.nmbrs.errors import NmbrsError, NotPermitted
 from asrctl.nmbrs.provider import (
     AccountModel,
@@ -58,6 +59,7 @@ class FakeProvider:
     granted: set[str] = field(default_factory=lambda: {"read-companies", "read-employees"})
     fail: dict[Capability, NmbrsError] = field(default_factory=dict)
     reads: list[Capability] = field(default_factory=list)
+    extra_findings: list[Check] = field(default_factory=list)  # what account_findings() answers
 
     @property
     def calls(self) -> int:
@@ -86,6 +88,9 @@ class FakeProvider:
     def environment(self, login: Login) -> Environment:
         self._read(Capability.ENVIRONMENT)
         return Environment(f"{self.subdomain}.example", self.subdomain)
+
+    def account_findings(self, login: Login, model: AccountModel) -> list[Check]:
+        return list(self.extra_findings)
 
     def debtors(self, login: Login) -> list[Debtor]:
         self._read(Capability.LIST_DEBTORS)

@@ -16,6 +16,7 @@ import requests
 import zeep
 import zeep.exceptions
 
+from asrctl.net.budget import CallBudget
 from asrctl.net.http import is_loopback, require_tls
 from asrctl.net.retry import Retryable, RetryPolicy, retry_call
 from asrctl.net.session import AnswerTooLarge, DeadlineExceeded, RedirectRefused
@@ -35,7 +36,13 @@ from asrctl.nmbrs.soap.calls import (
     split_call,
 )
 from asrctl.nmbrs.soap.faults import NOT_ACTIVE, error_for_fault, retries_of
-from asrctl.nmbrs.soap.transport import CONVERSION_FAILURES, NmbrsTransport, TransientHttpError, wsdl_path
+from asrctl.nmbrs.soap.transport import (
+    CONVERSION_FAILURES,
+    EndpointGone,
+    NmbrsTransport,
+    TransientHttpError,
+    wsdl_path,
+)
 
 log = logging.getLogger("asrctl.nmbrs.soap.client")
 
@@ -52,13 +59,15 @@ class _Service:
 class SoapClient:
     """Makes one Nmbrs SOAP call: headers, retries, typed errors. Memoization is the provider's."""
 
-    def __init__(self, endpoint_url: str, *, parallelism: int, timeout: float, retry: RetryPolicy) -> None:
+    def __init__(self, endpoint_url: str, *, parallelism: int, timeout: float, retry: RetryPolicy,
+                 budget: CallBudget | None = None) -> None:
         if not endpoint_url.endswith("/"):
             endpoint_url += "/"
         require_tls(endpoint_url, "nmbrs.endpoint")
         self.endpoint_url = endpoint_url
         self.transport = NmbrsTransport(
-            parallelism=parallelism, timeout=timeout, trust_env=not is_loopback(urlsplit(endpoint_url).hostname)
+            parallelism=parallelism, timeout=timeout, budget=budget,
+            trust_env=not is_loopback(urlsplit(endpoint_url).hostname),
         )
         settings = zeep.Settings(strict=False, forbid_dtd=True, forbid_entities=True, forbid_external=True)
         self._services = {name: _Service(name, endpoint_url, self.transport, settings) for name in SERVICES}
@@ -126,6 +135,13 @@ class SoapClient:
                 raise error from None
             except TransientHttpError as exc:
                 raise Retryable(_unavailable(call, f"HTTP {exc.status}"), retry_after=exc.retry_after) from None
+            except EndpointGone as exc:
+                raise NmbrsRequestError(
+                    f"{call}: the Nmbrs endpoint answered HTTP {exc.status}",
+                    call=call, capability=capability_of(call),
+                    hint="Check nmbrs.endpoint in asrctl.yaml: normally https://api.nmbrs.nl/soap/v3/ "
+                    "(Nmbrs ends SOAP on 2027-03-01)",
+                ) from None
             except zeep.exceptions.TransportError as exc:
                 status = exc.status_code or 0
                 if status >= 500 or status in (0, 200, 429):

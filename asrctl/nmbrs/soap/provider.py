@@ -8,7 +8,9 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Self, TypeVar
 
+from asrctl.checks import Check
 from asrctl.declare.model import AccountModel
+from asrctl.net.budget import CallBudget
 from asrctl.net.retry import RetryPolicy
 from asrctl.nmbrs.errors import NmbrsError, NmbrsFault, NmbrsUnknownFault, NotPermitted, Unreadable
 from asrctl.nmbrs.memo import SingleFlight
@@ -211,8 +213,10 @@ class SoapProvider:
         parallelism: int = 8,
         timeout: float = 30.0,
         retry: RetryPolicy | None = None,
+        budget: CallBudget | None = None,
     ) -> None:
-        self._client = SoapClient(endpoint_url, parallelism=parallelism, timeout=timeout, retry=retry or RetryPolicy())
+        self._client = SoapClient(endpoint_url, parallelism=parallelism, timeout=timeout, retry=retry or RetryPolicy(),
+                                  budget=budget)
         self._memo = SingleFlight()
         self._year = datetime.date.today().year
 
@@ -280,6 +284,9 @@ class SoapProvider:
             return Environment(domain=record.text("Domain") or None, subdomain=record.text("SubDomain") or None)
 
         return self._cached(login, ENVIRONMENT_GET, {}, convert)
+
+    def account_findings(self, login: Login, model: AccountModel) -> list[Check]:
+        return []
 
     def debtors(self, login: Login) -> list[Debtor]:
         def convert(result: Any) -> list[Debtor]:

@@ -18,6 +18,7 @@ from urllib.parse import urlparse
 import requests
 from zeep.transports import Transport
 
+from asrctl.net.budget import CallBudget
 from asrctl.net.http import parse_retry_after
 from asrctl.net.session import Limits, exchange, new_session
 from asrctl.nmbrs.soap.calls import WSDL_PLACEHOLDERS
@@ -70,15 +71,26 @@ class TransientHttpError(Exception):
         self.retry_after = retry_after
 
 
+class EndpointGone(Exception):
+    """HTTP 404 or 410 on a SOAP endpoint: the service is not there (any more). Not handed to zeep, which
+    would try to read a JSON or HTML page as XML."""
+
+    def __init__(self, status: int) -> None:
+        super().__init__(f"HTTP {status}")
+        self.status = status
+
+
 class NmbrsTransport(Transport):
     """Shared by the zeep clients of all four services, all accounts and all threads of a run."""
 
-    def __init__(self, *, parallelism: int, timeout: float, trust_env: bool = True) -> None:
+    def __init__(self, *, parallelism: int, timeout: float, trust_env: bool = True,
+                 budget: CallBudget | None = None) -> None:
         # trust_env False: no proxy from the environment for the loopback sandbox
         session = new_session(trust_env=trust_env, pool_maxsize=max(parallelism, 4))
         super().__init__(session=session, timeout=timeout, operation_timeout=timeout)  # type: ignore[no-untyped-call]
         self._limits = Limits(deadline=timeout, max_bytes=MAX_ANSWER_BYTES)
         self._slots = threading.BoundedSemaphore(parallelism)  # Nmbrs calls in flight at once
+        self._budget = budget  # calls started per second, shared with REST and every thread of the run
         self._lock = threading.Lock()
         self._calls = 0
         self._answered = threading.local()
@@ -109,12 +121,16 @@ class NmbrsTransport(Transport):
             body = message.decode("utf-8", "replace") if isinstance(message, bytes) else str(message)
             log.debug("POST %s SOAPAction %s\n%s", address, action, redact(_TOKEN_ELEMENT.sub(r"\1***\3", body)))
         with self._slots:
+            if self._budget is not None:
+                self._budget.acquire()
             # No redirect (the envelope carries the token), a total deadline, a size cap: net.session.
             response = exchange(self.session, "POST", address, limits=self._limits, data=message, headers=headers)
         self._answered.value = True
         status = response.status_code
         log.debug("HTTP %d from %s for %s", status, address, action)
         content_type = response.headers.get("Content-Type", "")
+        if status in (404, 410):
+            raise EndpointGone(status)
         if status == 429 or status >= 502 or (status >= 500 and "xml" not in content_type):
             raise TransientHttpError(status, parse_retry_after(response.headers.get("Retry-After")))
         return response
