@@ -126,7 +126,7 @@ def test_a_huge_answer_is_cut_at_the_cap(provider_at: object) -> None:
         with pytest.raises(AsrctlError) as large:
             provider.environment(LOGIN)
         assert len(peer.seen) == 1  # not retried: it would be as large again
-    assert f"over {MAX_ANSWER_BYTES // (1024 * 1024)} MiB" in str(large.value)
+    assert f"Nmbrs gave an answer over {MAX_ANSWER_BYTES // (1024 * 1024)} MiB: refused" in str(large.value)
 
 
 # --- through plan: exit 1, a message, no traceback -------------------------------------------------------

@@ -118,7 +118,7 @@ class SoapClient:
                     hint="check nmbrs.endpoint in asrctl.yaml: normally https://api.nmbrs.nl/soap/v3/",
                 ) from None
             except AnswerTooLarge as exc:
-                raise _unreadable(call, f"an answer that {exc.message.removeprefix('sent ')}") from None
+                raise _unreadable(call, exc.message.removeprefix("sent ")) from None
             except DeadlineExceeded as exc:
                 late = f"no complete answer within nmbrs.timeout_seconds ({exc.seconds:g} s)"
                 raise Retryable(_unavailable(call, late)) from None
