@@ -112,7 +112,10 @@ class NmbrsRest(StrictModel):
     identity_url: str = Field(
         default="https://identityservice.nmbrs.com",
         pattern=ENDPOINT_PATTERN,
-        description="Nmbrs identity server (OAuth 2.0): /connect/authorize, /connect/token, /connect/revocation.",
+        description=(
+            "The Nmbrs identity server (OAuth 2.0) that asks for the consent and issues the tokens: "
+            "/connect/authorize, /connect/token, /connect/revocation."
+        ),
     )
     client_id: str = Field(
         pattern=CLIENT_ID_PATTERN,
@@ -288,8 +291,8 @@ class Config(StrictModel):
     language: Literal["nl", "en"] | None = Field(
         default=None,
         description=(
-            "Taal van asrctl's meldingen: nl (Nederlands) of en (English). Language of asrctl's messages; "
-            "--lang and ASRCTL_LANG take precedence; without it, the locale decides."
+            "Language of asrctl's messages: nl (Dutch) or en (English). --lang and ASRCTL_LANG take "
+            "precedence; without it, the locale decides."
         ),
     )
 
@@ -324,7 +327,7 @@ class Payroll(StrictModel):
     """The employer's payroll rhythm."""
 
     frequency: Literal["monthly", "four_weekly"] = Field(
-        description="Verloningsfrequentie: monthly (maand) or four_weekly (4-weken); must match Nmbrs."
+        description="How often the company's payroll runs (verloning): monthly or four_weekly; must match Nmbrs."
     )
     thirteenth_month: bool = Field(description="Whether a 13th month (dertiende maand) is paid.")
 
@@ -333,7 +336,7 @@ class Dga(StrictModel):
     """A director-major-shareholder (directeur-grootaandeelhouder) in this payroll."""
 
     name: str = Field(min_length=1, max_length=200, pattern=TEXT_PATTERN, description="The DGA's name as in Nmbrs.")
-    employee_number: WholeNumber = Field(ge=1, le=MAX_EMPLOYEE_NUMBER, description="Personeelsnummer of the DGA in Nmbrs.")
+    employee_number: WholeNumber = Field(ge=1, le=MAX_EMPLOYEE_NUMBER, description="The DGA's medewerkersnummer in Nmbrs.")
 
 
 class Employer(StrictModel):

@@ -7,7 +7,9 @@ pydantic's output is tidied for editors and reviewers:
   accept anyway), so editors show the real type;
 - every object gets `additionalProperties: false`; a map keyed by pattern (accounts) becomes
   `propertyNames` + `additionalProperties: <entry>`, so a badly named entry is still checked inside;
-- keys are sorted, except under `properties` where the models' field order is kept.
+- keys are sorted, except under `properties` where the models' field order is kept;
+- editor_help.py adds titles and descriptions in a.s.r.'s words (Dutch, then English), examples, a
+  description per enum value and a message per pattern, for editors; validators ignore those keywords.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from asrctl.declare.editor_help import annotate
 from asrctl.declare.model import Config, Employer
 
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
@@ -72,15 +75,18 @@ def _tidy(node: Any, *, under_properties: bool = False) -> Any:
         node.update(propertyNames={"pattern": pattern}, additionalProperties=entry)
     if node.get("type") == "object" and "additionalProperties" not in node:
         node = {**node, "additionalProperties": False}
-    return {key: _tidy(node[key], under_properties=(key == "properties")) for key in sorted(node)}
+    return {key: node[key] if key == "examples" else _tidy(node[key], under_properties=(key == "properties"))
+            for key in sorted(node)}  # an example is a value, written as a user would
 
 
 @cache
 def schema_for(name: str) -> dict[str, Any]:
     """The tidy schema stored as schemas/<name> (a name of SCHEMA_FILES)."""
-    raw = SCHEMA_FILES[name].model_json_schema(mode="validation")
+    model = SCHEMA_FILES[name]
+    tidy: dict[str, Any] = _tidy(model.model_json_schema(mode="validation"))
+    annotate(tidy, model.__name__)
+    tidy = _tidy(tidy)  # sorted again, with the help in place
     title, comment = _HEADER[name]
-    tidy: dict[str, Any] = _tidy(raw)
     tidy["title"] = title
     return {"$schema": DRAFT, "$comment": comment, **dict(sorted(tidy.items()))}
 

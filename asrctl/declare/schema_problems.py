@@ -365,6 +365,11 @@ class _Mapper:
             return self.problem(parts, _("{value} is not an environment variable name", value=_show(value)),
                                 _("letters, digits and _, e.g. {example}", example=_env_name(parts[:-1])),
                                 "schema.env-name")
+        if pattern == m.CLIENT_ID_PATTERN:
+            return self.problem(parts, _("{field} is not a client ID: it may hold only visible characters, no spaces, "
+                                         "at most 200", field=where),
+                                _("copy the Client ID of the office's app from the Nmbrs developer portal"),
+                                "schema.client-id")
         if pattern == m.ACCOUNT_NAME_PATTERN:
             if "propertyNames" in error.schema_path:  # the name of an entry in accounts:
                 parts = [*parts, value]
