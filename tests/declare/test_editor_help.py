@@ -19,7 +19,7 @@ from asrctl.declare.editor_help import FIELDS, MODELS, NAME_MESSAGE
 from asrctl.declare.schema import SCHEMA_FILES, schema_for
 from asrctl.declare.schema_problems import SchemaValidator
 
-from support.validate import REPO_ROOT, SHARED_CONFIG, SHARED_EMPLOYER
+from support.validate import REPO_ROOT, SHARED_CONFIG, SHARED_EMPLOYER, set_at
 
 # What editor_help adds; a validator must ignore every one of them.
 EDITOR_KEYWORDS = {"title", "description", "examples", "enumDescriptions", "markdownEnumDescriptions",
@@ -221,15 +221,6 @@ def editor_message(error: ValidationError) -> str:
     return error.message
 
 
-def _set(doc: dict[str, Any], path: tuple[Any, ...], value: Any) -> dict[str, Any]:
-    mutated = copy.deepcopy(doc)
-    parent = mutated
-    for part in path[:-1]:
-        parent = parent[part]
-    parent[path[-1]] = value
-    return mutated
-
-
 def _rename_account(doc: dict[str, Any], new: str) -> dict[str, Any]:
     mutated = copy.deepcopy(doc)
     mutated["accounts"][new] = mutated["accounts"].pop(next(iter(mutated["accounts"])))
@@ -242,39 +233,39 @@ _ACCOUNT = next(iter(_CONFIG["accounts"]))
 
 # (schema, bad document, path of the error, what the editor must say)
 EDITOR_CASES: list[tuple[str, dict[str, Any], list[Any], str]] = [
-    ("employer.schema.json", _set(_EMPLOYER, ("payroll_tax_number",), "NL123456782L01"), ["payroll_tax_number"],
+    ("employer.schema.json", set_at(_EMPLOYER, ("payroll_tax_number",), "NL123456782L01"), ["payroll_tax_number"],
      "9 cijfers, de letter L en 2 cijfers, bijv. 123456782L01 (zonder NL"),
-    ("employer.schema.json", _set(_EMPLOYER, ("payroll_tax_number",), 123456782), ["payroll_tax_number"],
+    ("employer.schema.json", set_at(_EMPLOYER, ("payroll_tax_number",), 123456782), ["payroll_tax_number"],
      "9 cijfers, de letter L en 2 cijfers"),
-    ("employer.schema.json", _set(_EMPLOYER, ("payroll", "frequency"), "maandelijks"), ["payroll", "frequency"],
+    ("employer.schema.json", set_at(_EMPLOYER, ("payroll", "frequency"), "maandelijks"), ["payroll", "frequency"],
      "Schrijf monthly (maandelijks) of four_weekly (4-wekelijks)"),
-    ("employer.schema.json", _set(_EMPLOYER, ("payroll", "thirteenth_month"), "ja"),
+    ("employer.schema.json", set_at(_EMPLOYER, ("payroll", "thirteenth_month"), "ja"),
      ["payroll", "thirteenth_month"], "true (ja) of false (nee)"),
-    ("employer.schema.json", _set(_EMPLOYER, ("dga",), "nee"), ["dga"], "dga: [] als er geen DGA is"),
-    ("employer.schema.json", _set(_EMPLOYER, ("state",), "afgemeld"), ["state"],
+    ("employer.schema.json", set_at(_EMPLOYER, ("dga",), "nee"), ["dga"], "dga: [] als er geen DGA is"),
+    ("employer.schema.json", set_at(_EMPLOYER, ("state",), "afgemeld"), ["state"],
      "Schrijf active (aangemeld) of withdrawn (afgemeld)"),
-    ("employer.schema.json", _set(_EMPLOYER, ("nmbrs", "debtor"), 1042), ["nmbrs", "debtor"],
+    ("employer.schema.json", set_at(_EMPLOYER, ("nmbrs", "debtor"), 1042), ["nmbrs", "debtor"],
      "Tekst tussen aanhalingstekens"),
-    ("employer.schema.json", _set(_EMPLOYER, ("nmbrs", "account"), "Kantoor"), ["nmbrs", "account"],
+    ("employer.schema.json", set_at(_EMPLOYER, ("nmbrs", "account"), "Kantoor"), ["nmbrs", "account"],
      "De naam van een account in asrctl.yaml"),
-    ("employer.schema.json", _set(_EMPLOYER, ("nmbrs", "company"), "   "), ["nmbrs", "company"],
+    ("employer.schema.json", set_at(_EMPLOYER, ("nmbrs", "company"), "   "), ["nmbrs", "company"],
      "Tekst, niet leeg"),
-    ("employer.schema.json", _set(_EMPLOYER, ("payroll",), "monthly"), ["payroll"],
+    ("employer.schema.json", set_at(_EMPLOYER, ("payroll",), "monthly"), ["payroll"],
      "Een blok met frequency en thirteenth_month"),
-    ("asrctl.schema.json", _set(_CONFIG, ("accounts", _ACCOUNT, "domain"), "voorbeeld.nmbrs.nl"),
+    ("asrctl.schema.json", set_at(_CONFIG, ("accounts", _ACCOUNT, "domain"), "voorbeeld.nmbrs.nl"),
      ["accounts", _ACCOUNT, "domain"], "Alleen het deel vóór .nmbrs"),
-    ("asrctl.schema.json", _set(_CONFIG, ("accounts", _ACCOUNT, "token"), "s3cr3t-t0k3n"),
+    ("asrctl.schema.json", set_at(_CONFIG, ("accounts", _ACCOUNT, "token"), "s3cr3t-t0k3n"),
      ["accounts", _ACCOUNT, "token"], "Schrijf {env: NAAM} of {file: PAD}, nooit het token zelf"),
-    ("asrctl.schema.json", _set(_CONFIG, ("accounts", _ACCOUNT, "model"), "overkoepelend"),
+    ("asrctl.schema.json", set_at(_CONFIG, ("accounts", _ACCOUNT, "model"), "overkoepelend"),
      ["accounts", _ACCOUNT, "model"], "Schrijf overarching (overkoepelend account)"),
-    ("asrctl.schema.json", _set(_CONFIG, ("organisation", "contact_email"), "info bij kantoor"),
+    ("asrctl.schema.json", set_at(_CONFIG, ("organisation", "contact_email"), "info bij kantoor"),
      ["organisation", "contact_email"], "Een e-mailadres, bijv. naam@voorbeeld.nl"),
-    ("asrctl.schema.json", _set(_CONFIG, ("nmbrs", "endpoint"), "http://api.nmbrs.nl/soap/v3/"),
+    ("asrctl.schema.json", set_at(_CONFIG, ("nmbrs", "endpoint"), "http://api.nmbrs.nl/soap/v3/"),
      ["nmbrs", "endpoint"], "Een adres dat begint met https://"),
-    ("asrctl.schema.json", _set(_CONFIG, ("registry", "token"), {"env": "asr token"}), ["registry", "token", "env"],
+    ("asrctl.schema.json", set_at(_CONFIG, ("registry", "token"), {"env": "asr token"}), ["registry", "token", "env"],
      "Letters, cijfers en _"),
-    ("asrctl.schema.json", _set(_CONFIG, ("language",), "nederlands"), ["language"], "Schrijf nl (Nederlands)"),
-    ("asrctl.schema.json", _set(_CONFIG, ("nmbrs", "parallelism"), "acht"), ["nmbrs", "parallelism"],
+    ("asrctl.schema.json", set_at(_CONFIG, ("language",), "nederlands"), ["language"], "Schrijf nl (Nederlands)"),
+    ("asrctl.schema.json", set_at(_CONFIG, ("nmbrs", "parallelism"), "acht"), ["nmbrs", "parallelism"],
      "Een heel getal van 1 tot en met 64"),
     ("asrctl.schema.json", _rename_account(_CONFIG, "Kantoor B"), ["accounts"], NAME_MESSAGE),
 ]

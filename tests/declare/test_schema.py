@@ -17,7 +17,7 @@ from asrctl.declare.model import Config, Employer
 from asrctl.declare.schema import SCHEMA_FILES, render, schema_for
 
 from support.cli import run_cli
-from support.validate import REPO_ROOT, SHARED_CONFIG, SHARED_EMPLOYER, copy_example_repo
+from support.validate import REPO_ROOT, SHARED_CONFIG, SHARED_EMPLOYER, copy_example_repo, set_at
 
 
 def test_committed_schemas_match_the_models() -> None:
@@ -106,7 +106,7 @@ def _mutations(doc: dict[str, Any]) -> Iterator[Any]:
         if not path:
             continue
         for value in _VALUES:
-            yield _set(doc, path, value)
+            yield set_at(doc, path, value)
         if isinstance(path[-1], str):
             removed = copy.deepcopy(doc)
             parent = removed
@@ -169,15 +169,6 @@ _EDGE_NUMBERS: list[Any] = [0, 1, -1, 1.0, 1000.0, 1000.5, 8, 8.0, 64, 65, 0.5, 
 _EDGES: list[Any] = [*_EDGE_TEXT, *_EDGE_PATTERNED, *_EDGE_NUMBERS, [], {}, [1], {"env": "X\n"}, {"file": " "}]
 
 
-def _set(doc: dict[str, Any], path: tuple[Any, ...], value: Any) -> dict[str, Any]:
-    mutated = copy.deepcopy(doc)
-    parent = mutated
-    for part in path[:-1]:
-        parent = parent[part]
-    parent[path[-1]] = value
-    return mutated
-
-
 @pytest.mark.parametrize(("model", "name", "source"), [
     (Employer, "employer.schema.json", SHARED_EMPLOYER),
     (Config, "asrctl.schema.json", SHARED_CONFIG),
@@ -198,7 +189,7 @@ def test_the_committed_schema_and_the_models_agree_on_edge_values(model: type[Ba
         if not path:
             continue
         for value in _EDGES:
-            mutated = _set(doc, path, value)
+            mutated = set_at(doc, path, value)
             try:
                 model.model_validate(mutated)
                 by_model = True

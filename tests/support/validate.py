@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import copy
 import shutil
 from pathlib import Path
+from typing import Any
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 CORPUS = DATA / "invalid"
@@ -30,3 +32,13 @@ def copy_example_repo(root: Path) -> Path:
     shutil.copytree(REPO_ROOT / "employers", root / "employers")
     shutil.copytree(REPO_ROOT / "schemas", root / "schemas")
     return root
+
+
+def set_at(doc: dict[str, Any], path: tuple[Any, ...], value: Any) -> dict[str, Any]:
+    """A deep copy of `doc` with the value at `path` (keys and list indexes) replaced."""
+    mutated = copy.deepcopy(doc)
+    parent = mutated
+    for part in path[:-1]:
+        parent = parent[part]
+    parent[path[-1]] = value
+    return mutated
