@@ -17,6 +17,9 @@ import sysconfig
 import tomllib
 import zipfile
 from pathlib import Path
+from typing import Any
+
+from ruamel.yaml import YAML
 
 from asrctl import __version__
 
@@ -90,3 +93,56 @@ def test_the_wheel_holds_every_data_file_and_runs_from_a_fresh_venv(tmp_path: Pa
     assert "no problems" in run(asrctl, "validate", cwd=elsewhere / "office", env=env)
     # The Dutch catalogue was compiled into the wheel.
     assert "geen problemen" in run(asrctl, "--lang", "nl", "validate", cwd=elsewhere / "office", env=env)
+
+
+# --- the release workflow: a tag v<version> is tested, built, checked and published ------------------------
+
+RELEASE = REPO / ".github" / "workflows" / "release.yml"
+
+
+def _release() -> dict[str, Any]:
+    return YAML(typ="safe", pure=True).load(RELEASE.read_text(encoding="utf-8"))  # YAML 1.2: `on` stays a key
+
+
+def _step(job: dict[str, Any], says: str) -> dict[str, Any]:
+    return next(s for s in job["steps"] if says in str(s.get("run", "")) or says in str(s.get("uses", "")))
+
+
+def test_a_version_tag_is_tested_built_checked_and_published_by_trusted_publishing() -> None:
+    wf = _release()
+    assert wf["on"] == {"push": {"tags": ["v*"]}}
+    jobs = wf["jobs"]
+    assert jobs["build"]["needs"] == "test" and jobs["publish"]["needs"] == "build"
+    assert _step(jobs["test"], "make test")["run"].strip() == "make test"
+    build = jobs["build"]
+    runs = [str(s.get("run", "")) for s in build["steps"]]
+    order = [next(i for i, r in enumerate(runs) if says in r) for says in
+             ("asrctl.__version__", "python -m build", "twine check --strict dist/*", "fresh/bin/asrctl\" --version")]
+    assert order == sorted(order), "check the tag, build, twine check, then the wheel in a fresh venv"
+    assert build["env"]["TAG"] == "${{ github.ref_name }}"
+    assert _step(build, "upload-artifact")["with"]["name"] == _step(jobs["publish"], "download-artifact")["with"]["name"]
+    publish = jobs["publish"]
+    assert publish["environment"]["name"] == "pypi" and publish["permissions"] == {"id-token": "write"}
+    upload = _step(publish, "pypa/gh-action-pypi-publish")
+    assert re.fullmatch(r"pypa/gh-action-pypi-publish@v[0-9]+\.[0-9]+\.[0-9]+", upload["uses"])
+    assert "with" not in upload or not {"password", "user"} & set(upload["with"]), "no token: trusted publishing"
+    for job in jobs.values():  # every action pinned to a released version, never a branch
+        for step in job["steps"]:
+            if "uses" in step:
+                assert re.search(r"@v[0-9]+(\.[0-9]+)*$", step["uses"]), step["uses"]
+
+
+def _tag_check(tag: str) -> subprocess.CompletedProcess[str]:
+    script = _step(_release()["jobs"]["build"], "asrctl.__version__")["run"]
+    env = {**os.environ, "TAG": tag, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
+    return subprocess.run(["bash", "-c", script], cwd=REPO, env=env, capture_output=True, text=True, timeout=30,
+                          check=False)
+
+
+def test_the_release_refuses_a_tag_that_is_not_the_version() -> None:
+    right = _tag_check(f"v{__version__}")
+    assert right.returncode == 0 and f"releasing asrctl {__version__}" in right.stdout, right.stdout + right.stderr
+    for wrong in ("v9.9.9", __version__, f"v{__version__}-rc"):
+        refused = _tag_check(wrong)
+        assert refused.returncode == 1, wrong
+        assert f"::error::tag {wrong} is not v{__version__}, the version in asrctl/__init__.py" in refused.stdout

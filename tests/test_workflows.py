@@ -73,7 +73,7 @@ def steps_of(job: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def test_the_expected_workflows_exist() -> None:
-    assert {p.name for p in WORKFLOWS} >= {"plan.yml", "apply.yml", "drift.yml", "ci.yml"}
+    assert {p.name for p in WORKFLOWS} >= {"plan.yml", "apply.yml", "drift.yml", "ci.yml", "release.yml"}
 
 
 def test_workflows_pass_githubs_workflow_schema_offline() -> None:
@@ -118,6 +118,9 @@ def test_every_job_asks_only_for_named_permissions() -> None:
         assert isinstance(permissions, dict) and permissions, f"{wf}:{name} needs its own permissions"
         assert set(permissions.values()) <= {"read", "write", "none"}
         writes = {k for k, v in permissions.items() if v == "write"}
+        if (wf, name) == ("release.yml", "publish"):  # trusted publishing: the OIDC token, in environment pypi
+            assert permissions == {"id-token": "write"} and job["environment"]["name"] == "pypi"
+            continue
         assert writes <= {"pull-requests", "issues"}, f"{wf}:{name} writes {writes}"
 
 

@@ -5,6 +5,9 @@ and `asrctl validate` (built here at run time, so validation never depends on a 
 pydantic's output is tidied for editors and reviewers:
 - an optional field's `anyOf: [X, {type: null}]` becomes X (a YAML null is not a value we
   accept anyway), so editors show the real type;
+- a secret reference, `anyOf` {env} | {file}, becomes `oneOf`: the two forms exclude each other (each
+  requires its key and allows no other), and yaml-language-server then shows the form's errorMessage
+  for a token written literally, where for a tie under anyOf it merges two "Incorrect type" warnings;
 - every object gets `additionalProperties: false`; a map keyed by pattern (accounts) becomes
   `propertyNames` + `additionalProperties: <entry>`, so a badly named entry is still checked inside;
 - keys are sorted, except under `properties` where the models' field order is kept;
@@ -21,9 +24,12 @@ from typing import Any
 from pydantic import BaseModel
 
 from asrctl.declare.editor_help import annotate
-from asrctl.declare.model import Config, Employer
+from asrctl.declare.model import Config, Employer, EnvSecretRef, FileSecretRef
 
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
+
+# The branches of a secret reference, as pydantic names them.
+SECRET_REFS = frozenset(f"#/$defs/{model.__name__}" for model in (EnvSecretRef, FileSecretRef))
 
 # file name under schemas/ -> model
 SCHEMA_FILES: dict[str, type[BaseModel]] = {
@@ -68,6 +74,8 @@ def _tidy(node: Any, *, under_properties: bool = False) -> Any:
     if under_properties:  # property name -> subschema: keep the model's field order
         return {name: _tidy(sub) for name, sub in node.items()}
     node = _drop_null(node)
+    if {branch.get("$ref") for branch in node.get("anyOf", [{}])} == SECRET_REFS:
+        node = {("oneOf" if key == "anyOf" else key): value for key, value in node.items()}
     patterns = node.get("patternProperties")
     if isinstance(patterns, dict) and len(patterns) == 1 and "properties" not in node:
         ((pattern, entry),) = patterns.items()

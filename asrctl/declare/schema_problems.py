@@ -20,7 +20,7 @@ from pydantic import ValidationError
 
 from asrctl.declare import model as m
 from asrctl.declare.problems import Problem
-from asrctl.declare.schema import schema_for
+from asrctl.declare.schema import SECRET_REFS, schema_for
 from asrctl.declare.semantics import did_you_mean
 from asrctl.declare.todo import CODE as TODO_CODE
 from asrctl.declare.todo import is_todo, todo_problem
@@ -154,7 +154,7 @@ class _Mapper:
             yield from self._required(error, parts)
         elif keyword == "additionalProperties":
             yield from self._unknown(error, parts)
-        elif keyword == "anyOf" and self._is_secret(error):
+        elif keyword == "oneOf" and self._is_secret(error):
             yield from self._secret(error, parts)
         elif keyword == "type":
             yield self._type(error, parts)
@@ -233,7 +233,7 @@ class _Mapper:
 
     def _is_secret(self, error: SchemaError) -> bool:
         refs = {v.get("$ref", "") for v in _rule(error) if isinstance(v, dict)}
-        return refs == {"#/$defs/EnvSecretRef", "#/$defs/FileSecretRef"}
+        return refs == SECRET_REFS
 
     def _secret(self, error: SchemaError, parts: list[Any]) -> Iterator[Problem]:
         where, value = shown_path(parts), _instance(error)
@@ -460,7 +460,7 @@ def _parents(schema: dict[str, Any]) -> dict[str, str]:
             walk(node["additionalProperties"], f"{path}.<name>" if path else "<name>", depth + 1)
         if isinstance(node.get("items"), dict):
             walk(node["items"], f"{path}[]", depth + 1)
-        for sub in node.get("anyOf", []):
+        for sub in node.get("oneOf", []):
             walk(sub, path, depth + 1)
 
     walk(schema, "", 0)

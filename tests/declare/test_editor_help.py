@@ -202,16 +202,24 @@ def test_the_committed_schema_is_2020_12_and_validators_ignore_the_help(name: st
 
 
 def editor_message(error: ValidationError) -> str:
-    """The message yaml-language-server shows for a failed keyword (its BaseValidator, 1.x):
-    a pattern → patternErrorMessage, else errorMessage, else its generic English text; a wrong type, enum
-    or const value → errorMessage, else generic; anyOf/oneOf → the message of the best-matching branch."""
+    """The message yaml-language-server (2.x, its BaseValidator) shows for a failed keyword: a pattern →
+    patternErrorMessage, else errorMessage, else its generic text; a wrong type, enum or const value →
+    errorMessage, else generic; anyOf/oneOf → the best branch's (fewest problems, then the deepest).
+    Two branches that tie with a type mismatch: under anyOf their warnings merge into the generic
+    'Incorrect type. Expected "A | B"' (errorMessage lost); under oneOf the later branch's stays."""
     if error.validator in ("anyOf", "oneOf") and error.context:
         branches: dict[Any, list[ValidationError]] = {}
         for sub in error.context:
             branches.setdefault(sub.relative_schema_path[0], []).append(sub)
-        # as yaml-language-server's genericComparison: fewest problems, then the one that matched deeper
-        best = min(branches.values(), key=lambda errors: (len(errors), -max(len(e.path) for e in errors)))
-        return editor_message(best[0])
+
+        def rank(errors: list[ValidationError]) -> tuple[int, int]:
+            return len(errors), -max(len(e.path) for e in errors)
+
+        best = min(rank(errors) for errors in branches.values())
+        tied = [errors for errors in branches.values() if rank(errors) == best]
+        if len(tied) > 1 and error.validator == "anyOf" and all(e.validator == "type" for t in tied for e in t):
+            return 'Incorrect type. Expected "' + " | ".join(str(t[0].schema.get("title")) for t in tied) + '".'
+        return editor_message(tied[-1 if error.validator == "oneOf" else 0][0])
     schema: dict[str, Any] = error.schema if isinstance(error.schema, dict) else {}
     if error.validator == "pattern":
         return str(schema.get("patternErrorMessage") or schema.get("errorMessage")
