@@ -200,7 +200,11 @@ class _Loader:
                        _("an employer file is a few hundred bytes: is this the right file?"), "load.too-large")
                 return None
             with open(file.path, "rb") as handle:
-                data = handle.read(MAX_FILE_BYTES + 1)
+                # As much as stat said and one byte more, to see it grew: read(MAX_FILE_BYTES + 1) would
+                # allocate 1 MiB per file, which costs more than reading a small file does.
+                data = handle.read(min(info.st_size, MAX_FILE_BYTES) + 1)
+                if len(data) > info.st_size:  # it grew since stat: read on, up to the limit
+                    data += handle.read(MAX_FILE_BYTES + 1 - len(data))
         except OSError as exc:
             if exc.errno == errno.ELOOP:
                 refuse(_("symbolic link loop: the link leads (through other links) back to itself"),
@@ -234,11 +238,14 @@ class _Loader:
         """The file's model, or None with its schema problems."""
         cls: type[BaseModel] = Config if kind == "config" else Employer
         data = doc.data
-        needs_fields = ", ".join(n for n, f in cls.model_fields.items() if f.is_required())
-        needs = (_("asrctl.yaml needs {fields}", fields=needs_fields) if kind == "config" else
-                 _("an employer file needs {fields}", fields=needs_fields))
+
+        def needs() -> Message:  # only for a file that is no mapping: a valid one must not pay for it
+            fields = ", ".join(n for n, f in cls.model_fields.items() if f.is_required())
+            return (_("asrctl.yaml needs {fields}", fields=fields) if kind == "config" else
+                    _("an employer file needs {fields}", fields=fields))
+
         if data is EMPTY or data is None:
-            self.error(file, _("the file is empty"), needs, "yaml.empty")
+            self.error(file, _("the file is empty"), needs(), "yaml.empty")
             return None
         if not isinstance(data, dict):
             line, col = doc.values.get("", (1, 1))
@@ -247,7 +254,7 @@ class _Loader:
                        if kind == "config" else
                        _("the file holds {holds}; an employer file is a mapping of fields ('key: value' lines)",
                          holds=holds))
-            self.error(file, message, needs, "yaml.not-a-mapping", line, col)
+            self.error(file, message, needs(), "yaml.not-a-mapping", line, col)
             return None
         refused: ValidationError | None = None
         if not doc.has_null:

@@ -107,3 +107,29 @@ def test_eleven_test(number: str, ok: bool) -> None:
 ])
 def test_email_syntax(address: str, ok: bool) -> None:
     assert is_email(address) is ok
+
+
+@pytest.mark.parametrize("grows_to, reported", [(len(EMPLOYER), None), (1024 * 1024 + 10, "over 1 MiB")])
+def test_a_file_that_grows_between_stat_and_read_is_read_whole_or_refused(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, grows_to: int, reported: str | None) -> None:
+    import os
+
+    from asrctl.declare import load
+
+    root = make_repo(tmp_path, {"bakkerij.yaml": EMPLOYER + "#" * (grows_to - len(EMPLOYER))})
+    real_stat = os.stat
+
+    def stale_stat(path: object, *args: object, **kwargs: object) -> os.stat_result:
+        info = real_stat(path, *args, **kwargs)  # type: ignore[arg-type]
+        if str(path).endswith("bakkerij.yaml"):  # as stat saw it a moment before the writer finished
+            return os.stat_result((info.st_mode, *list(info)[1:6], 40, *list(info)[7:]))
+        return info
+
+    monkeypatch.setattr(load.os, "stat", stale_stat)
+    result = check_repo(root / "asrctl.yaml")
+    messages = [p.message for p in result.problems if p.path.endswith("bakkerij.yaml")]
+    if reported is None:  # read whole (not the 41 bytes stat promised): the file is clean
+        assert messages == [] and result.repo is not None
+        assert result.repo.employers[0].employer.nmbrs.company == "Bakkerij De Vries B.V."
+    else:
+        assert any(reported in m for m in messages), messages
