@@ -133,6 +133,12 @@ class _Handler(BaseHTTPRequestHandler):
         template = routed[0] if routed else "other"
         owner.calls.add(self.command, template)
         body = self._read_body()
+        if body is None:
+            # RFC 9112 §6.3: a body closed short of its length is an incomplete message, not a request.
+            # Nobody waits for an answer, and evaluating it would remember that answer under its
+            # Idempotency-Key: the client's re-run with the whole body would then meet 422.
+            self.close_connection = True
+            return
         owner.faults.delay()
         fault = owner.faults.take(self.command, template)
         if fault is not None and not fault.after:
@@ -174,7 +180,8 @@ class _Handler(BaseHTTPRequestHandler):
             fault.status, "rate-limited" if fault.status == 429 else "unavailable", detail, headers=headers
         )
 
-    def _read_body(self) -> Body:
+    def _read_body(self) -> Body | None:
+        """The request body; None when the connection ended before the whole body arrived."""
         if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
             return self._read_chunked()
         length_text = self.headers.get("Content-Length")
@@ -187,14 +194,18 @@ class _Handler(BaseHTTPRequestHandler):
         if length > MAX_BODY:
             self.close_connection = True  # not read: the connection cannot be reused
             return Body(b"", f"the body is larger than {MAX_BODY} bytes")
-        return Body(self.rfile.read(length))
+        raw = self.rfile.read(length)
+        return Body(raw) if len(raw) == length else None
 
-    def _read_chunked(self) -> Body:
+    def _read_chunked(self) -> Body | None:
         chunks: list[bytes] = []
         total = 0
         try:
             while True:
-                size = int(self.rfile.readline(100).split(b";", 1)[0].strip(), 16)
+                line = self.rfile.readline(100)
+                if not line:
+                    return None
+                size = int(line.split(b";", 1)[0].strip(), 16)
                 if size == 0:
                     while self.rfile.readline(1000) not in (b"\r\n", b"\n", b""):
                         pass  # trailers
@@ -203,8 +214,10 @@ class _Handler(BaseHTTPRequestHandler):
                 if total > MAX_BODY:
                     self.close_connection = True
                     return Body(b"", f"the body is larger than {MAX_BODY} bytes")
-                chunks.append(self.rfile.read(size))
-                self.rfile.readline(10)
+                chunk = self.rfile.read(size)
+                if len(chunk) < size or not self.rfile.readline(10):
+                    return None
+                chunks.append(chunk)
         except ValueError:
             self.close_connection = True
             return Body(b"", "the chunked body cannot be read")

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import http.client
 import json
+import socket
 import sqlite3
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -14,7 +16,7 @@ import pytest
 import requests
 
 from asrctl.sandbox.registry_contract import ContractChecker
-from asrctl.sandbox.registry_server import RegistryServer
+from asrctl.sandbox.registry_server import ONE, RegistryServer
 from asrctl.secrets import fingerprint
 
 from support.registry import (
@@ -604,6 +606,50 @@ def test_error_answers_below_500_are_replayed(api: Api) -> None:
     assert replay.status_code == 412 and replay.content == stale.content
     assert replay.headers["Idempotent-Replayed"] == "true"
     assert api.get(N1).json()["status"] == "submitted"
+
+
+def _cut_short(server: RegistryServer, head: bytes, body: bytes) -> None:
+    """Send a write whose body never arrives whole (the client is killed mid-send), and wait until the
+    registry has dealt with it: stop() lets the request in progress finish."""
+    url = urlsplit(f"{server.url}/registrations/{N1}")
+    with socket.create_connection((url.hostname or "", url.port or 0), timeout=10) as conn:
+        conn.sendall(f"PUT {url.path} HTTP/1.1\r\nHost: {url.netloc}\r\n".encode() + head + b"\r\n" + body)
+        deadline = time.monotonic() + 10
+        while server.calls.get("PUT", ONE) == 0 and time.monotonic() < deadline:
+            time.sleep(0.01)  # the registry reads the request ...
+    server.stop()  # ... and the close ends its body: stop() waits for the request in progress
+
+
+def _headers(*extra: str) -> bytes:
+    lines = [f"Authorization: Bearer {A_WRITE}", "Content-Type: application/json", "If-None-Match: *",
+             "Idempotency-Key: cut-short", *extra]
+    return "".join(line + "\r\n" for line in lines).encode()
+
+
+@pytest.mark.parametrize("sent", [0, 1, 40])
+def test_a_body_cut_short_is_no_request_and_its_key_stays_free(tmp_path: Path, sent: int) -> None:
+    """RFC 9112 §6.3: a message closed before Content-Length octets arrived is incomplete; the registry
+    must not answer it (nobody is there) nor remember an answer under its Idempotency-Key, or the
+    client's re-run with the whole body meets 422 where its first write was due."""
+    body = json.dumps(sample_input(1)).encode()
+    with RegistryServer(tmp_path / "registry.db", TOKENS) as first:
+        _cut_short(first, _headers(f"Content-Length: {len(body)}"), body[:sent])
+    assert remembered_keys(first) == []
+    with RegistryServer(tmp_path / "registry.db", TOKENS) as again:
+        api = Api(again.url, ContractChecker(raise_now=False))
+        whole = api.create(N1, sample_input(1), key="cut-short")
+        assert whole.status_code == 201 and "Idempotent-Replayed" not in whole.headers, whole.text
+
+
+def test_a_chunked_body_cut_short_is_no_request_either(tmp_path: Path) -> None:
+    body = json.dumps(sample_input(1)).encode()
+    chunk = f"{len(body):x}\r\n".encode() + body[:20]  # a chunk announced whole, sent in part
+    with RegistryServer(tmp_path / "registry.db", TOKENS) as first:
+        _cut_short(first, _headers("Transfer-Encoding: chunked"), chunk)
+    assert remembered_keys(first) == []
+    with RegistryServer(tmp_path / "registry.db", TOKENS) as again:
+        whole = Api(again.url, ContractChecker(raise_now=False)).create(N1, sample_input(1), key="cut-short")
+        assert whole.status_code == 201 and "Idempotent-Replayed" not in whole.headers, whole.text
 
 
 def test_401_403_and_5xx_are_not_remembered(api: Api, server: RegistryServer) -> None:
