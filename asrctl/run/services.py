@@ -67,7 +67,12 @@ def require_allowed_hosts(repo: Repo) -> None:
     if not config.registry.url.startswith(SANDBOX_PREFIX):
         require_allowed_host(config.registry.url, REGISTRY_HOSTS, setting="registry.url",
                              token="the registry token", where=repo.config_location("registry.url"))
-    rest = config.nmbrs.rest
+    require_allowed_rest_hosts(repo)
+
+
+def require_allowed_rest_hosts(repo: Repo) -> None:
+    """The client secret, the consent's tokens and the person signing in go only to Nmbrs's REST hosts."""
+    rest = repo.config.nmbrs.rest
     if rest is not None and not rest.url.startswith(SANDBOX_PREFIX):
         for setting, url in (("nmbrs.rest.url", rest.url), ("nmbrs.rest.identity_url", rest.identity_url)):
             require_allowed_host(url, NMBRS_HOSTS, setting=setting, token="the Nmbrs client secret and consent",
@@ -101,6 +106,7 @@ def rest_app(repo: Repo, sandbox: EmbeddedSandbox | None) -> RestApp:
         raise ConfigError("asrctl.yaml has no nmbrs.rest: the office's Nmbrs REST app is needed for api: rest",
                           hint="add nmbrs.rest with client_id, client_secret and subscription_key "
                           "(see docs/operator-guide.md)")
+    require_allowed_rest_hosts(repo)  # before a secret is read (asrctl login comes here without connect())
     simulated = sandbox.rest_url if sandbox is not None else None
     if rest.url.startswith(SANDBOX_PREFIX) and simulated is None:
         raise ConfigError("nmbrs.rest.url is a sandbox: URL, but the sandbox is not running")

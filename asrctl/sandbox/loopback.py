@@ -9,6 +9,7 @@ from typing import ClassVar, Generic, Self, TypeVar
 
 log = logging.getLogger("asrctl.sandbox.loopback")
 E = TypeVar("E")
+F = TypeVar("F")
 
 
 class LoopbackServer:
@@ -83,6 +84,23 @@ class Log(Generic[E]):
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()
+
+
+class Injections(Generic[F]):
+    """Faults waiting for the next calls of an operation, in order. Thread-safe."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._waiting: dict[str, list[F]] = {}
+
+    def add(self, operation: str, fault: F, times: int = 1) -> None:
+        with self._lock:
+            self._waiting.setdefault(operation, []).extend([fault] * times)
+
+    def take(self, operation: str) -> F | None:
+        with self._lock:
+            queue = self._waiting.get(operation)
+            return queue.pop(0) if queue else None
 
 
 class SimHandler(BaseHTTPRequestHandler):

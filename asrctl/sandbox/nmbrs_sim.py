@@ -51,18 +51,22 @@ from asrctl.nmbrs.soap.calls import (
     right_of,
     rights_name,
 )
-from asrctl.sandbox.loopback import Log, LoopbackServer, SimHandler
+from asrctl.sandbox.loopback import Injections, Log, LoopbackServer, SimHandler
 from asrctl.sandbox.world import (
     SERVED_CALLS,
+    Kind,
+    LoginScopes,
     World,
     WorldCompany,
-    WorldDebtor,
     WorldEmployee,
     WorldLogin,
     load_world,
 )
 
 log = logging.getLogger("asrctl.sandbox.nmbrs_sim")
+
+# The fault Nmbrs answers for an id the login cannot see (API-FACTS: 2009 debtor, 2004 company, 1003 employee).
+_HIDDEN: dict[Kind, int] = {"debtor": 2009, "company": 2004, "employee": 1003}
 
 SOAP_ENV = "http://schemas.xmlsoap.org/soap/envelope/"
 FaultKind = Literal["http500", "fault1006", "reset", "429", "fault9999", "fault2003", "gone"]
@@ -203,29 +207,6 @@ def _child(parent: ET.Element | None, ns: str, name: str) -> str | None:
     return None if node is None else (node.text or "")
 
 
-@dataclass(frozen=True)
-class _Scope:
-    """What one login can see, indexed (a world of thousands of companies answers in O(1) per call)."""
-
-    debtors: list[WorldDebtor]
-    debtor_by_id: dict[int, WorldDebtor]
-    companies: list[WorldCompany]
-    company_by_id: dict[int, WorldCompany]
-    employee_by_id: dict[int, WorldEmployee]
-
-    @classmethod
-    def of(cls, world: World, login: WorldLogin) -> _Scope:
-        debtors = world.visible_debtors(login)
-        companies = world.visible_companies(login)
-        return cls(
-            debtors=debtors,
-            debtor_by_id={d.id: d for d in debtors if d.id is not None},
-            companies=companies,
-            company_by_id={c.id: c for c in companies if c.id is not None},
-            employee_by_id={e.id: e for c in companies for e in c.employees if e.id is not None},
-        )
-
-
 class NmbrsSimulator(LoopbackServer):
     """In-process Nmbrs on loopback. `with NmbrsSimulator(world) as sim: ... sim.url ...`
 
@@ -247,9 +228,10 @@ class NmbrsSimulator(LoopbackServer):
         self.gone: set[str] = set()  # calls answered as Nmbrs answers an operation it no longer offers
         self.drop: set[str] = set()  # element names left out of every record (an answer lacking a field)
         self._inject_lock = threading.Lock()
-        self._injections: dict[str, list[tuple[FaultKind, float | None]]] = {}
+        self.injections: Injections[tuple[FaultKind, float | None]] = Injections()
         self._tasks: dict[str, str] = {}
-        self._scopes: dict[str, _Scope] = {}
+        self.scopes: LoginScopes[int] = LoginScopes(self.world, lambda kind, world_id: world_id,
+                                                    lambda kind: SimFault(_HIDDEN[kind]))
         self._handlers = self._build_handlers()
 
     # --- lifecycle ---------------------------------------------------------------------------------
@@ -277,13 +259,7 @@ class NmbrsSimulator(LoopbackServer):
             raise ValueError(f"unknown operation {operation!r}")
         if kind not in ("http500", "fault1006", "reset", "429", "fault9999", "fault2003", "gone"):
             raise ValueError(f"unknown fault kind {kind!r}")
-        with self._inject_lock:
-            self._injections.setdefault(call, []).extend([(kind, retry_after)] * times)
-
-    def _take_injection(self, call: str) -> tuple[FaultKind, float | None] | None:
-        with self._inject_lock:
-            queue = self._injections.get(call)
-            return queue.pop(0) if queue else None
+        self.injections.add(call, (kind, retry_after), times)
 
     # --- the service -------------------------------------------------------------------------------
 
@@ -311,25 +287,6 @@ class NmbrsSimulator(LoopbackServer):
         else:
             inner = f"<{op}Result>{result}</{op}Result>"
         return _ENVELOPE.format(body=f'<{op}Response xmlns="{ns}">{inner}</{op}Response>')
-
-    def _scope(self, login: WorldLogin) -> _Scope:
-        with self._inject_lock:
-            scope = self._scopes.get(login.username)
-            if scope is None:
-                scope = self._scopes[login.username] = _Scope.of(self.world, login)
-            return scope
-
-    def _company(self, login: WorldLogin, company_id: int) -> WorldCompany:
-        company = self._scope(login).company_by_id.get(company_id)
-        if company is None:
-            raise SimFault(2004)
-        return company
-
-    def _employee(self, login: WorldLogin, employee_id: int) -> WorldEmployee:
-        employee = self._scope(login).employee_by_id.get(employee_id)
-        if employee is None:
-            raise SimFault(1003)
-        return employee
 
     def _record(self, fields: list[str]) -> str:
         """One record's elements, as the simulator is set to write them (order, unknown elements)."""
@@ -372,16 +329,10 @@ class NmbrsSimulator(LoopbackServer):
 
         def debtors(req: _Request, login: WorldLogin) -> str:
             return _items("Debtor", [rec([_el("Id", d.id), _el("Number", d.number), _el("Name", d.name)])
-                                     for d in self._scope(login).debtors])
-
-        def visible_debtor(login: WorldLogin, debtor_id: int) -> WorldDebtor:
-            debtor = self._scope(login).debtor_by_id.get(debtor_id)
-            if debtor is None:
-                raise SimFault(2009)
-            return debtor
+                                     for d in self.scopes.of(login).debtors])
 
         def tags(req: _Request, login: WorldLogin) -> str:
-            debtor = visible_debtor(login, req.int("DebtorId"))
+            debtor = self.scopes.debtor(login, req.int("DebtorId"))
             return _items("DebtorTag", [rec([_el("Number", i + 1), _el("HexColor", "#2E7D32"), _el("Tag", t)])
                                         for i, t in enumerate(debtor.tags)])
 
@@ -393,14 +344,14 @@ class NmbrsSimulator(LoopbackServer):
             ])
 
         def companies(req: _Request, login: WorldLogin) -> str:
-            return company_rows(self._scope(login).companies)
+            return company_rows(self.scopes.of(login).companies)
 
         def companies_by_debtor(req: _Request, login: WorldLogin) -> str:
-            number = visible_debtor(login, req.int("DebtorId")).number
-            return company_rows([c for c in self._scope(login).companies if c.debtor == number])
+            number = self.scopes.debtor(login, req.int("DebtorId")).number
+            return company_rows([c for c in self.scopes.of(login).companies if c.debtor == number])
 
         def current_period(req: _Request, login: WorldLogin) -> str:
-            company = self._company(login, req.int("CompanyId"))
+            company = self.scopes.company(login, req.int("CompanyId"))
             today = date.today()
             if company.loonaangifte_tijdvak == "Week4":
                 # Nmbrs's enumerations page writes W4 (some clients show 4W; asrctl reads both)
@@ -408,15 +359,15 @@ class NmbrsSimulator(LoopbackServer):
             return escape(f"{today.year}-{today.month}-M")
 
         def runs(req: _Request, login: WorldLogin) -> str:
-            self._company(login, req.int("CompanyId"))
+            self.scopes.company(login, req.int("CompanyId"))
             return ""
 
         def company_report(req: _Request, login: WorldLogin) -> str:
-            company = self._company(login, req.int("CompanyId"))
+            company = self.scopes.company(login, req.int("CompanyId"))
             return escape(f'<Report CompanyId="{company.id}" RunId="{req.int("RunId")}" />')
 
         def employee_list(req: _Request, login: WorldLogin) -> str:
-            company = self._company(login, req.int("CompanyId"))
+            company = self.scopes.company(login, req.int("CompanyId"))
             wanted = req.int("EmployeeType")
             return _items("Employee", [rec([_el("Id", e.id), _el("Number", e.number), _el("DisplayName", e.display_name)])
                                        for e in company.employees if e.type == wanted])
@@ -426,11 +377,11 @@ class NmbrsSimulator(LoopbackServer):
                                            for t in world.employee_types])
 
         def svw(req: _Request, login: WorldLogin) -> str | None:
-            employee = self._employee(login, req.int("EmployeeId"))
+            employee = self.scopes.employee(login, req.int("EmployeeId"))
             return None if employee.svw is None else self._svw(employee, bulk=False)
 
         def svw_bulk(req: _Request, login: WorldLogin) -> str:
-            company = self._company(login, req.int("CompanyID"))
+            company = self.scopes.company(login, req.int("CompanyID"))
             rows = []
             for e in company.employees:
                 record = "" if e.svw is None else _nested("EmployeeSVWSettings", self._svw(e, bulk=True))
@@ -438,7 +389,7 @@ class NmbrsSimulator(LoopbackServer):
             return _items("EmployeeSVWItem", rows)
 
         def employments(req: _Request, login: WorldLogin) -> str:
-            company = self._company(login, req.int("CompanyID"))
+            company = self.scopes.company(login, req.int("CompanyID"))
             this_year = date.today().year
             rows = []
             for e in company.employees:
@@ -458,22 +409,22 @@ class NmbrsSimulator(LoopbackServer):
 
         def per_company_items(item: str) -> Callable[[_Request, WorldLogin], str]:
             def handler(req: _Request, login: WorldLogin) -> str:
-                company = self._company(login, req.int("CompanyID"))
+                company = self.scopes.company(login, req.int("CompanyID"))
                 return _items(item, [_el("EmployeeId", e.id) for e in company.employees])
             return handler
 
         def personal_info(req: _Request, login: WorldLogin) -> str:
-            e = self._employee(login, req.int("EmployeeId"))
+            e = self.scopes.employee(login, req.int("EmployeeId"))
             return _el("Id", e.id) + _el("Number", e.number) + _el("DisplayName", e.display_name) + _el("IdentificationType", 0)
 
         def per_employee(kind: Literal["empty", "none", "item"]) -> Callable[[_Request, WorldLogin], str | None]:
             def handler(req: _Request, login: WorldLogin) -> str | None:
-                e = self._employee(login, req.int("EmployeeId"))
+                e = self.scopes.employee(login, req.int("EmployeeId"))
                 return {"empty": "", "none": None, "item": _el("EmployeeId", e.id)}[kind]
             return handler
 
         def report_background(req: _Request, login: WorldLogin) -> str:
-            company = self._company(login, req.int(REPORT_BACKGROUND_PARAMS[0]))
+            company = self.scopes.company(login, req.int(REPORT_BACKGROUND_PARAMS[0]))
             task = str(uuid.uuid4())
             with self._inject_lock:
                 self._tasks[task] = f'<Report CompanyId="{company.id}" />'
@@ -555,7 +506,7 @@ class _Handler(SimHandler):
         if self.sim.latency > 0:
             time.sleep(self.sim.latency)
         params = tuple(req.params.items())
-        injected = self.sim._take_injection(call)
+        injected = self.sim.injections.take(call)
         if injected is not None:
             kind, retry_after = injected
             self.sim.calls.add(CallEntry(call, req.username, kind, params, at=arrived))

@@ -20,7 +20,7 @@ unknown: `missing_key_status`, 401 by default — UNVERIFIED), the operation's s
 `multi_debtor_companies = "list"` answers instead). Throttling: `rate_limit` calls a second
 (429 42908, Retry-After 1) and `quota` calls in all (429 42909). Injected faults on the next N
 calls of an operation: 42908 (with or without Retry-After), 42909, 500/502/503 (HTML bodies, as a
-gateway sends), reset, 401.
+gateway sends), reset, 401; and a hostile peer's redirect, trickled answer or answer without end.
 
 Every request is in `calls` (time of arrival, operation, user, status, code): the budget tests read
 the arrival times. `python -m asrctl.sandbox.rest_sim WORLD.yaml --client-id ID --client-secret S
@@ -52,8 +52,16 @@ from urllib.parse import parse_qs, unquote, urlencode, urlsplit
 
 import yaml
 
-from asrctl.sandbox.loopback import Log, LoopbackServer, SimHandler
-from asrctl.sandbox.world import World, WorldCompany, WorldDebtor, WorldEmployee, WorldLogin, load_world
+from asrctl.sandbox.loopback import Injections, Log, LoopbackServer, SimHandler
+from asrctl.sandbox.world import (
+    LoginScopes,
+    World,
+    WorldCompany,
+    WorldDebtor,
+    WorldEmployee,
+    WorldLogin,
+    load_world,
+)
 
 log = logging.getLogger("asrctl.sandbox.rest_sim")
 
@@ -65,8 +73,12 @@ ACCESS_TTL = 3600         # expires_in of an access token (RSDK's assumption; th
 MISSING_SCOPE_CODE = 40301  # UNVERIFIED: Nmbrs documents no body for a 403 on a missing scope
 MAX_PAGE_SIZE = 100
 DEFAULT_PAGE_SIZE = 20
-FaultKind = Literal["42908", "42909", "500", "502", "503", "reset", "401"]
-FAULT_KINDS: tuple[str, ...] = ("42908", "42909", "500", "502", "503", "reset", "401")
+FaultKind = Literal["42908", "42909", "500", "502", "503", "reset", "401", "redirect", "trickle", "huge"]
+FAULT_KINDS: tuple[str, ...] = ("42908", "42909", "500", "502", "503", "reset", "401", "redirect", "trickle", "huge")
+# A hostile peer, not Nmbrs (these say nothing about the real API): a redirect elsewhere, an answer
+# trickled a byte at a time, an answer without end. Each stops by itself (bounded), or when the client hangs up.
+TRICKLE_BODY = json.dumps({"data": [], "pad": "x" * 200}).encode()
+HUGE_CHUNK = b"[" * 65536
 
 SUBSCRIPTION_KEY_CODE = 40100  # UNVERIFIED: no code is documented for a missing or unknown subscription key
 _ERRORS: dict[int, tuple[int, str, str, str]] = {  # code -> (HTTP status, type, title, detail)
@@ -190,14 +202,6 @@ class ApiError(Exception):
 
 
 @dataclass
-class _Scope:
-    debtors: list[WorldDebtor]
-    debtor_by_uuid: dict[str, WorldDebtor]
-    companies: list[WorldCompany]
-    company_by_uuid: dict[str, WorldCompany]
-
-
-@dataclass
 class _Limits:
     arrivals: list[float] = field(default_factory=list)
     total: int = 0
@@ -228,6 +232,10 @@ class RestSimulator(LoopbackServer):
         self.rate_limit: int | None = None      # calls a second per subscription key
         self.quota: int | None = None           # calls in all per subscription key
         self.access_ttl = ACCESS_TTL
+        # Hostile faults: where a redirect points, the pause between trickled bytes, the most a huge answer sends.
+        self.redirect_to = "http://127.0.0.2:9"
+        self.trickle_seconds = 0.05
+        self.huge_bytes = 64 * 1024 * 1024
         # Tests validate every API answer against the OpenAPI document: called with (method, path,
         # query, request headers, status, body) before an answer (not an injected fault) is sent.
         self.observer: Callable[[str, str, dict[str, str], dict[str, str], int, bytes], None] | None = None
@@ -235,9 +243,9 @@ class RestSimulator(LoopbackServer):
         self._codes: dict[str, _Code] = {}
         self._refresh: dict[str, _Refresh] = {}
         self._access: dict[str, _Access] = {}
-        self._injections: dict[str, list[tuple[FaultKind, float | None]]] = {}
+        self.injections: Injections[tuple[FaultKind, float | None]] = Injections()
         self._limits: dict[str, _Limits] = {}
-        self._scopes: dict[str, _Scope] = {}
+        self.scopes: LoginScopes[str] = LoginScopes(self.world, rest_id, lambda kind: ApiError(40303))
 
     # --- lifecycle -----------------------------------------------------------------------------------
 
@@ -263,13 +271,7 @@ class RestSimulator(LoopbackServer):
             raise ValueError(f"unknown operation {operation!r}")
         if kind not in FAULT_KINDS:
             raise ValueError(f"unknown fault kind {kind!r}")
-        with self._lock:
-            self._injections.setdefault(operation, []).extend([(kind, retry_after)] * times)
-
-    def _take_injection(self, operation: str) -> tuple[FaultKind, float | None] | None:
-        with self._lock:
-            queue = self._injections.get(operation)
-            return queue.pop(0) if queue else None
+        self.injections.add(operation, (kind, retry_after), times)
 
     def issue_grant(self, username: str, client_id: str, scopes: list[str] | tuple[str, ...]) -> dict[str, Any]:
         """A token response as if the user had consented in a browser (the embedded sandbox's shortcut)."""
@@ -463,34 +465,10 @@ class RestSimulator(LoopbackServer):
             raise ApiError(MISSING_SCOPE_CODE, f"{operation.operation_id} needs one of: {', '.join(operation.scopes)}")
         return login
 
-    def _scope(self, login: WorldLogin) -> _Scope:
-        with self._lock:
-            scope = self._scopes.get(login.username)
-            if scope is None:
-                debtors = self.world.visible_debtors(login)
-                companies = self.world.visible_companies(login)
-                scope = self._scopes[login.username] = _Scope(
-                    debtors, {rest_id("debtor", d.id or 0): d for d in debtors},
-                    companies, {rest_id("company", c.id or 0): c for c in companies},
-                )
-            return scope
-
-    def _debtor(self, login: WorldLogin, debtor_id: str) -> WorldDebtor:
-        debtor = self._scope(login).debtor_by_uuid.get(debtor_id)
-        if debtor is None:
-            raise ApiError(40303)
-        return debtor
-
-    def _company(self, login: WorldLogin, company_id: str) -> WorldCompany:
-        company = self._scope(login).company_by_uuid.get(company_id)
-        if company is None:
-            raise ApiError(40303)
-        return company
-
     def answer(self, operation: Operation, args: list[str], login: WorldLogin, query: dict[str, str]
                ) -> list[dict[str, Any]]:
         """The full `data` list of an operation (paging is applied by the caller)."""
-        scope = self._scope(login)
+        scope = self.scopes.of(login)
         world = self.world
         op = operation.operation_id
         if op == "getUserInfo":
@@ -505,16 +483,16 @@ class RestSimulator(LoopbackServer):
             return [{"debtor": _debtor_row(d), "address": {"type": "debtorAddress", "street": "Naritaweg",
                                                            "city": "Amsterdam"}} for d in scope.debtors[:1]]
         if op == "getTagsByDebtor":
-            debtor = self._debtor(login, args[0])
+            debtor = self.scopes.debtor(login, args[0])
             return [{"tagNumber": str(i + 1), "description": tag} for i, tag in enumerate(debtor.tags)]
         if op == "getCompaniesByDebtor":
-            number = self._debtor(login, args[0]).number
+            number = self.scopes.debtor(login, args[0]).number
             return [_company_row(c, world) for c in scope.companies if c.debtor == number]
         if op == "getCompanies":
             if len(scope.debtors) > 1 and self.multi_debtor_companies == "refuse":
                 raise ApiError(40306)
             return [_company_row(c, world) for c in scope.companies]
-        company = self._company(login, args[0])
+        company = self.scopes.company(login, args[0])
         if op == "getCurrentPeriod":
             return [_period(company)]
         employees = company.employees
@@ -685,7 +663,7 @@ class _Handler(SimHandler):
         operation, args = routed
         if sim.latency > 0:
             time.sleep(sim.latency)
-        injected = sim._take_injection(operation.operation_id)
+        injected = sim.injections.take(operation.operation_id)
         if injected is not None:
             self._inject(operation.operation_id, *injected)
             return
@@ -727,6 +705,9 @@ class _Handler(SimHandler):
         self._send(status, data, headers=headers)
 
     def _inject(self, operation: str, kind: FaultKind, retry_after: float | None) -> None:
+        if kind in ("redirect", "trickle", "huge"):
+            self._hostile(operation, kind)
+            return
         status = 0 if kind == "reset" else int(kind[:3]) if kind in ("500", "502", "503") else None
         if kind == "reset":
             self._log(operation, None, 0)
@@ -747,6 +728,32 @@ class _Handler(SimHandler):
         headers = {"Retry-After": f"{retry_after:g}"} if retry_after is not None else None
         self._log(operation, None, http_status, code)
         self._json(http_status, body, headers)
+
+    def _hostile(self, operation: str, kind: FaultKind) -> None:
+        sim = self.sim
+        if kind == "redirect":  # 307 keeps method and body: a client following it would resend its secrets
+            self._log(operation, None, 307)
+            self._send(307, "", "text/plain", {"Location": sim.redirect_to + self.path})
+            return
+        self._log(operation, None, 200)
+        self.close_connection = True
+        self.send_response(200)
+        self.send_header("Content-Type", self.content_type)
+        if kind == "trickle":
+            self.send_header("Content-Length", str(len(TRICKLE_BODY)))
+        self.send_header("Connection", "close")
+        self.end_headers()
+        try:
+            if kind == "trickle":
+                for i in range(len(TRICKLE_BODY)):
+                    self.wfile.write(TRICKLE_BODY[i:i + 1])
+                    self.wfile.flush()
+                    time.sleep(sim.trickle_seconds)
+            else:  # no Content-Length: the answer ends when the connection does
+                for _ in range(sim.huge_bytes // len(HUGE_CHUNK)):
+                    self.wfile.write(HUGE_CHUNK)
+        except OSError:
+            pass  # the client hung up: what a client under a deadline or a size cap does
 
     # --- POST ------------------------------------------------------------------------------------------
 
@@ -774,7 +781,7 @@ class _Handler(SimHandler):
             self._send(302, "", "text/plain", {"Location": location})
             return
         if path == "/connect/token":
-            injected = sim._take_injection("token")
+            injected = sim.injections.take("token")
             if injected is not None:
                 kind, retry_after = injected
                 self._inject("token", kind, retry_after)

@@ -46,9 +46,12 @@ shorthands `asr-overarching` / `asr-per-debtor` (exactly a.s.r.'s list of API-FA
 from __future__ import annotations
 
 import re
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
 from itertools import count
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Generic, Literal, TypeVar
 
 import yaml
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, ValidationError, model_validator
@@ -251,6 +254,75 @@ class World(_Model):
         if login.model == "per_debtor" and login.companies is not None:
             companies = [c for c in companies if c.id in login.companies]
         return companies
+
+
+K = TypeVar("K")
+Kind = Literal["debtor", "company", "employee"]
+
+
+@dataclass(frozen=True)
+class LoginScope(Generic[K]):
+    """What one login can see, indexed by the ids its API uses (a world of thousands of companies
+    answers in O(1) per call)."""
+
+    debtors: list[WorldDebtor]
+    companies: list[WorldCompany]
+    debtor_by_id: dict[K, WorldDebtor]
+    company_by_id: dict[K, WorldCompany]
+    employee_by_id: dict[K, WorldEmployee]
+
+
+class LoginScopes(Generic[K]):
+    """Each login's LoginScope, made once per login, and the lookups a simulator answers with.
+
+    The simulators differ only in how their API names a world id (`key`: SOAP the int itself, REST a
+    uuid made of it) and in what they answer for an id the login cannot see (`hidden` makes the error).
+    The world is read when a login first calls: do not change it while a simulator runs.
+    """
+
+    def __init__(self, world: World, key: Callable[[Kind, int], K], hidden: Callable[[Kind], Exception]) -> None:
+        self._world = world
+        self._key = key
+        self._hidden = hidden
+        self._lock = threading.Lock()
+        self._scopes: dict[str, LoginScope[K]] = {}
+
+    def of(self, login: WorldLogin) -> LoginScope[K]:
+        with self._lock:
+            scope = self._scopes.get(login.username)
+            if scope is None:
+                scope = self._scopes[login.username] = self._make(login)
+            return scope
+
+    def _make(self, login: WorldLogin) -> LoginScope[K]:
+        key = self._key
+        debtors = self._world.visible_debtors(login)
+        companies = self._world.visible_companies(login)
+        return LoginScope(
+            debtors=debtors,
+            companies=companies,
+            debtor_by_id={key("debtor", d.id): d for d in debtors if d.id is not None},
+            company_by_id={key("company", c.id): c for c in companies if c.id is not None},
+            employee_by_id={key("employee", e.id): e for c in companies for e in c.employees if e.id is not None},
+        )
+
+    def debtor(self, login: WorldLogin, debtor_id: K) -> WorldDebtor:
+        found = self.of(login).debtor_by_id.get(debtor_id)
+        if found is None:
+            raise self._hidden("debtor")
+        return found
+
+    def company(self, login: WorldLogin, company_id: K) -> WorldCompany:
+        found = self.of(login).company_by_id.get(company_id)
+        if found is None:
+            raise self._hidden("company")
+        return found
+
+    def employee(self, login: WorldLogin, employee_id: K) -> WorldEmployee:
+        found = self.of(login).employee_by_id.get(employee_id)
+        if found is None:
+            raise self._hidden("employee")
+        return found
 
 
 def _assign(items: list[WorldDebtor] | list[WorldCompany], *, start: int) -> None:

@@ -114,3 +114,17 @@ def test_the_sandbox_needs_no_allowance(tmp_path: Path) -> None:
     root = make_repo(tmp_path / "repo")
     result = run_cli(root, "status", env={ALLOW_HOSTS_ENV: ""})
     assert result.code == 0, result.output
+
+
+def test_login_sends_neither_the_person_nor_the_client_secret_to_a_host_the_yaml_names(tmp_path: Path) -> None:
+    """`asrctl login` does not go through plan's connect(): the REST hosts are checked before the sign-in
+    address is shown (a person would type their Nmbrs password there) and before any secret is read."""
+    from support.rest import CLIENT_SECRET, add_rest, free_port
+
+    with Hostile(always(answer(500, "no")), host=OTHER) as peer:
+        root = add_rest(make_repo(tmp_path / "repo"), url=peer.url, redirect_uri=f"http://127.0.0.1:{free_port()}/cb")
+        result = run_cli(root, "login", "kantoor", "--no-browser", "--timeout", "5", env={ALLOW_HOSTS_ENV: ""})
+        assert result.code == 1, result.output
+        assert f"nmbrs.rest.url names the host '{OTHER}'" in result.stderr and ALLOW_HOSTS_ENV in result.stderr
+        assert peer.url not in result.stdout and "Waiting" not in result.stderr  # no sign-in address shown
+        assert CLIENT_SECRET not in result.output and peer.seen == []

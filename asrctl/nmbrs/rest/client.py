@@ -2,8 +2,9 @@
 
 One `RestClient` per run, shared by all accounts and threads (a pooled requests session). Each
 request takes a permit of the run's `CallBudget` (shared with SOAP), carries the account's
-Bearer token and the app's subscription key, never follows a redirect, and reads at most
-`MAX_ANSWER` bytes. Errors (REST-FACTS §7): 401 → one refresh and one more try, then nmbrs.auth;
+Bearer token and the app's subscription key, and goes through the one network edge
+(net/session.exchange): no redirect, a total deadline of `timeout` seconds, at most `MAX_ANSWER`
+bytes. Errors (REST-FACTS §7): 401 → one refresh and one more try, then nmbrs.auth;
 403 40303/40305 → NoAccess; 40304 → no subscription; 40306 → MultiDebtorConsent (the caller lists
 per debtor); 429 42908 → wait (Retry-After when given) by the one retry policy; 42909 → quota,
 no retry; 5xx, timeouts, resets → the retry policy.
@@ -18,12 +19,18 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import requests
-from requests.adapters import HTTPAdapter
 
-from asrctl import __version__
 from asrctl.net.budget import CallBudget
 from asrctl.net.http import is_loopback, parse_retry_after
 from asrctl.net.retry import Retryable, RetryPolicy, retry_call
+from asrctl.net.session import (
+    AnswerTooLarge,
+    DeadlineExceeded,
+    Limits,
+    RedirectRefused,
+    exchange,
+    new_session,
+)
 from asrctl.nmbrs.errors import (
     UNAVAILABLE_HINT,
     NmbrsAuthError,
@@ -47,7 +54,7 @@ from asrctl.nmbrs.rest.constants import (
     SUBSCRIPTION_HEADER,
     scope_granted,
 )
-from asrctl.nmbrs.rest.oauth import RestApp, parse_json, read_bounded
+from asrctl.nmbrs.rest.oauth import RestApp, parse_json
 from asrctl.nmbrs.rest.tokens import TokenSource
 from asrctl.secrets import Secret
 
@@ -82,12 +89,10 @@ class RestClient:
         self.budget = budget
         self.timeout = timeout
         self.retry = retry or RetryPolicy()
-        session = requests.Session()
-        session.trust_env = not is_loopback(urlsplit(self.base).hostname)
-        adapter = HTTPAdapter(pool_connections=2, pool_maxsize=max(parallelism, 4), max_retries=0)
-        session.mount("https://", adapter)
-        session.mount("http://", adapter)
-        session.headers.update({"User-Agent": f"asrctl/{__version__}", "Accept": "application/json"})
+        self.limits = Limits(deadline=timeout, max_bytes=MAX_ANSWER, connect=min(CONNECT_TIMEOUT, timeout))
+        session = new_session(trust_env=not is_loopback(urlsplit(self.base).hostname),
+                              pool_maxsize=max(parallelism, 4))
+        session.headers["Accept"] = "application/json"
         self.session = session
         self._lock = threading.Lock()
         self._calls = 0
@@ -142,8 +147,14 @@ class RestClient:
             headers = {"Authorization": f"Bearer {token.reveal()}",
                        SUBSCRIPTION_HEADER: self.app.subscription_key.reveal()}
             try:
-                response = self.session.get(url, params=dict(params), headers=headers, allow_redirects=False,
-                                            timeout=(min(CONNECT_TIMEOUT, self.timeout), self.timeout), stream=True)
+                response = exchange(self.session, "GET", url, limits=self.limits, params=dict(params),
+                                    headers=headers)
+            except RedirectRefused as exc:
+                raise _redirected(operation, exc.status) from None
+            except AnswerTooLarge:
+                raise _too_large(operation) from None
+            except DeadlineExceeded:
+                raise Retryable(_unavailable(operation, "no answer within the timeout")) from None
             except requests.exceptions.SSLError:
                 raise NmbrsUnavailable(f"{operation}: the TLS certificate of {self.base} could not be verified",
                                        call=operation, hint="check nmbrs.rest.url (normally https://api.nmbrsapp.com)"
@@ -159,11 +170,7 @@ class RestClient:
 
     def _answer(self, operation: str, response: requests.Response) -> Any:
         status = response.status_code
-        try:
-            data = _read(response, operation)
-        except (requests.ConnectionError, requests.exceptions.ChunkedEncodingError) as exc:
-            raise Retryable(_unavailable(operation, f"a broken answer ({exc.__class__.__name__})")) from None
-        body = parse_json(data)
+        body = parse_json(response.content)  # read whole by exchange(), within the cap and the deadline
         if status == 200:
             if body is None:
                 raise Retryable(_unavailable(operation, "an answer that is not JSON"))
@@ -198,9 +205,6 @@ class RestClient:
             # Undocumented: most likely a scope the app or the user did not grant (REST-FACTS §12 q5).
             raise NmbrsFault(f"{operation}: Nmbrs refused the call ({text})", call=operation, code=code,
                              hint="check the scopes granted to the app (asrctl login shows them) and the login's rights")
-        if status in (301, 302, 303, 307, 308):
-            raise NmbrsRequestError(f"{operation}: Nmbrs answered with a redirect (HTTP {status}); asrctl follows none",
-                                    call=operation, hint="check nmbrs.rest.url: normally https://api.nmbrsapp.com")
         if status == 404 and not problem:
             raise NmbrsRequestError(f"{operation}: the Nmbrs REST API has no such address (HTTP 404)", call=operation,
                                     hint="check nmbrs.rest.url: normally https://api.nmbrsapp.com")
@@ -248,12 +252,14 @@ def _coded(code: int | None) -> str:
     return f", code {code}" if code is not None else ""
 
 
-def _read(response: requests.Response, operation: str) -> bytes:
-    data = read_bounded(response, MAX_ANSWER)
-    if data is None:
-        raise NmbrsUnavailable(f"{operation}: the Nmbrs answer is over {MAX_ANSWER // (1024 * 1024)} MiB: not read",
-                               call=operation, hint=UNAVAILABLE_HINT)
-    return data
+def _redirected(operation: str, status: int) -> NmbrsRequestError:
+    return NmbrsRequestError(f"{operation}: Nmbrs answered with a redirect (HTTP {status}); asrctl follows none",
+                             call=operation, hint="check nmbrs.rest.url: normally https://api.nmbrsapp.com")
+
+
+def _too_large(operation: str) -> NmbrsUnavailable:
+    return NmbrsUnavailable(f"{operation}: the Nmbrs answer is over {MAX_ANSWER // (1024 * 1024)} MiB: not read",
+                            call=operation, hint=UNAVAILABLE_HINT)
 
 
 def _unavailable(operation: str, what: str) -> NmbrsUnavailable:

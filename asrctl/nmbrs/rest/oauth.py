@@ -29,6 +29,14 @@ from asrctl.errors import AsrctlError
 from asrctl.net.budget import CallBudget
 from asrctl.net.http import is_loopback, require_tls
 from asrctl.net.retry import Retryable, RetryPolicy, retry_call
+from asrctl.net.session import (
+    AnswerTooLarge,
+    DeadlineExceeded,
+    Limits,
+    RedirectRefused,
+    exchange,
+    new_session,
+)
 from asrctl.nmbrs.errors import UNAVAILABLE_HINT, NmbrsAuthError, NmbrsRequestError, NmbrsUnavailable
 from asrctl.nmbrs.rest.constants import AUTHORIZE_PATH, REVOCATION_PATH, TOKEN_PATH
 from asrctl.secrets import Secret, register
@@ -216,7 +224,9 @@ def _page(handler: BaseHTTPRequestHandler, status: int, title: str, text: str) -
 
 
 class IdentityClient:
-    """Token and revocation calls for one app. Every request takes a permit of the run's call budget."""
+    """Token and revocation calls for one app. Every request takes a permit of the run's call budget and
+    goes through the one network edge (net/session.exchange): no redirect (the Basic header and the
+    refresh token go to identity_url only), a total deadline, at most MAX_TOKEN_ANSWER bytes."""
 
     def __init__(self, app: RestApp, *, budget: CallBudget, timeout: float = 30.0,
                  retry: RetryPolicy | None = None) -> None:
@@ -224,8 +234,8 @@ class IdentityClient:
         self.budget = budget
         self.timeout = timeout
         self.retry = retry or RetryPolicy()
-        self.session = requests.Session()
-        self.session.trust_env = not is_loopback(urlsplit(app.identity_url).hostname)
+        self.limits = Limits(deadline=timeout, max_bytes=MAX_TOKEN_ANSWER, connect=min(10.0, timeout))
+        self.session = new_session(trust_env=not is_loopback(urlsplit(app.identity_url).hostname))
         self.calls = 0
         self._lock = threading.Lock()
 
@@ -240,10 +250,15 @@ class IdentityClient:
             with self._lock:
                 self.calls += 1
             try:
-                response = self.session.post(
-                    url, data=form, timeout=(min(10.0, self.timeout), self.timeout), allow_redirects=False,
-                    headers={"Authorization": self.app.basic_auth(), "Accept": "application/json"}, stream=True,
-                )
+                response = exchange(self.session, "POST", url, limits=self.limits, data=form,
+                                    headers={"Authorization": self.app.basic_auth(), "Accept": "application/json"})
+            except RedirectRefused as exc:
+                raise NmbrsRequestError(f"{TOKEN_CALL}: the Nmbrs identity server {exc.message}", call=TOKEN_CALL,
+                                        hint="check nmbrs.rest.identity_url") from None
+            except AnswerTooLarge:
+                raise _unavailable(f"an answer over {MAX_TOKEN_ANSWER // 1024} KiB") from None
+            except DeadlineExceeded:
+                raise Retryable(_unavailable("no answer within the timeout")) from None
             except requests.exceptions.SSLError:
                 raise NmbrsUnavailable(f"{TOKEN_CALL}: the TLS certificate of {self.app.identity_url} could not be "
                                        "verified", call=TOKEN_CALL, hint="check nmbrs.rest.identity_url") from None
@@ -312,16 +327,6 @@ class IdentityClient:
         return response.status_code == 200
 
 
-def read_bounded(response: requests.Response, limit: int) -> bytes | None:
-    """The body (of a streamed response) up to `limit` bytes, or None when it is longer: a hostile
-    server cannot make us read gigabytes. The response is closed either way."""
-    try:
-        data = response.raw.read(limit + 1, decode_content=True)
-    finally:
-        response.close()
-    return None if len(data) > limit else bytes(data)
-
-
 def parse_json(data: bytes | None) -> Any:
     """JSON, or None for no body, a body that is not JSON, or one that is not UTF-8."""
     if data is None:
@@ -333,7 +338,7 @@ def parse_json(data: bytes | None) -> Any:
 
 
 def _json(response: requests.Response) -> Any:
-    return parse_json(read_bounded(response, MAX_TOKEN_ANSWER))
+    return parse_json(response.content)  # read whole by exchange(), within the cap and the deadline
 
 
 def _unavailable(what: str) -> NmbrsUnavailable:

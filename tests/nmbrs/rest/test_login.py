@@ -23,9 +23,16 @@ from asrctl.sandbox.rest_sim import RestSimulator
 from asrctl.sandbox.world import World
 from asrctl.secrets import redact
 
-from support.cli import child_env
+from support.cli import LOOPBACK_ALLOWED, child_env
 from support.repo import NMBRS_TOKEN, WORLD, make_repo
 from support.rest import CLIENT_SECRET, add_rest, app, free_port, scripted_browser
+
+
+@pytest.fixture(autouse=True)
+def loopback_allowed(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The simulator is the test's own server, not a `sandbox:` URL: the operator's allowance lets login reach it."""
+    for name, value in LOOPBACK_ALLOWED.items():
+        monkeypatch.setenv(name, value)
 
 
 @pytest.fixture
