@@ -1,6 +1,6 @@
 """Benchmark: `asrctl plan` of 1,000 employers over SOAP and over REST, side by side (issue 12, DESIGN.md).
 
-The world of bench/plan_scale.py (3 overarching accounts with exactly a.s.r.'s SOAP list, 40 debtors,
+The office of bench/office.py, as plan_scale.py measures it (3 overarching accounts with exactly a.s.r.'s SOAP list, 40 debtors,
 one company per employer with 2 employees), served by the SOAP and the REST simulator in this process
 with the same latency per call. `asrctl plan` runs as a child process over loopback HTTP: once with
 every account on `api: soap`, once on `api: rest` (consents issued by the simulator beforehand; the
@@ -15,16 +15,12 @@ max(calls / budget, calls / parallelism × latency).
 from __future__ import annotations
 
 import argparse
-import json
-import os
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).parent))
-from plan_scale import ACCOUNTS, build  # the same world as the SOAP benchmark
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from office import ACCOUNTS, build, plan, registry, write_config  # the same office as plan_scale.py
 
 CLIENT_ID = "bench-app"
 CLIENT_SECRET = "bench-client-secret-0123456789"
@@ -33,31 +29,11 @@ REDIRECT = "http://127.0.0.1:8765/callback"
 PER_EMPLOYEE_SOAP = {"EmployeeService.SVW_GetCurrent"}
 
 
-def write_config(repo: Path, api: str, soap_url: str, rest_url: str, registry_url: str) -> None:
-    lines = [
-        "organisation: {name: Bench Office B.V., contact_email: bench@bench.example}",
-        "nmbrs:",
-        f"  endpoint: '{soap_url}'",
-        "  rest:",
-        f"    url: '{rest_url}'",
-        f"    identity_url: '{rest_url}'",
-        f"    client_id: {CLIENT_ID}",
-        "    client_secret: {file: secrets/client-secret}",
-        "    subscription_key: {file: secrets/subscription-key}",
-        f"registry: {{url: '{registry_url}', token: {{file: secrets/registry}}}}",
-        "accounts:",
-    ]
-    for a in range(ACCOUNTS):
-        lines += [
-            f"  acc{a}:",
-            "    model: overarching",
-            f"    api: {api}",
-            f"    grant: {{file: grants/acc{a}.json}}",
-            f"    username: api{a}@bench.example",
-            f"    token: {{file: secrets/acc{a}}}",
-            "    domain: bench",
-        ]
-    (repo / "asrctl.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
+def write_rest_config(repo: Path, api: str, soap_url: str, rest_url: str, registry_url: str) -> None:
+    rest = ["  rest:", f"    url: '{rest_url}'", f"    identity_url: '{rest_url}'", f"    client_id: {CLIENT_ID}",
+            "    client_secret: {file: secrets/client-secret}", "    subscription_key: {file: secrets/subscription-key}"]
+    write_config(repo, soap_url, registry_url, rest=rest,
+                 account=[f"    api: {api}", "    grant: {{file: grants/acc{a}.json}}"])
     (repo / "secrets" / "client-secret").write_text(CLIENT_SECRET + "\n", encoding="utf-8")
     (repo / "secrets" / "subscription-key").write_text(SUBSCRIPTION_KEY + "\n", encoding="utf-8")
 
@@ -68,40 +44,28 @@ def run(n: int, api: str, latency: float) -> dict[str, float]:
     from asrctl.nmbrs.rest.grant import Consenter, GrantStore, new_grant
     from asrctl.nmbrs.rest.oauth import TokenAnswer
     from asrctl.sandbox.nmbrs_sim import NmbrsSimulator
-    from asrctl.sandbox.registry_server import RegistryServer, TokenGrant
     from asrctl.sandbox.rest_sim import RestApp, RestSimulator
 
     defaults = NmbrsSettings(endpoint="https://api.nmbrs.nl/soap/v3/")
     with tempfile.TemporaryDirectory(prefix=f"asrctl-bench-{api}-") as tmp:
         root = Path(tmp)
         world, repo = build(root, n)
-        tokens = {"bench-registry-token-0123456789": TokenGrant("bench", "read")}
         app = RestApp(CLIENT_ID, CLIENT_SECRET, (REDIRECT,), (SUBSCRIPTION_KEY,))
         with NmbrsSimulator(world, latency=latency) as soap, \
-                RestSimulator(soap.world, apps=[app], latency=latency) as rest, \
-                RegistryServer(root / "r.sqlite", tokens) as registry:
-            write_config(repo, api, soap.url, rest.url, registry.url)
+                RestSimulator(soap.world, apps=[app], latency=latency) as rest, registry(root) as reg:
+            write_rest_config(repo, api, soap.url, rest.url, reg.url)
             for a in range(ACCOUNTS):
                 answer = TokenAnswer.model_validate(rest.issue_grant(f"api{a}@bench.example", CLIENT_ID,
                                                                      SCOPES_REQUESTED))
                 GrantStore(repo / "grants" / f"acc{a}.json", f"acc{a}").save(
                     new_grant(f"acc{a}", CLIENT_ID, rest.url, answer, Consenter()))
-            started = time.monotonic()
-            proc = subprocess.run(
-                [sys.executable, "-m", "asrctl", "plan", "--format", "json", "--out", str(root / "plan.json")],
-                check=False, cwd=repo, capture_output=True, text=True, env={**os.environ, "NO_COLOR": "1"},
-            )
-            wall = time.monotonic() - started
-            if proc.returncode not in (0, 2):
-                sys.stderr.write(proc.stderr[-2000:])
-                raise SystemExit(f"plan of {n} employers over {api} failed with exit {proc.returncode}")
-            plan = json.loads((root / "plan.json").read_text())
+            wall, planned = plan(repo, root / "plan.json", what=f"{n} employers over {api}")
             soap_calls, rest_calls = soap.calls.total, rest.calls.total
             per_employee = sum(soap.calls.count(operation=op) for op in PER_EMPLOYEE_SOAP)
     calls = soap_calls + rest_calls
     floor = max(calls / defaults.max_calls_per_second, calls / defaults.parallelism * latency)
     return {"soap": soap_calls, "rest": rest_calls, "per_employee": per_employee, "wall": wall, "floor": floor,
-            "reported": plan["stats"]["nmbrs_calls"]}
+            "reported": planned["stats"]["nmbrs_calls"]}
 
 
 def main() -> None:
