@@ -20,16 +20,15 @@ import traceback
 import unicodedata
 import urllib.parse
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from asrctl.errors import SecretError
-
-if TYPE_CHECKING:
-    from asrctl.declare.model import EnvSecretRef, FileSecretRef
 
 __all__ = [
     "MAX_TOKEN_FILE_BYTES",
     "REDACTED",
+    "EnvRef",
+    "FileRef",
     "RedactingFilter",
     "Secret",
     "clip",
@@ -160,7 +159,21 @@ def _refuse_non_ascii(value: str, where: str) -> None:
             )
 
 
-def resolve(ref: EnvSecretRef | FileSecretRef, *, base_dir: Path, what: str, where: str | None = None) -> Secret:
+class EnvRef(Protocol):
+    """What resolve needs of a {env: NAME} reference (declare.model.EnvSecretRef is one)."""
+
+    @property
+    def env(self) -> str: ...
+
+
+class FileRef(Protocol):
+    """What resolve needs of a {file: PATH} reference (declare.model.FileSecretRef is one)."""
+
+    @property
+    def file(self) -> str: ...
+
+
+def resolve(ref: EnvRef | FileRef, *, base_dir: Path, what: str, where: str | None = None) -> Secret:
     """Resolve a {env: NAME} or {file: PATH} reference; `what` names it, `where` locates it ("asrctl.yaml:11:10")."""
     what = f"{where}: {what}" if where else what
     env = getattr(ref, "env", None)

@@ -10,12 +10,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from asrctl.github.sync import ReviewedPlan
 from asrctl.plan.make import Plan, write_fingerprints
 
 __all__ = [
     "MAX_META_WRITES",
     "Announcement",
+    "ReviewedPlan",
     "Verdict",
     "announcements",
     "describe_difference",
@@ -34,6 +34,18 @@ __all__ = [
 ]
 
 MAX_META_WRITES = 300  # writes listed in a plan comment's hidden metadata
+
+
+@dataclass(frozen=True)
+class ReviewedPlan:
+    """What the sticky plan comment of a pull request says was reviewed."""
+
+    pr: int
+    pr_url: str | None
+    pr_head_sha: str | None
+    checksum: str | None        # None: no plan comment found on the pull request
+    planned_sha: str | None     # the head commit the commented plan was made for
+    meta: dict[str, Any]
 
 
 def plan_meta(plan: Plan, head_sha: str | None) -> dict[str, Any]:

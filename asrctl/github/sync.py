@@ -23,12 +23,18 @@ from asrctl.github.body import (
     read_meta,
 )
 from asrctl.github.client import DEFAULT_BOT, GitHubClient
+from asrctl.github.flows import (
+    ReviewedPlan,
+    announcements,
+    onboarding_body,
+    record_announced,
+    record_submitted,
+)
 from asrctl.plan.make import Plan
 
 __all__ = [
     "DRIFT_LABEL",
     "Outcome",
-    "ReviewedPlan",
     "announce_once",
     "merged_pull_request",
     "reviewed_plan",
@@ -167,18 +173,6 @@ def sync_drift_issue(
     return client.retrying("drift issue", once)
 
 
-@dataclass(frozen=True)
-class ReviewedPlan:
-    """What the sticky plan comment of a pull request says was reviewed."""
-
-    pr: int
-    pr_url: str | None
-    pr_head_sha: str | None
-    checksum: str | None        # None: no plan comment found on the pull request
-    planned_sha: str | None     # the head commit the commented plan was made for
-    meta: dict[str, Any]
-
-
 def merged_pull_request(client: GitHubClient, sha: str) -> dict[str, Any] | None:
     """The merged pull request that produced commit `sha` on the default branch, if any."""
     def once() -> dict[str, Any] | None:
@@ -217,8 +211,6 @@ def announce_once(
     """Keep the ONE onboarding issue: record who submitted what, and announce each new
     in_setup/active once. The record is written before the announcements are posted: a failure
     in between loses an announcement rather than repeating one."""
-    from asrctl.github.flows import announcements, onboarding_body, record_announced, record_submitted
-
     def once() -> Outcome:
         found = sorted(
             (i for i in client.issues(label, author) if has_marker(i.get("body"), ONBOARDING_MARKER)),

@@ -27,7 +27,7 @@ import pytest
 from asrctl.registry.client import RegistryClient
 from asrctl.run.apply import apply_plan
 from asrctl.sandbox.registry_contract import ContractChecker
-from asrctl.sandbox.registry_server import ONE, RegistryServer, TokenGrant
+from asrctl.sandbox.registry_server import ONE, RegistryServer
 from asrctl.secrets import Secret
 
 from support.apply import FAST, GRANTS, NMBRS_TOKENS, OFFICE, client, plan_against, registry, run, state
@@ -120,7 +120,7 @@ def test_an_outage_beyond_the_retries_fails_clearly_and_a_rerun_finishes(tmp_pat
 
 @pytest.fixture
 def live(tmp_path: Path) -> Iterator[RegistryServer]:
-    grants = {**GRANTS, REGISTRY_TOKEN: TokenGrant("office", "write")}
+    grants = {**GRANTS, REGISTRY_TOKEN: GRANTS[OFFICE]}  # the repo's registry token acts for the same office
     checker = ContractChecker(raise_now=False)
     with RegistryServer(tmp_path / "registry.db", grants, checker=checker) as server:
         yield server

@@ -17,22 +17,19 @@ from asrctl.plan.make import Plan
 from asrctl.registry.client import RegistryClient
 from asrctl.run.apply import ApplyReport, apply_plan
 from asrctl.sandbox.registry_contract import ContractChecker
-from asrctl.sandbox.registry_server import RegistryServer, TokenGrant
+from asrctl.sandbox.registry_server import RegistryServer
 from asrctl.secrets import Secret
 
 from support.clock import instant
 from support.plans import TOKENS, config, plan_of, repo
+from support.registry import A_READ, A_WRITE, ASR, B_WRITE
+from support.registry import TOKENS as GRANTS
 
-OFFICE = "office-token-7c1d2e3f4a5b6c7d"
-OTHER = "other-office-token-0a9b8c7d6e5f"
-ASR = "asr-side-token-1234567890abcdef"
-READ = "office-read-token-99887766aa"
-GRANTS = {
-    OFFICE: TokenGrant("office", "write"),
-    OTHER: TokenGrant("other", "write"),
-    ASR: TokenGrant("asr", "asr"),
-    READ: TokenGrant("office", "read"),
-}
+__all__ = ["ASR", "FAST", "GRANTS", "NMBRS_TOKENS", "OFFICE", "OTHER", "READ", "client", "plan_against", "registry",
+           "run", "state"]
+
+# The registry's test tokens (support/registry.py), by their part in an apply.
+OFFICE, OTHER, READ = A_WRITE, B_WRITE, A_READ  # this office's write token, another office's, this office's read
 # Small waits so fault tests take milliseconds; Retry-After is honoured up to 1.5 s.
 FAST = instant(RetryPolicy(max_attempts=6, base_delay=0.01, max_delay=0.05, max_total=10.0, max_retry_after=1.5))  # backoff on a fake clock: no real waiting
 NMBRS_TOKENS = {name: Secret(value, f"test {name}") for name, value in TOKENS.items()}
