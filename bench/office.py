@@ -20,7 +20,6 @@ from typing import Any
 ACCOUNTS = 3
 DEBTORS = 40
 EMPLOYEES_PER_COMPANY = 2
-PARALLELISM = 8
 REGISTRY_TOKEN = "bench-registry-token-0123456789"
 LOOPBACK = "127.0.0.1"
 
@@ -128,3 +127,12 @@ def plan(repo: Path, out: Path, *extra: str, what: str) -> tuple[float, dict[str
         raise SystemExit(f"plan of {what} failed with exit {proc.returncode}")
     data: dict[str, Any] = json.loads(out.read_text(encoding="utf-8"))
     return wall, data
+
+
+def floor(calls: int, latency: float) -> float:
+    """DESIGN.md "Performance": the least wall time `calls` Nmbrs calls can take with asrctl.yaml's defaults,
+    max(calls / budget, calls / parallelism x latency); plan's wall time is to be within 1.2x of it plus 2 s."""
+    from asrctl.declare.model import NmbrsSettings
+
+    defaults = NmbrsSettings(endpoint="https://api.nmbrs.nl/soap/v3/")
+    return max(calls / defaults.max_calls_per_second, calls / defaults.parallelism * latency)

@@ -5,7 +5,8 @@ company per employer with 2 employees); Nmbrs simulator latency 50 ms a call; de
 parallelism; `asrctl plan` as a child process over loopback HTTP.
 
 Prints per size: Nmbrs calls (and per employer), the call bound, wall time, the time bound
-(calls / parallelism × latency × 1.5 + 2 s) and peak RSS of the plan process.
+(1.2 × max(calls / budget, calls / parallelism × latency) + 2 s, DESIGN.md; the budget is the
+default 50 calls a second) and peak RSS of the plan process.
 
     .venv/bin/python bench/plan_scale.py [--sizes 100,1000,5000] [--latency 0.05]
 """
@@ -19,7 +20,7 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from office import ACCOUNTS, DEBTORS, PARALLELISM, build, plan, registry, write_config
+from office import ACCOUNTS, DEBTORS, build, floor, plan, registry, write_config
 
 
 def run(n: int, latency: float) -> dict[str, float]:
@@ -37,7 +38,7 @@ def run(n: int, latency: float) -> dict[str, float]:
     rss_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     required = len(REQUIRED_CALLS["overarching"])
     bound_calls = ACCOUNTS * (3 + required) + 2 * DEBTORS + 2 * n + scanned
-    bound_time = calls / PARALLELISM * latency * 1.5 + 2
+    bound_time = 1.2 * floor(calls, latency) + 2
     return {"n": n, "calls": calls, "bound_calls": bound_calls, "wall": wall, "bound_time": bound_time,
             "rss_mb": rss_mb}
 

@@ -20,7 +20,7 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from office import ACCOUNTS, build, plan, registry, write_config  # the same office as plan_scale.py
+from office import ACCOUNTS, build, floor, plan, registry, write_config  # the same office as plan_scale.py
 
 CLIENT_ID = "bench-app"
 CLIENT_SECRET = "bench-client-secret-0123456789"
@@ -39,14 +39,12 @@ def write_rest_config(repo: Path, api: str, soap_url: str, rest_url: str, regist
 
 
 def run(n: int, api: str, latency: float) -> dict[str, float]:
-    from asrctl.declare.model import NmbrsSettings
     from asrctl.nmbrs.rest.constants import SCOPES_REQUESTED
     from asrctl.nmbrs.rest.grant import Consenter, GrantStore, new_grant
     from asrctl.nmbrs.rest.oauth import TokenAnswer
     from asrctl.sandbox.nmbrs_sim import NmbrsSimulator
     from asrctl.sandbox.rest_sim import RestApp, RestSimulator
 
-    defaults = NmbrsSettings(endpoint="https://api.nmbrs.nl/soap/v3/")
     with tempfile.TemporaryDirectory(prefix=f"asrctl-bench-{api}-") as tmp:
         root = Path(tmp)
         world, repo = build(root, n)
@@ -63,8 +61,8 @@ def run(n: int, api: str, latency: float) -> dict[str, float]:
             soap_calls, rest_calls = soap.calls.total, rest.calls.total
             per_employee = sum(soap.calls.count(operation=op) for op in PER_EMPLOYEE_SOAP)
     calls = soap_calls + rest_calls
-    floor = max(calls / defaults.max_calls_per_second, calls / defaults.parallelism * latency)
-    return {"soap": soap_calls, "rest": rest_calls, "per_employee": per_employee, "wall": wall, "floor": floor,
+    return {"soap": soap_calls, "rest": rest_calls, "per_employee": per_employee, "wall": wall,
+            "floor": floor(calls, latency),
             "reported": planned["stats"]["nmbrs_calls"]}
 
 
