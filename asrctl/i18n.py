@@ -32,7 +32,7 @@ import gettext
 import os
 import re
 import string
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from functools import cache
 from pathlib import Path
 from typing import Any, Literal, Self, overload
@@ -86,6 +86,12 @@ def _(msgid: str, /, **params: Any) -> Message:
 def N_(singular: str, plural: str, n: int, /, **params: Any) -> Message:
     """A message with a plural form chosen by `n` (also available to the text as `{n}`)."""
     return Message(singular, {"n": n, **params}, plural=plural, n=n)
+
+
+def join(parts: Sequence[str], sep: str = ", ") -> Message:
+    """Parts joined by `sep`, each part (a Message) translated at render time."""
+    params = {f"p{i}": part for i, part in enumerate(parts)}
+    return Message(sep.replace("{", "{{").replace("}", "}}").join(f"{{p{i}}}" for i in range(len(parts))), params)
 
 
 def _fill(text: str, params: Mapping[str, Any], lang: Language | None, *, captured: bool = False) -> str:

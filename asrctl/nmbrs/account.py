@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from asrctl.checks import Check
 from asrctl.declare.model import Account, AccountModel
+from asrctl.i18n import N_, _
 from asrctl.nmbrs import findings as found
 from asrctl.nmbrs.attempt import Failed, Kind, attempt
 from asrctl.nmbrs.errors import NmbrsError, NmbrsSubscriptionError
@@ -86,26 +87,26 @@ class AccountView:
     def _prepare(self) -> None:
         account, token = self.account, self.token
         if account is None:
-            return self._stop(found.unknown_account(self.name))
+            return self._stop(found.unknown_account(account=self.name))
         if token is None:
-            return self._stop(found.no_token(self.name))
+            return self._stop(found.no_token(account=self.name))
         login = Login(self.name, account.username, token, account.domain)
         environment = attempt(lambda: self.provider.environment(login))
         if isinstance(environment, Failed):
             error = environment.error
             if environment.kind is Kind.NO_DATA:  # the login was accepted, but no environment came back
-                self.checks.append(found.request_rejected(error, f"the domain of account '{self.name}'"))
+                self.checks.append(found.request_rejected(error, _("the domain of account '{account}'",
+                                                                   account=self.name)))
             elif environment.kind is Kind.NOT_PERMITTED:
-                self.checks.append(found.unverified(
-                    f"Could not read the Nmbrs environment of account '{self.name}', so its domain was not "
-                    f"checked: {self.remedies.not_enabled(error.call)}.", hint=self.enable_hint(error.call)))
+                self.checks.append(found.environment_not_permitted(
+                    account=self.name, action=found.ACTION_WORDS[error.capability],
+                    why=self.remedies.not_enabled(error.call), hint=self.enable_hint(error.call)))
             else:
-                return self._account_failed(error, "checking the login")
+                return self._account_failed(error, _("checking the login"))
         else:
             subdomain = environment.effective_subdomain
             if subdomain is None:
-                self.checks.append(found.unverified(
-                    f"Nmbrs did not report the environment of account '{self.name}', so its domain was not checked."))
+                self.checks.append(found.environment_unreported(account=self.name))
             else:
                 if subdomain.casefold() != account.domain.casefold():
                     self.checks.append(found.domain_mismatch(self.name, account.domain, subdomain, environment.domain))
@@ -116,7 +117,7 @@ class AccountView:
             self.checks.append(found.untagged(self.name, account.username, self.remedies.login_filter(account.model)))
         extra = attempt(lambda: self.provider.account_findings(login, account.model))
         if isinstance(extra, Failed):
-            return self._account_failed(extra.error, "checking the Nmbrs consent")
+            return self._account_failed(extra.error, _("checking the Nmbrs consent"))
         self.checks.extend(extra)
         if any(c.id == "nmbrs.auth" and c.severity == "error" for c in extra):
             self.fatal = True  # REST: without a consent nothing can be read
@@ -125,7 +126,7 @@ class AccountView:
         companies = self.leaf.submit(attempt, lambda: self.provider.companies(login)).result()
         if isinstance(companies, Failed):
             if companies.kind is not Kind.NOT_PERMITTED:  # not permitted: reported by the rights probe below
-                self._account_failed(companies.error, "listing the companies")
+                self._account_failed(companies.error, _("listing the companies"))
                 if self.fatal:
                     return None
         else:
@@ -144,7 +145,7 @@ class AccountView:
         assert self.account is not None
         if isinstance(error, NmbrsSubscriptionError):
             return found.no_subscription(self.name, self.account.username, error)
-        source = self.token.source if self.token is not None else "the token reference"
+        source = self.token.source if self.token is not None else _("the token reference")
         return found.auth_failed(self.remedies, self.model, self.name, self.account.username, source, error)
 
     def optional_call_off(self, capability: Capability | None, label: str) -> Check:
@@ -153,21 +154,21 @@ class AccountView:
         account = self.account
         assert account is not None
         tag = self.tag
+        debtor = (_("debtor {number}", number=account.debtor) if account.model == "per_debtor"
+                  else _("the employer's debtor"))
         if capability is Capability.LIST_DEBTORS:
-            debtor = f"debtor {account.debtor}" if account.model == "per_debtor" else "the employer's debtor"
-            carries = f" and carries the tag '{tag}'" if tag else ""
-            skipped = (f"that {debtor} is visible to the login{carries} (companies were looked up among all "
-                       "companies the login sees)")
+            skipped = "debtor-visible-tagged" if tag else "debtor-visible"
         elif capability is Capability.COMPANIES_BY_DEBTOR:
-            skipped = "which debtor holds the company (to confirm the employer's debtor" + (
-                f" or the tag '{tag}')" if tag else ")")
+            skipped = "debtor-of-company-tagged" if tag else "debtor-of-company"
         elif capability is Capability.DEBTOR_TAGS:
-            skipped = f"that the employer's debtor carries the tag '{tag}'"
+            skipped = "tag"
         else:
-            skipped = "the checks that need this call"
-        who = f"account '{self.name}' ({account.username})"
-        return found.optional(f"Not checked because {self.remedies.not_enabled(label, who)}: {skipped}.",
-                              self.enable_hint(label))
+            skipped = "other"
+        return found.read_not_permitted(
+            login=_("account '{account}' ({username})", account=self.name, username=account.username),
+            action=found.ACTION_WORDS[capability], why=self.remedies.not_enabled(label),
+            skipped=found.fill(found.SKIPPED_WORDS[skipped], debtor=debtor, tag=tag),
+            hint=self.enable_hint(label))
 
     def _account_failed(self, error: NmbrsError, doing: str) -> None:
         kind = Failed(error).kind
@@ -175,12 +176,13 @@ class AccountView:
             return self._stop(self.login_refused(error))
         if kind is Kind.NO_DATA:
             self.companies = []  # Nmbrs refused the data, not the call: the login sees nothing
-            self.checks.append(found.request_rejected(error, f"the companies of account '{self.name}'"))
+        if kind in (Kind.NO_DATA, Kind.UNREADABLE, Kind.GONE):
+            # answered, but not readably: nothing per employer can be checked
+            self.checks.append(found.request_rejected(error, _("the companies of account '{account}'",
+                                                               account=self.name)))
             return None
-        if kind in (Kind.UNREADABLE, Kind.GONE):  # answered, but not readably: nothing per employer can be checked
-            self.checks.append(found.request_rejected(error, f"the companies of account '{self.name}'"))
-            return None
-        return self._stop(found.unreachable(error, f"{doing} of account '{self.name}'"))
+        return self._stop(found.unreachable(error, _("{doing} of account '{account}'", doing=doing,
+                                                     account=self.name)))
 
     def _probe_rights(self, login: Login, account: Account) -> None:
         required = self.provider.required(account.model)
@@ -198,19 +200,20 @@ class AccountView:
                     missing.append(name)
             elif granted.kind is Kind.REFUSED:
                 if not self.fatal:
-                    self._account_failed(granted.error, "checking the API rights")
+                    self._account_failed(granted.error, _("checking the API rights"))
             elif granted.kind is Kind.UNAVAILABLE:
                 unanswered.append(granted.error)
             else:
-                self.checks.append(found.request_rejected(granted.error, f"whether {name} is Active"))
+                self.checks.append(found.request_rejected(granted.error, _("whether a call a.s.r.'s coupling "
+                                                                           "needs is Active")))
         if self.fatal:
             return
         if missing:
             self.checks.append(found.rights_missing(self.remedies, self.name, account.username, account.model, missing))
         if unanswered:
-            calls_text = ", ".join(e.call for e in unanswered)
-            verb = "is" if len(unanswered) == 1 else "are"
-            self.checks.append(found.unreachable(unanswered[0], f"checking whether {calls_text} {verb} Active"))
+            self.checks.append(found.unreachable(unanswered[0], N_(
+                "checking whether {n} call a.s.r.'s coupling needs is Active",
+                "checking whether {n} calls a.s.r.'s coupling needs are Active", len(unanswered))))
 
     # --- debtors ---------------------------------------------------------------------------------
 
@@ -277,20 +280,18 @@ class AccountView:
         if bulk.kind is Kind.REFUSED:
             raise bulk.error
         # Optional, and outside a.s.r.'s list: whatever went wrong, read one employee at a time instead.
+        action = found.ACTION_WORDS[Capability.INSURANCE_BULK]
         if bulk.kind is Kind.NOT_PERMITTED:
-            why = self.remedies.not_enabled(bulk_label)
+            why = _("the login may not {action} ({why})", action=action, why=self.remedies.not_enabled(bulk_label))
         else:
-            why = f"{bulk_label} failed ({bulk.error.message})"
+            why = _("Nmbrs would not {action} ({reason})", action=action, reason=bulk.error.reason)
         note = None
         if len(employees) <= self.max_employee_scan:
             wanted = list(employees)
         else:
             wanted = [e for e in employees if e in declared]
-            note = found.unverified(
-                f"Undeclared DGAs were not looked for: company '{company.name}' has {len(employees)} employees, "
-                f"more than nmbrs.max_employee_scan ({self.max_employee_scan}) to read one at a time, and {why}.",
-                hint=self.enable_hint(bulk_label),
-            )
+            note = found.dgas_not_scanned(company=company.name, count=len(employees), limit=self.max_employee_scan,
+                                          why=why, hint=self.enable_hint(bulk_label))
         futures = [
             (e, self.leaf.submit(attempt, lambda e=e: self.provider.insurance(login, e))) for e in wanted
         ]
@@ -312,7 +313,6 @@ class AccountView:
         if unreadable:
             # Could not read is not "no settings": say so, and judge no undeclared DGAs on a partial view.
             complete = False
-            note = found.unverified(
-                f"The insurance settings of {len(unreadable)} employee(s) of company '{company.name}' could not be "
-                f"read, so DGAs were not judged on them: {unreadable[0].message}.", hint=unreadable[0].hint)
+            note = found.insurance_unreadable(n=len(unreadable), company=company.name,
+                                              reason=unreadable[0].message, hint=unreadable[0].hint)
         return InsuranceView(result, complete=complete, note=note)

@@ -11,6 +11,7 @@ from typing import Literal
 from asrctl.checks import Check
 from asrctl.declare.model import Config
 from asrctl.errors import ConfigError, ServiceError
+from asrctl.i18n import _
 from asrctl.net.retry import RetryPolicy
 from asrctl.nmbrs import findings as found
 from asrctl.nmbrs.account import AccountView
@@ -89,8 +90,8 @@ def discover_with(
     account = config.accounts.get(account_name)
     if account is None:
         raise ConfigError(
-            f"asrctl.yaml has no account '{account_name}'",
-            hint=f"Use one of: {', '.join(sorted(config.accounts))}",
+            _("asrctl.yaml has no account '{account}'", account=account_name),
+            hint=_("Use one of: {accounts}", accounts=", ".join(sorted(config.accounts))),
         )
     with ThreadPoolExecutor(parallelism, thread_name_prefix="nmbrs-call") as leaf, \
             ThreadPoolExecutor(parallelism, thread_name_prefix="nmbrs-company") as outer:
@@ -102,8 +103,9 @@ def discover_with(
             raise ServiceError(errors[0].message, hint=errors[0].hint)
         if view.companies is None:
             raise ServiceError(
-                f"{view.remedies.not_enabled(provider.label(Capability.LIST_COMPANIES), f'account {account_name!r}')}, "
-                "so its companies cannot be listed.",
+                _("The companies of account '{account}' cannot be listed: the login may not {action} ({why}).",
+                  account=account_name, action=found.ACTION_WORDS[Capability.LIST_COMPANIES],
+                  why=view.remedies.not_enabled(provider.label(Capability.LIST_COMPANIES))),
                 hint=next((c.hint for c in view.checks if c.id == "nmbrs.api-rights"), None),
             )
         notes = list(view.checks)
@@ -154,9 +156,8 @@ def _in_scope(view: AccountView, companies: list[Company], notes: list[Check]) -
         if mapping.kind is not Kind.NOT_PERMITTED:
             raise mapping.error
         call = mapping.error.call
-        notes.append(found.unverified(
-            f"The debtors of the companies were not read ({view.remedies.not_enabled(call)}): every company the "
-            "login sees is listed, without its debtor number.", hint=view.enable_hint(call)))
+        notes.append(found.debtors_unread(action=found.ACTION_WORDS[mapping.error.capability],
+                                          why=view.remedies.not_enabled(call), hint=view.enable_hint(call)))
         return [(c, None) for c in companies]
     wanted: set[int] | None = None
     if account.model == "per_debtor" and account.debtor:
@@ -170,9 +171,8 @@ def _in_scope(view: AccountView, companies: list[Company], notes: list[Check]) -
             wanted = {d.id for d, tags in tagged if not isinstance(tags, Failed) and tag in tags}
         elif failed.kind is Kind.NOT_PERMITTED:
             call = failed.error.call
-            notes.append(found.unverified(
-                f"Debtor tags were not read ({view.remedies.not_enabled(call)}): companies of debtors without "
-                f"the tag '{tag}' may be listed too.", hint=view.enable_hint(call)))
+            notes.append(found.tags_unread(action=found.ACTION_WORDS[failed.error.capability],
+                                           why=view.remedies.not_enabled(call), tag=tag, hint=view.enable_hint(call)))
         else:
             raise failed.error
     placed = []
@@ -200,7 +200,7 @@ def _dga_candidates(view: AccountView, company: Company, notes: list[Check]) -> 
         return got
     # Refused data, or a read not permitted (in a.s.r.'s list: nmbrs.api-rights is in the notes).
     if got.kind not in (Kind.NO_DATA, Kind.NOT_PERMITTED):
-        notes.append(found.unreachable(got.error, f"reading the employees of '{company.name}'"))
+        notes.append(found.unreachable(got.error, _("reading the employees of '{company}'", company=company.name)))
     return [], False
 
 
@@ -208,7 +208,7 @@ def _with_period(view: AccountView, company: Company, notes: list[Check]) -> Com
     got = attempt(lambda: view.with_pay_period(company))
     if not isinstance(got, Failed):
         return got
-    notes.append(found.request_rejected(got.error, f"the pay period of '{company.name}'"))
+    notes.append(found.request_rejected(got.error, _("the pay period of '{company}'", company=company.name)))
     return company
 
 

@@ -9,6 +9,7 @@ from typing import TypeVar
 from asrctl.checks import Check
 from asrctl.declare.load import LoadedEmployer
 from asrctl.declare.model import Dga, Employer
+from asrctl.i18n import _
 from asrctl.nmbrs import findings as found
 from asrctl.nmbrs.account import AccountView
 from asrctl.nmbrs.attempt import Failed, Kind, attempt
@@ -103,11 +104,12 @@ def _debtor(view: AccountView, employer: Employer, findings: _Findings) -> Debto
     """The declared debtor (or the per-debtor account's), when it can be verified as visible."""
     declared, own = employer.nmbrs.debtor, _own_debtor(view)
     if declared and own and declared.strip() != own.strip():
-        findings.add(found.debtor_conflict(view.name, own, declared))
+        findings.add(found.debtor_conflict(account=view.name, own=own, declared=declared))
     number = _declared_debtor(view, employer)
     if number is None:
         return None
-    debtor = findings.read(lambda: view.debtor(number), f"reading the debtors of account '{view.name}'")
+    debtor = findings.read(lambda: view.debtor(number), _("reading the debtors of account '{account}'",
+                                                          account=view.name))
     if isinstance(debtor, Failed):
         return None
     if debtor is None:
@@ -125,7 +127,7 @@ def _company(view: AccountView, employer: Employer, debtor: Debtor | None, findi
     if debtor is not None:
         in_debtor = attempt(lambda: view.companies_of_debtor(debtor))
         if isinstance(in_debtor, Failed):
-            findings.fail(in_debtor, f"listing the companies of debtor {debtor.number}",
+            findings.fail(in_debtor, _("listing the companies of debtor {number}", number=debtor.number),
                           no_data=lambda e: found.debtor_no_access(view.remedies, view.model, str(debtor.number), e))
             if in_debtor.kind is not Kind.NOT_PERMITTED:
                 return None
@@ -134,26 +136,25 @@ def _company(view: AccountView, employer: Employer, debtor: Debtor | None, findi
             if len(matches) == 1:
                 return matches[0]
             if matches:
-                findings.add(found.company_same_name_in_debtor(name, str(debtor.number), len(matches)))
+                findings.add(found.company_same_name_in_debtor(name=name, debtor=debtor.number, count=len(matches)))
             elif exact:
                 findings.add(found.company_elsewhere(name, str(debtor.number), _debtors_of(view, exact)))
             else:
-                scope = f"under debtor {debtor.number} for account '{view.name}'"
+                scope = _("under debtor {number} for account '{account}'", number=debtor.number, account=view.name)
                 findings.add(found.company_missing(name, scope, near_misses(name, [c.name or "" for c in in_debtor])))
             return None
     if len(exact) == 1:
         return exact[0]
     if not exact:
-        scope = f"among the {len(view.companies)} companies account '{view.name}' ({view.account.username}) can see"
+        scope = _("among the {count} companies account '{account}' ({username}) can see",
+                  count=len(view.companies), account=view.name, username=view.account.username)
         near = near_misses(name, [c.name or "" for c in view.companies])
         findings.add(found.company_missing(name, scope, near, view.tag))
         return None
     number = _declared_debtor(view, employer)
     if number is not None:
         # A debtor is declared but could not be used to choose: a warning, not a block.
-        findings.add(found.unverified(
-            f"{len(exact)} companies are named '{name}'; asrctl could not tell which one is under debtor "
-            f"{number}, so the pay period and DGAs were not checked."))
+        findings.add(found.company_undecided(count=len(exact), name=name, number=number))
         return None
     mapping = attempt(view.debtors_of_companies)
     # The ambiguity is an error either way; debtors only make it clearer.
@@ -168,7 +169,7 @@ def _debtors_of(view: AccountView, companies: list[Company]) -> list[str]:
     mapping = attempt(view.debtors_of_companies)
     if isinstance(mapping, Failed):
         return []
-    return [f"debtor {d.number}" for c in companies for d in mapping.get(c.id, [])]
+    return [_("debtor {number}", number=d.number) for c in companies for d in mapping.get(c.id, [])]
 
 
 def _tag(view: AccountView, company: Company, debtor: Debtor | None, findings: _Findings) -> None:
@@ -176,18 +177,19 @@ def _tag(view: AccountView, company: Company, debtor: Debtor | None, findings: _
     tag = view.tag
     if tag is None:
         return
-    what = f"that the debtor of company '{company.name}' carries the tag '{tag}'"
     if debtor is None:
-        mapping = findings.read(view.debtors_of_companies, f"finding the debtor of company '{company.name}'")
+        mapping = findings.read(view.debtors_of_companies, _("finding the debtor of company '{company}'",
+                                                             company=company.name))
         if isinstance(mapping, Failed):
             return
         debtors = mapping.get(company.id, [])
         if not debtors:
-            findings.add(found.unverified(f"Could not check {what}: Nmbrs lists it under no debtor this login sees."))
+            findings.add(found.debtor_unlisted(company=company.name, tag=tag))
             return
         debtor = debtors[0]
     tagged = debtor
-    tags = findings.read(lambda: view.debtor_tags(tagged), f"reading the tags of debtor {tagged.number}",
+    tags = findings.read(lambda: view.debtor_tags(tagged), _("reading the tags of debtor {number}",
+                                                             number=tagged.number),
                          no_data=lambda e: found.debtor_no_access(view.remedies, view.model, str(tagged.number), e))
     if isinstance(tags, Failed):
         return
@@ -197,19 +199,20 @@ def _tag(view: AccountView, company: Company, debtor: Debtor | None, findings: _
 
 
 def _frequency(view: AccountView, company: Company, declared: str, findings: _Findings) -> None:
-    doing = f"the pay period of company '{company.name}'"
+    doing = _("the pay period of company '{company}'", company=company.name)
     with_period = findings.read(lambda: view.with_pay_period(company), doing, required=True)
     if isinstance(with_period, Failed):
         if with_period.kind is Kind.NOT_PERMITTED:  # in a.s.r.'s list: nmbrs.api-rights names it; say what it costs
-            findings.add(found.unverified(
-                f"Could not check {doing}: Nmbrs listed the company without one, and "
-                f"{view.remedies.not_enabled(with_period.error.call)}."))
+            error = with_period.error
+            findings.add(found.period_not_permitted(company=company.name, action=found.ACTION_WORDS[error.capability],
+                                                    why=view.remedies.not_enabled(error.call), hint=error.hint))
         return
     findings.add(found.frequency_check(with_period, declared))
 
 
 def _dgas(view: AccountView, company: Company, declared: list[Dga], findings: _Findings) -> None:
-    staff = findings.read(lambda: view.employees(company), f"listing the employees of company '{company.name}'",
+    staff = findings.read(lambda: view.employees(company), _("listing the employees of company '{company}'",
+                                                             company=company.name),
                           no_data=lambda e: found.company_no_access(view.remedies, view.model, company, e),
                           required=True)  # in a.s.r.'s list: nmbrs.api-rights reports it when not permitted
     if isinstance(staff, Failed):
@@ -229,7 +232,7 @@ def _dgas(view: AccountView, company: Company, declared: list[Dga], findings: _F
     declared_ids = {employee.id for _, employee in dgas}
     insurance = attempt(lambda: view.insurance(company, [e.id for e in employees], declared_ids))
     if isinstance(insurance, Failed):
-        findings.fail(insurance, f"reading the insurance settings of company '{company.name}'")
+        findings.fail(insurance, _("reading the insurance settings of company '{company}'", company=company.name))
         return
     for dga, employee in dgas:
         settings = insurance.by_employee.get(employee.id)

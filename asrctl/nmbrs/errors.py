@@ -1,21 +1,35 @@
 """Typed Nmbrs errors, neutral: the SOAP provider maps faults to these (soap/faults.py), a REST provider would too.
 
 The checks catch these per account, company or employee and turn them into nmbrs.* findings.
-`what` names the read in the implementation's words (a call, an endpoint) for messages;
-`capability` says which read it was, for decisions; `reason` is a short cause for messages
-("Nmbrs fault 2004 on EmployeeService.List_GetByCompany"), so no fault number is spelled above soap/.
+Messages speak payroll; the implementation's internals go to the hint only (issue 15):
+`message` and `reason` (a short cause, "no access to this company") are in a payroll employee's
+words; `detail` names what was asked as the implementation's screens do ("Employee Services >
+List_GetByCompany, fault 2004", a field), and is appended to the hint, so a wrong guess about a call
+or a field stays loud without a call name in a message. `call` is the implementation's name of the
+read, for decisions and tests; `capability` says which read it was.
 """
 
 from __future__ import annotations
 
 from asrctl.errors import ServiceError
+from asrctl.i18n import _
 from asrctl.nmbrs.provider import Capability
 from asrctl.secrets import redact
 
-UNAVAILABLE_HINT = (
+UNAVAILABLE_HINT = _(
     "Try again later. If it keeps failing, check nmbrs.endpoint in asrctl.yaml and whether this "
     "machine can reach Nmbrs (proxy, firewall)."
 )
+
+
+def with_detail(hint: str | None, detail: str | None) -> str | None:
+    """The hint (a sentence) with the Nmbrs call it is about after it ("Nmbrs call: Employee Services > Partner_Get.")."""
+    if not detail:
+        return hint
+    if not hint:
+        return _("Nmbrs call: {detail}.", detail=detail)
+    return _("{hint} Nmbrs call: {detail}.", hint=hint, detail=detail)
+
 
 class NmbrsError(ServiceError):
     """Something Nmbrs answered (or did not) for one read."""
@@ -29,12 +43,15 @@ class NmbrsError(ServiceError):
         hint: str | None = None,
         capability: Capability | None = None,
         reason: str | None = None,
+        detail: str | None = None,
     ) -> None:
-        super().__init__(redact(message), hint=hint)
+        self.detail = redact(detail if detail is not None else call)  # for the hint only
+        self.advice = hint            # what to do, without the detail
+        super().__init__(redact(message), hint=with_detail(hint, self.detail))
         self.call = call              # the read as the implementation names it ("Service.Operation" over SOAP)
         self.code = code              # the implementation's own code, for its tests and logs only
         self.capability = capability
-        self.reason = reason or call
+        self.reason = redact(reason) if reason is not None else self.message
 
 class NmbrsAuthError(NmbrsError):
     """The username/token are not accepted, or the domain is not the user's environment."""

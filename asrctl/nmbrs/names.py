@@ -9,6 +9,7 @@ from collections.abc import Iterable
 
 from rapidfuzz.distance import Levenshtein
 
+from asrctl.i18n import N_, Message, _, join
 from asrctl.printable import char_name, looks_like_another
 
 MAX_DISTANCE = 3
@@ -40,7 +41,10 @@ def describe_difference(wanted: str, found: str) -> str | None:
         rest = describe_difference(wanted, plain)
         if plain != wanted and rest is None:
             return None
-        return alike + (f", and in {rest.removeprefix('differs in ')}" if rest else "")
+        if rest is None:
+            return alike
+        reasons = rest.params.get("reasons", rest) if isinstance(rest, Message) else rest
+        return _("{alike}, and in {reasons}", alike=alike, reasons=reasons)
     key_wanted, key_found = _key(wanted), _key(found)
     reasons = []
     if key_wanted != key_found:
@@ -48,18 +52,21 @@ def describe_difference(wanted: str, found: str) -> str | None:
         distance = Levenshtein.distance(key_wanted, key_found, score_cutoff=allowed)
         if distance > allowed:
             return None
-        reasons.append(f"spelling ({distance} {'character' if distance == 1 else 'characters'})")
+        reasons.append(N_("spelling ({n} character)", "spelling ({n} characters)", distance))
     else:
         if "".join(_without_punct(wanted).split()) != "".join(_without_punct(found).split()):
-            reasons.append("case")
+            reasons.append(_("case"))
         if _without_punct(wanted).casefold() != _without_punct(found).casefold():
-            reasons.append("spaces")
+            reasons.append(_("spaces"))
     punct_wanted = Counter(ch for ch in wanted if _is_punct(ch))
     punct_found = Counter(ch for ch in found if _is_punct(ch))
     marks = sorted(set((punct_wanted - punct_found) + (punct_found - punct_wanted)))
     if marks:
-        reasons.append("punctuation: " + ", ".join(f"'{m}'" for m in marks))
-    return "differs in " + " and ".join(reasons or ["spaces"])
+        reasons.append(_("punctuation: {marks}", marks=", ".join(f"'{m}'" for m in marks)))
+    listed = (reasons or [_("spaces")])[0]
+    for reason in reasons[1:]:
+        listed = _("{a} and {b}", a=listed, b=reason)
+    return _("differs in {reasons}", reasons=listed)
 
 
 def near_misses(wanted: str, candidates: Iterable[str], limit: int = MAX_NEAR_MISSES) -> list[tuple[str, str]]:
@@ -122,17 +129,23 @@ def _look_alikes(wanted: str, found: str, shown: int = 3) -> tuple[str, str]:
             at += op.tag != "insert"
             continue
         if op.tag == "replace":
-            said.append(f"{_char(now)} at position {op.dest_pos + 1} where the declared name has {_char(was)}")
+            said.append(_("{char} at position {position} where the declared name has {was}", char=_char(now),
+                          position=op.dest_pos + 1, was=_char(was)))
         elif op.tag == "insert":
-            said.append(f"{char_name(now)} at position {op.dest_pos + 1}, not in the declared name")
+            said.append(_("{char} at position {position}, not in the declared name", char=char_name(now),
+                          position=op.dest_pos + 1))
         else:
-            said.append(f"the declared name has {char_name(was)} at position {op.src_pos + 1}, not in Nmbrs")
+            said.append(_("the declared name has {char} at position {position}, not in Nmbrs", char=char_name(was),
+                          position=op.src_pos + 1))
     plain.append(wanted[at:])
     if not said:
         return "", found
-    more = f"; and {len(said) - shown} more" if len(said) > shown else ""
-    head = "a look-alike or invisible character" if len(said) == 1 else "look-alike or invisible characters"
-    return f"differs in {head}: " + "; ".join(said[:shown]) + more, "".join(plain)
+    listed: str = join(said[:shown], "; ")
+    if len(said) > shown:
+        listed = _("{listed}; and {more} more", listed=listed, more=len(said) - shown)
+    message = N_("differs in a look-alike or invisible character: {listed}",
+                 "differs in look-alike or invisible characters: {listed}", len(said), listed=listed)
+    return message, "".join(plain)
 
 
 def _char(ch: str) -> str:

@@ -135,18 +135,22 @@ class Insurance:
 
 
 class Remedies(Protocol):
-    """What a payroll office must do in Nmbrs, in the words of the implementation's API and screens."""
+    """What a payroll office must do in Nmbrs, in the words of the implementation's API and screens.
+
+    Only hints name the implementation's calls or scopes; `not_enabled` goes into messages and does not.
+    """
 
     def enable(self, what: str, model: AccountModel) -> str:
         """Hint: switch on an optional `what` (a capability's label) for the full check."""
         ...
 
-    def not_enabled(self, what: str, who: str = "this login") -> str:
-        """"DebtorService.List_GetAll is not Active for this login" (or the REST scope wording)."""
+    def not_enabled(self, what: str) -> str:
+        """Why the login may not use `what`, in payroll words ("the call is not Active in its template")."""
         ...
 
-    def grant_required(self, missing: Sequence[str], model: AccountModel) -> tuple[str, str, str]:
-        """(headline, listing, hint) for required grants that are missing (`nmbrs.api-rights`)."""
+    def grant_required(self, missing: Sequence[str], model: AccountModel) -> tuple[str, str]:
+        """(headline, hint) for required grants that are missing (`nmbrs.api-rights`): the headline counts
+        them ("2 API calls a.s.r.'s coupling needs are not Active"), the hint names each."""
         ...
 
     def new_token(self, username: str, token_source: str, model: AccountModel) -> str:

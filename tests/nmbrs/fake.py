@@ -29,11 +29,11 @@ class FakeRemedies:
     def enable(self, what: str, model: AccountModel) -> str:
         return f"grant {what} ({model})"
 
-    def not_enabled(self, what: str, who: str = "this login") -> str:
-        return f"{what} is not granted to {who}"
+    def not_enabled(self, what: str) -> str:
+        return "it is not granted"
 
-    def grant_required(self, missing: Sequence[str], model: AccountModel) -> tuple[str, str, str]:
-        return f"{len(missing)} grant(s) missing", ", ".join(missing), f"grant {', '.join(missing)}"
+    def grant_required(self, missing: Sequence[str], model: AccountModel) -> tuple[str, str]:
+        return f"{len(missing)} grant(s) missing", f"grant {', '.join(missing)}"
 
     def new_token(self, username: str, token_source: str, model: AccountModel) -> str:
         return f"renew the token of {username} in {token_source}"

@@ -23,7 +23,8 @@ def test_auth_fails_for_a_user_who_left_and_nothing_else_is_tried(observe: Obser
     result = observe([employer("a", "left", "Bakkerij De Vries B.V.")])
     check = only(result.checks["a"], "nmbrs.auth")
     assert check.severity == "error"
-    assert "vertrokken@voorbeeld.nl" in check.message and "1001" in check.message
+    assert "vertrokken@voorbeeld.nl" in check.message and "not accepted" in check.message
+    assert "Debtor Services > Environment_Get, fault 1001" in (check.hint or "")  # the call and code: hint only
     assert "env NMBRS_TOKEN_LEFT" in (check.hint or "") and "API-Token" in (check.hint or "")
     assert ids(result.checks["a"]) == ["nmbrs.auth"]
     assert sim.calls.total == 1  # Environment_Get only
@@ -63,7 +64,8 @@ def test_missing_api_rights_are_listed_per_service_with_where_to_fix_them(observ
     result = observe([employer("a", "missing", "Bakkerij De Vries B.V.", dga=[("J. de Vries", 1)])])
     check = only(result.checks["a"], "nmbrs.api-rights")
     assert check.severity == "error"
-    assert "CompanyService: Run_GetList; EmployeeService: SVW_GetCurrent" in check.message
+    assert check.message.startswith("2 API calls a.s.r.'s coupling needs are not Active")
+    assert "Company Services > Run_GetList; Employee Services > SVW_GetCurrent" in (check.hint or "")
     assert RIGHTS_SCREEN["overarching"] in (check.hint or "") and "Active" in (check.hint or "")
 
 
@@ -80,8 +82,8 @@ def test_a_login_with_exactly_asrs_list_blocks_nothing(observe: Observe) -> None
         assert {c.severity for c in checks} == {"note"}  # not a warning: the login is as the manual says
         assert set(ids(checks)) == {"nmbrs.optional"}
     warning = result.checks["b"][0]
-    assert "DebtorService.List_GetAll is not Active for account 'asr-only'" in warning.message
-    assert "DebtorService > List_GetAll" in (warning.hint or "")
+    assert "account 'asr-only' (asr-only@voorbeeld.nl) may not list the debtors" in warning.message
+    assert "List_GetAll" not in warning.message and "Debtor Services > List_GetAll" in (warning.hint or "")
     # An account-wide gap reads the same on every employer of the account (with or without a declared
     # debtor), so a renderer can group it.
     assert result.checks["a"] == result.checks["b"] == [warning]
@@ -186,10 +188,10 @@ def test_frequency(observe: Observe) -> None:
     ])
     assert result.checks["ok"] == []
     wrong = only(result.checks["wrong"], "nmbrs.frequency")
-    assert "four-weekly (Week4)" in wrong.message and "declares monthly" in wrong.message
-    assert "payroll.frequency: four_weekly" in (wrong.hint or "")
+    assert "four-weekly, but" in wrong.message and "declares monthly" in wrong.message and "Week4" not in wrong.message
+    assert "payroll.frequency: four_weekly" in (wrong.hint or "") and "reports Week4" in (wrong.hint or "")
     yearly = only(result.checks["yearly"], "nmbrs.frequency")
-    assert "yearly (Year)" in yearly.message and "only monthly" in yearly.message
+    assert "yearly;" in yearly.message and "only a monthly" in yearly.message and "reports Year" in (yearly.hint or "")
 
 
 # --- DGAs --------------------------------------------------------------------------------------------------
@@ -241,7 +243,8 @@ def test_company_too_large_to_scan_is_unverified_but_declared_dgas_are_checked(o
     assert "nmbrs.dga-insured" in ids(checks)
     scan = [c for c in checks if "max_employee_scan (2)" in c.message]
     assert len(scan) == 1 and scan[0].id == "nmbrs.unverified"
-    assert "SVW_GetAll_AllEmployeesByCompany" in scan[0].message
+    assert "all employees of a company at once" in scan[0].message
+    assert "Employee Services > SVW_GetAll_AllEmployeesByCompany" in (scan[0].hint or "")
 
 
 def test_employees_of_another_employee_type_are_not_listed(observe: Observe) -> None:
@@ -263,11 +266,12 @@ def test_unreachable_is_per_employer_not_a_crash(observe: Observe, sim: NmbrsSim
         employer("c", "kantoor", "Jansen Holding B.V.", frequency="monthly"),  # no employees: no SVW call
     ])
     # (the rights probe of SVW_GetCurrent met the HTTP 500s too: an account-level unreachable on every employer)
-    probe = "checking whether EmployeeService.SVW_GetCurrent is Active"
+    probe = "checking whether 1 call a.s.r.'s coupling needs is Active"
     for employer_id in ("a", "b"):
         [check] = [c for c in result.checks[employer_id] if probe not in c.message]
         assert check.id == "nmbrs.unreachable" and check.severity == "error"
-        assert "HTTP 500" in check.message and "insurance" in check.message and "SVW_GetCurrent" in check.message
+        assert "HTTP 500" in check.message and "insurance" in check.message
+        assert "Employee Services > SVW_GetCurrent" in (check.hint or "")
     assert sim.calls.count("EmployeeService.SVW_GetAll_AllEmployeesByCompany") == 2 * FAST.max_attempts
     assert [c.id for c in result.checks["c"] if probe not in c.message] == ["nmbrs.frequency"]
 
@@ -307,12 +311,13 @@ def test_withdrawn_employers_are_not_checked_and_progress_counts_all(observe: Ob
     [
         ("Month", "monthly", None),
         ("Week4", "four_weekly", None),
-        ("Month", "four_weekly", ["monthly (Month)", "declares four-weekly", "payroll.frequency: monthly"]),
-        ("Week4", "monthly", ["four-weekly (Week4)", "declares monthly", "payroll.frequency: four_weekly"]),
-        ("None", "monthly", ["no pay period (None)", "only monthly (Month) and four-weekly (Week4)"]),
-        (None, "four_weekly", ["no pay period (None)", "only monthly"]),  # element missing: None
-        ("Month6", "monthly", ["every six months (Month6)", "only monthly"]),
-        ("Year", "four_weekly", ["yearly (Year)", "only monthly"]),
+        ("Month", "four_weekly", ["monthly, but", "declares four-weekly", "payroll.frequency: monthly", "reports Month"]),
+        ("Week4", "monthly", ["four-weekly, but", "declares monthly", "payroll.frequency: four_weekly",
+                              "reports Week4"]),
+        ("None", "monthly", ["without a pay period;", "only a monthly or a four-weekly", "reports None"]),
+        (None, "four_weekly", ["without a pay period;", "only a monthly"]),  # element missing: None
+        ("Month6", "monthly", ["every six months;", "only a monthly", "reports Month6"]),
+        ("Year", "four_weekly", ["yearly;", "only a monthly", "reports Year"]),
     ],
 )
 def test_frequency_for_every_pay_period(period: str | None, declared: str, expected: list[str] | None) -> None:
@@ -377,7 +382,7 @@ def test_master_company_login_wording() -> None:
     from asrctl.nmbrs.soap.remedies import SoapRemedies
 
     check = rights_missing(SoapRemedies(), "de-vries", "api@devries.nl", "per_debtor", ["CompanyService.Run_GetList"])
-    assert ", a master company login:" in check.message and "an master" not in check.message
+    assert check.message.endswith(", a master company login.") and "an master" not in check.message
     assert "Gebruikersaccounts > User templates" in (check.hint or "")
     auth = SoapRemedies().new_token("api@devries.nl", "env X", "per_debtor")
     assert "Gebruikersaccounts > Klant Logins" in auth

@@ -145,7 +145,7 @@ def test_no_subscription_stops_the_account_with_a_clear_message(observe: Observe
     result = observe([employer("a", "expired", "Bakkerij De Vries B.V."), employer("b", "expired", "Dubbel B.V.")])
     check = result.checks["a"][0]
     assert [c.id for c in result.checks["a"]] == ["nmbrs.auth"] and result.checks["b"] == result.checks["a"]
-    assert "no valid subscription" in check.message and "1004" in check.message
+    assert "no valid subscription" in check.message and "fault 1004" in (check.hint or "")
     assert "verlopen@voorbeeld.nl" in check.message and "Nmbrs support" in (check.hint or "")
     assert sim.calls.total == 1  # not retried, nothing else tried
 
@@ -261,4 +261,5 @@ def test_an_employee_the_login_may_not_see_reads_as_no_access(provider: SoapProv
     sim.inject("EmployeeService.SVW_GetCurrent", "fault2003")  # type: ignore[arg-type]
     with pytest.raises(NoAccess) as raised:
         provider.insurance(KANTOOR, 30021)
-    assert raised.value.code == 2003 and "2003" in raised.value.reason
+    assert raised.value.code == 2003 and raised.value.reason == "no access to this employee"
+    assert "Employee Services > SVW_GetCurrent, fault 2003" in (raised.value.hint or "")

@@ -47,7 +47,8 @@ def test_login_with_only_asrs_list_lists_everything_it_sees_without_debtors(sim:
     found = discover(sim, world, "asr-only")
     assert len(found.companies) == 6 and all(c.debtor_number is None for c in found.companies)
     assert [n.id for n in found.notes] == ["nmbrs.unverified"]
-    assert "DebtorService.List_GetAll" in found.notes[0].message
+    assert "may not list the debtors" in found.notes[0].message
+    assert "Debtor Services > List_GetAll" in (found.notes[0].hint or "")
     assert all(c.dgas_checked for c in found.companies)  # per-employee SVW_GetCurrent
 
 

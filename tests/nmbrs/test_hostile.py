@@ -83,7 +83,7 @@ def test_an_answer_that_is_no_usable_soap_is_an_error_without_a_traceback(
         provider = provider_at(peer.url)  # type: ignore[operator]
         with pytest.raises(AsrctlError) as failed:
             provider.debtors(LOGIN)
-    assert "DebtorService.List_GetAll" in str(failed.value)
+    assert "Debtor Services > List_GetAll" in (failed.value.hint or "")  # the call: in the hint, not the message
     captured = capfd.readouterr()
     assert "Traceback" not in captured.err + captured.out, captured.err
 
@@ -99,7 +99,8 @@ def test_a_redirect_is_an_error_and_the_envelope_goes_nowhere_else(status: int, 
             assert len(peer.seen) == 1  # not retried: a redirect will not go away
     assert other.seen == []
     text = str(refused.value)
-    assert f"answered {status}, a redirect to 127.0.0.2" in text and "DebtorService.Environment_Get" in text
+    assert f"answered {status}, a redirect to 127.0.0.2" in text
+    assert "Debtor Services > Environment_Get" in (refused.value.hint or "")
     assert NMBRS_TOKEN not in text
 
 
@@ -126,7 +127,7 @@ def test_a_huge_answer_is_cut_at_the_cap(provider_at: object) -> None:
         with pytest.raises(AsrctlError) as large:
             provider.environment(LOGIN)
         assert len(peer.seen) == 1  # not retried: it would be as large again
-    assert f"Nmbrs gave an answer over {MAX_ANSWER_BYTES // (1024 * 1024)} MiB: refused" in str(large.value)
+    assert f"Nmbrs sent an answer over {MAX_ANSWER_BYTES // (1024 * 1024)} MiB: refused" in str(large.value)
 
 
 # --- through plan: exit 1, a message, no traceback -------------------------------------------------------

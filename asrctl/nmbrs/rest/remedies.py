@@ -1,6 +1,7 @@
 """What a payroll office does when a REST consent falls short: scopes to grant, `asrctl login` to re-consent.
 
-The SOAP-side checks of the registered token (rights on a.s.r.'s list) keep SOAP's words.
+The SOAP-side checks of the registered token (rights on a.s.r.'s list) keep SOAP's words. Scopes are
+named only in hints.
 """
 
 from __future__ import annotations
@@ -8,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from asrctl.declare.model import AccountModel
+from asrctl.i18n import N_, _
 from asrctl.nmbrs.provider import Remedies
 from asrctl.nmbrs.rest.constants import DEVELOPER_PORTAL
 
@@ -23,26 +25,27 @@ class RestRemedies:
     def enable(self, what: str, model: AccountModel) -> str:
         if not _is_scope(what) and self.soap is not None:
             return self.soap.enable(what, model)
-        return (f"Optional: for the full check, allow the scope {what} for the office's app in the Nmbrs developer "
-                f"portal ({DEVELOPER_PORTAL}) and run `asrctl login ACCOUNT` again. a.s.r.'s coupling does not "
-                "need it from asrctl.")
+        return _("Optional: for the full check, allow the scope {scope} for the office's app in the Nmbrs developer "
+                 "portal ({portal}) and run `asrctl login ACCOUNT` again. a.s.r.'s coupling does not need it from "
+                 "asrctl.", scope=what, portal=DEVELOPER_PORTAL)
 
-    def not_enabled(self, what: str, who: str = "this login") -> str:
+    def not_enabled(self, what: str) -> str:
         if not _is_scope(what) and self.soap is not None:
-            return self.soap.not_enabled(what, who)
-        return f"the Nmbrs consent for {who} does not include the scope {what}"
+            return self.soap.not_enabled(what)
+        return _("its Nmbrs consent does not allow it")
 
-    def grant_required(self, missing: Sequence[str], model: AccountModel) -> tuple[str, str, str]:
+    def grant_required(self, missing: Sequence[str], model: AccountModel) -> tuple[str, str]:
         if self.soap is not None and not all(_is_scope(m) for m in missing):
             return self.soap.grant_required(missing, model)
-        listing = ", ".join(missing)
-        return (f"{len(missing)} scope(s) are not granted", listing,
-                f"Allow {listing} for the app in the developer portal, then run `asrctl login ACCOUNT`.")
+        headline = N_("{n} permission asrctl needs is not in the Nmbrs consent",
+                      "{n} permissions asrctl needs are not in the Nmbrs consent", len(missing))
+        return headline, _("Allow the scopes {scopes} for the app in the Nmbrs developer portal ({portal}), then "
+                           "run `asrctl login ACCOUNT`.", scopes=", ".join(missing), portal=DEVELOPER_PORTAL)
 
     def new_token(self, username: str, token_source: str, model: AccountModel) -> str:
         if self.soap is not None:
             return self.soap.new_token(username, token_source, model)
-        return f"Run `asrctl login ACCOUNT` and sign in as {username}."
+        return _("Run `asrctl login ACCOUNT` and sign in as {username}.", username=username)
 
     def login_filter(self, model: AccountModel) -> str:
         if self.soap is not None:

@@ -12,6 +12,7 @@ serves the same names.
 from __future__ import annotations
 
 from asrctl.declare.model import AccountModel
+from asrctl.i18n import _
 from asrctl.nmbrs.provider import Capability
 
 NAMESPACE_BASE = "https://api.nmbrs.nl/soap/v3/"
@@ -72,6 +73,19 @@ def right_of(service: str, operation: str) -> str:
 def rights_name(call: str) -> str:
     """A call named either way ("ReportService.Reports_..." or "ReportService.Report_...") as the rights list names it."""
     return right_of(*split_call(call))
+
+
+# The services as the rights screen ("Webservices rights edit") and a.s.r.'s manual name them.
+SCREEN_SERVICES: dict[str, str] = {
+    "DebtorService": "Debtor Services", "CompanyService": "Company Services",
+    "EmployeeService": "Employee Services", "ReportService": "Report Services",
+}
+
+
+def screen_name(call: str) -> str:
+    """A call as the rights screen shows it: "EmployeeService.Partner_Get" → "Employee Services > Partner_Get"."""
+    service, operation = split_call(rights_name(call))
+    return f"{SCREEN_SERVICES.get(service, service)} > {operation}" if operation else call
 
 
 # --- calls asrctl makes ----------------------------------------------------------------------------
@@ -163,14 +177,14 @@ REQUIRED_CALLS: dict[AccountModel, tuple[str, ...]] = {
 # Where a payroll employee switches calls on and sets the login's scope (a.s.r.'s manual, per model):
 # an accountant login's template user is kept at office level, a master company login's at debtor level.
 RIGHTS_SCREEN: dict[AccountModel, str] = {
-    "overarching": "Instellingen > Gebruikers > Template Users > API-icoon",
-    "per_debtor": "the debtor (Debiteur) > Gebruikersaccounts > User templates > API-icoon",
+    "overarching": "Instellingen > Gebruikers > Template Users > API-icoon",  # Nmbrs's own words: no translation
+    "per_debtor": _("the debtor (Debiteur) > Gebruikersaccounts > User templates > API-icoon"),
 }
 TEMPLATE_OF: dict[AccountModel, str] = {
-    "overarching": "the template user of this login",
-    "per_debtor": "the user template of this master company login",
+    "overarching": _("the template user of this login"),
+    "per_debtor": _("the user template of this master company login"),
 }
 LOGINS_SCREEN: dict[AccountModel, str] = {
     "overarching": "Instellingen > Gebruikers > Logins",
-    "per_debtor": "the debtor (Debiteur) > Gebruikersaccounts > Klant Logins",
+    "per_debtor": _("the debtor (Debiteur) > Gebruikersaccounts > Klant Logins"),
 }

@@ -16,6 +16,7 @@ import requests
 import zeep
 import zeep.exceptions
 
+from asrctl.i18n import _
 from asrctl.net.budget import CallBudget
 from asrctl.net.http import is_loopback, require_tls
 from asrctl.net.retry import Retryable, RetryPolicy, retry_call
@@ -32,10 +33,11 @@ from asrctl.nmbrs.soap.calls import (
     SERVICES,
     capability_of,
     namespace,
+    screen_name,
     soap_operation,
     split_call,
 )
-from asrctl.nmbrs.soap.faults import NOT_ACTIVE, error_for_fault, retries_of
+from asrctl.nmbrs.soap.faults import FAULTS, NOT_ACTIVE, error_for_fault, retries_of
 from asrctl.nmbrs.soap.transport import (
     CONVERSION_FAILURES,
     EndpointGone,
@@ -89,9 +91,11 @@ class SoapClient:
         """
         with self._inactive_lock:
             if (login.key, call) in self._inactive:
-                raise NotPermitted(f"{call}: not Active for this login", call=call, code=NOT_ACTIVE,
-                                   capability=capability_of(call), reason=f"Nmbrs fault {NOT_ACTIVE} on {call}")
-        service_name, _ = split_call(call)
+                meaning = FAULTS[NOT_ACTIVE].meaning
+                raise NotPermitted(_("Nmbrs refused: {meaning}", meaning=meaning), call=call, code=NOT_ACTIVE,
+                                   capability=capability_of(call), reason=meaning,
+                                   detail=_("{call}, fault {code}", call=screen_name(call), code=NOT_ACTIVE))
+        service_name, _operation = split_call(call)
         service = self._services[service_name]
         operation = getattr(service.proxy, soap_operation(call))
         if call == ENVIRONMENT_GET:
@@ -110,21 +114,22 @@ class SoapClient:
                 self.transport.expect_answer()
                 result = operation(**params, _soapheaders=[header])
                 if CONVERSION_FAILURES.count() != failures:
-                    raise _unreadable(call, "a value that does not fit its field (a number or date that is none)")
+                    raise _unreadable(call, _("Nmbrs gave a value that does not fit its field (a number or date that is none)"))
                 return result
             except RedirectRefused as exc:
                 raise NmbrsRequestError(
-                    f"{call}: the Nmbrs endpoint {exc.message}", call=call, capability=capability_of(call),
-                    hint="check nmbrs.endpoint in asrctl.yaml: normally https://api.nmbrs.nl/soap/v3/",
+                    _("The Nmbrs endpoint {problem}", problem=exc.message), call=call, capability=capability_of(call),
+                    detail=screen_name(call), hint=_ENDPOINT_HINT,
                 ) from None
             except AnswerTooLarge as exc:
-                raise _unreadable(call, exc.message.removeprefix("sent ")) from None
+                raise _unreadable(call, _("Nmbrs {problem}", problem=exc.message)) from None
             except DeadlineExceeded as exc:
-                late = f"no complete answer within nmbrs.timeout_seconds ({exc.seconds:g} s)"
+                seconds = f"{exc.seconds:g}"
+                late = _("no complete answer within nmbrs.timeout_seconds ({seconds} s)", seconds=seconds)
                 raise Retryable(_unavailable(call, late)) from None
             except (zeep.exceptions.DTDForbidden, zeep.exceptions.EntitiesForbidden,
                     zeep.exceptions.ExternalReferenceForbidden):
-                raise _unreadable(call, "an answer with a DOCTYPE or entities (refused: Nmbrs sends none)") from None
+                raise _unreadable(call, _("Nmbrs gave an answer with a DOCTYPE or entities (refused: Nmbrs sends none)")) from None
             except zeep.exceptions.Fault as fault:
                 client_fault = "client" in str(fault.code or "").lower()
                 error = error_for_fault(call, fault.message, client_fault=client_fault)
@@ -137,38 +142,40 @@ class SoapClient:
                 raise Retryable(_unavailable(call, f"HTTP {exc.status}"), retry_after=exc.retry_after) from None
             except EndpointGone as exc:
                 raise NmbrsRequestError(
-                    f"{call}: the Nmbrs endpoint answered HTTP {exc.status}",
-                    call=call, capability=capability_of(call),
-                    hint="Check nmbrs.endpoint in asrctl.yaml: normally https://api.nmbrs.nl/soap/v3/ "
-                    "(Nmbrs ends SOAP on 2027-03-01)",
+                    _("The Nmbrs endpoint answered HTTP {status}", status=exc.status),
+                    call=call, capability=capability_of(call), detail=screen_name(call),
+                    hint=_("Check nmbrs.endpoint in asrctl.yaml: normally https://api.nmbrs.nl/soap/v3/ (Nmbrs ends "
+                           "SOAP on 2027-03-01)."),
                 ) from None
             except zeep.exceptions.TransportError as exc:
                 status = exc.status_code or 0
                 if status >= 500 or status in (0, 200, 429):
-                    raise Retryable(_unavailable(call, f"an unusable answer (HTTP {status})")) from None
+                    raise Retryable(_unavailable(call, _("an unusable answer (HTTP {status})", status=status))) from None
                 raise NmbrsRequestError(
-                    f"{call}: the Nmbrs endpoint answered HTTP {status}",
-                    call=call, capability=capability_of(call),
-                    hint="Check nmbrs.endpoint in asrctl.yaml: normally https://api.nmbrs.nl/soap/v3/",
+                    _("The Nmbrs endpoint answered HTTP {status}", status=status),
+                    call=call, capability=capability_of(call), detail=screen_name(call), hint=_ENDPOINT_HINT,
                 ) from None
             except (zeep.exceptions.XMLSyntaxError, zeep.exceptions.XMLParseError) as exc:
-                raise Retryable(_unavailable(call, f"a response that is not valid SOAP ({exc.__class__.__name__})")) from None
+                raise Retryable(_unavailable(call, _("a response that is not valid SOAP ({kind})",
+                                                     kind=exc.__class__.__name__))) from None
             except requests.exceptions.SSLError:
                 # Not transient: a certificate that does not verify will not verify on a retry.
                 raise NmbrsUnavailable(
-                    f"{call}: the TLS certificate of the Nmbrs endpoint could not be verified",
-                    call=call,
-                    hint="check nmbrs.endpoint (normally https://api.nmbrs.nl/soap/v3/); asrctl always verifies certificates",
+                    _("The TLS certificate of the Nmbrs endpoint could not be verified"),
+                    call=call, detail=screen_name(call),
+                    hint=_("Check nmbrs.endpoint (normally https://api.nmbrs.nl/soap/v3/); asrctl always verifies "
+                           "certificates."),
                 ) from None
             except requests.Timeout:
-                raise Retryable(_unavailable(call, "no answer within the timeout")) from None
+                raise Retryable(_unavailable(call, _("no answer within the timeout"))) from None
             except (requests.ConnectionError, requests.exceptions.ChunkedEncodingError) as exc:
-                raise Retryable(_unavailable(call, f"a connection failure ({_reason(exc)})")) from None
+                raise Retryable(_unavailable(call, _("a connection failure ({kind})", kind=_reason(exc)))) from None
             except (zeep.exceptions.Error, IndexError, AttributeError, KeyError, TypeError, ValueError) as exc:
                 if not self.transport.answered():
                     raise  # before any answer: a bug in how asrctl calls zeep, not Nmbrs's doing
                 # zeep trips over an answer that is XML but no SOAP answer (an empty soap:Body, a page).
-                raise _unreadable(call, f"an answer that is no SOAP answer to this call ({exc.__class__.__name__})") from None
+                raise _unreadable(call, _("Nmbrs gave an answer that is no SOAP answer to this call ({kind})",
+                                          kind=exc.__class__.__name__)) from None
 
         try:
             return retry_call(attempt, self._retry, what=f"Nmbrs {call}")
@@ -178,24 +185,27 @@ class SoapClient:
             raise
 
 
+_ENDPOINT_HINT = _("Check nmbrs.endpoint in asrctl.yaml: normally https://api.nmbrs.nl/soap/v3/.")
+
+
 def _unavailable(call: str, what: str) -> NmbrsUnavailable:
-    return NmbrsUnavailable(f"{call}: Nmbrs gave {what}", call=call, hint=UNAVAILABLE_HINT,
-                            capability=capability_of(call))
+    return NmbrsUnavailable(_("Nmbrs gave {what}", what=what), call=call, hint=UNAVAILABLE_HINT,
+                            capability=capability_of(call), detail=screen_name(call))
 
 
-def _unreadable(call: str, what: str) -> NmbrsUnavailable:
+def _unreadable(call: str, message: str) -> NmbrsUnavailable:
     """Not retried: the same request would get the same answer."""
     return NmbrsUnavailable(
-        f"{call}: Nmbrs gave {what}", call=call, capability=capability_of(call),
-        hint="check nmbrs.endpoint in asrctl.yaml (normally https://api.nmbrs.nl/soap/v3/): a proxy or a wrong "
-             "address may be answering",
+        message, call=call, capability=capability_of(call), detail=screen_name(call),
+        hint=_("Check nmbrs.endpoint in asrctl.yaml (normally https://api.nmbrs.nl/soap/v3/): a proxy or a wrong "
+               "address may be answering."),
     )
 
 
 def _reason(exc: BaseException) -> str:
     """A short cause without URLs or bodies (requests' messages can be long)."""
     inner: BaseException = exc
-    for _ in range(10):
+    for _depth in range(10):
         if inner.__context__ is None:
             break
         inner = inner.__context__

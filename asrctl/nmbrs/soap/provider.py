@@ -10,6 +10,7 @@ from typing import Any, Self, TypeVar
 
 from asrctl.checks import Check
 from asrctl.declare.model import AccountModel
+from asrctl.i18n import _
 from asrctl.net.budget import CallBudget
 from asrctl.net.retry import RetryPolicy
 from asrctl.nmbrs.errors import NmbrsError, NmbrsFault, NmbrsUnknownFault, NotPermitted, Unreadable
@@ -48,6 +49,7 @@ from asrctl.nmbrs.soap.calls import (
     REPORT_RESULT_PARAMS,
     REPORT_RESULT_RIGHT,
     REQUIRED_CALLS,
+    screen_name,
     split_call,
 )
 from asrctl.nmbrs.soap.client import SoapClient
@@ -57,6 +59,7 @@ from asrctl.nmbrs.soap.remedies import SoapRemedies
 T = TypeVar("T")
 
 NO_TASK = "00000000-0000-0000-0000-000000000000"
+_YEAR_PERIOD_TYPE = _("year-period-type, as 2025-7-W4")
 
 
 def _present(value: Any) -> Any:
@@ -162,17 +165,19 @@ class _Failed:
     message: str
     call: str
     code: int | None
-    hint: str | None
+    advice: str | None
     capability: Capability | None
     reason: str
+    detail: str
 
     @classmethod
     def of(cls, error: NmbrsError) -> _Failed:
-        return cls(type(error), error.message, error.call, error.code, error.hint, error.capability, error.reason)
+        return cls(type(error), error.message, error.call, error.code, error.advice, error.capability, error.reason,
+                   error.detail)
 
     def error(self) -> NmbrsError:
-        return self.kind(self.message, call=self.call, code=self.code, hint=self.hint, capability=self.capability,
-                         reason=self.reason)
+        return self.kind(self.message, call=self.call, code=self.code, hint=self.advice, capability=self.capability,
+                         reason=self.reason, detail=self.detail)
 
 
 def probe_arguments(call: str, *, year: int) -> dict[str, Any]:
@@ -313,7 +318,7 @@ class SoapProvider:
             text = _text(result)
             period = current_pay_period(text)
             if period is None:
-                raise Record(COMPANY_PERIOD, "period", ())._fail(f"{text!r}, not year-period-type")
+                raise Record(COMPANY_PERIOD, "period", ()).fail("period", str(text), _YEAR_PERIOD_TYPE)
             return period, str(text).strip()
 
         return self._cached(login, COMPANY_PERIOD, {"CompanyId": company_id}, convert)
@@ -333,18 +338,21 @@ class SoapProvider:
         try:
             types = self.employee_types(login)
         except NmbrsError as error:
-            why = f"{EMPLOYEE_TYPES} is not Active" if isinstance(error, NotPermitted) else error.message
+            why = (_("the login may not read the employee types") if isinstance(error, NotPermitted)
+                   else error.message)
         else:
             picked = pick_employee_type(types)
             if picked is not None:
                 return picked, ""
-            why = f"{EMPLOYEE_TYPES} lists no type described as payroll ({', '.join(repr(t.description) for t in types)})"
+            why = _("no employee type is described as payroll ({types})",
+                    types=", ".join(repr(t.description) for t in types))
         try:
             learned = self._learn_payroll_type(login)
         except NmbrsError as error:
-            return None, f"{why}, and learning it failed: {error.message}"
+            return None, _("{why}, and learning it from the employments failed: {reason}", why=why,
+                           reason=error.message)
         if learned is None:
-            return None, f"{why}, and no company of this login has current employments ({EMPLOYMENTS}) to learn it from"
+            return None, _("{why}, and no company of this login has current employments to learn it from", why=why)
         return learned, ""
 
     def _learn_payroll_type(self, login: Login) -> int | None:
@@ -383,11 +391,13 @@ class SoapProvider:
         employee_type, why = self._payroll_type(login)
         if employee_type is None:
             raise Unreadable(
-                f"{EMPLOYEE_LIST}: asrctl could not tell which EmployeeType lists the payroll employees: {why}",
+                _("asrctl could not tell which employees are on the payroll: {why}", why=why),
                 call=EMPLOYEE_LIST, capability=Capability.EMPLOYEES,
-                reason=f"the payroll EmployeeType is unknown ({why})",
-                hint=f"Set {EMPLOYEE_TYPES.replace('.', ' > ')} to Active in the login's template, so asrctl "
-                     "can pick the payroll type by its name.",
+                detail=_("{call} needs the EmployeeType of the payroll; {types} names it, {employments} shows it",
+                         call=screen_name(EMPLOYEE_LIST), types=screen_name(EMPLOYEE_TYPES),
+                         employments=screen_name(EMPLOYMENTS)),
+                hint=_("Set {call} to Active in the login's template, so asrctl can pick the payroll type by its "
+                       "name.", call=screen_name(EMPLOYEE_TYPES)),
             )
         return Staff(self._list_employees(login, company_id, employee_type))
 

@@ -14,14 +14,17 @@ from typing import Any
 
 from lxml import etree
 
+from asrctl.i18n import _
 from asrctl.nmbrs.errors import Unreadable
-from asrctl.nmbrs.soap.calls import capability_of
+from asrctl.nmbrs.soap.calls import capability_of, screen_name
 
 _XSI_NIL = "{http://www.w3.org/2001/XMLSchema-instance}nil"
-UNREADABLE_HINT = (
+UNREADABLE_HINT = _(
     "Nmbrs answered without what this check needs. Run the plan with --debug to see the answer, and report it "
     "to the asrctl maintainers with the call and field named here."
 )
+_WHOLE_NUMBER = _("a whole number")
+_TRUE_OR_FALSE = _("true or false")
 
 
 def _local(tag: Any) -> str:
@@ -61,12 +64,18 @@ class Record:
             return None
         return cls(call, kind, elements)
 
-    def _fail(self, problem: str) -> Unreadable:
-        return Unreadable(
-            f"{self.call}: Nmbrs answered a {self.kind} record {problem}", call=self.call,
-            capability=capability_of(self.call), reason=f"{self.call} answered a {self.kind} {problem}",
-            hint=UNREADABLE_HINT,
-        )
+    def fail(self, field: str, value: str | None = None, expected: str | None = None) -> Unreadable:
+        """Unreadable: the message in payroll words, the call, record and field (and value) in the hint."""
+        where = screen_name(self.call)
+        if value is None:
+            message = _("Nmbrs answered without a value this check reads")
+            detail = _("{call}, record {kind} without field {field}", call=where, kind=self.kind, field=field)
+        else:
+            message = _("Nmbrs answered a value this check cannot read")
+            detail = _("{call}, record {kind}, field {field} is {value}, not {expected}", call=where,
+                       kind=self.kind, field=field, value=repr(value[:40]), expected=expected)
+        return Unreadable(message, call=self.call, capability=capability_of(self.call), detail=detail,
+                          hint=UNREADABLE_HINT)
 
     def has(self, field: str) -> bool:
         return field in self.fields
@@ -75,7 +84,7 @@ class Record:
         element = self.fields.get(field)
         if element is None or _is_nil(element):
             if required:
-                raise self._fail(f"without {field}")
+                raise self.fail(field)
             return None
         return (element.text or "").strip()
 
@@ -86,7 +95,7 @@ class Record:
         try:
             return int(raw)
         except ValueError:
-            raise self._fail(f"whose {field} is {raw[:40]!r}, not a whole number") from None
+            raise self.fail(field, raw, _WHOLE_NUMBER) from None
 
     def need_int(self, field: str) -> int:
         value = self.whole(field, required=True)
@@ -101,7 +110,7 @@ class Record:
             return True
         if raw.lower() in ("false", "0"):
             return False
-        raise self._fail(f"whose {field} is {raw[:40]!r}, not true or false")
+        raise self.fail(field, raw, _TRUE_OR_FALSE)
 
     def children(self, field: str, item: str) -> list[Record]:
         """The records nested in `field` (e.g. EmployeeSVWSettings > EmployeeSVWSettings*)."""

@@ -1,11 +1,15 @@
-"""What a payroll office does in Nmbrs when a SOAP login falls short: screens and call names of a.s.r.'s manual."""
+"""What a payroll office does in Nmbrs when a SOAP login falls short: screens and call names of a.s.r.'s manual.
+
+Calls are named as the rights screen shows them ("Employee Services > Partner_Get"), and only in hints.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
 from asrctl.declare.model import AccountModel
-from asrctl.nmbrs.soap.calls import LOGINS_SCREEN, RIGHTS_SCREEN, TEMPLATE_OF, split_call
+from asrctl.i18n import N_, _
+from asrctl.nmbrs.soap.calls import LOGINS_SCREEN, RIGHTS_SCREEN, SCREEN_SERVICES, TEMPLATE_OF, split_call
 
 
 class SoapRemedies:
@@ -13,31 +17,35 @@ class SoapRemedies:
 
     def enable(self, what: str, model: AccountModel) -> str:
         service, operation = split_call(what)
-        return (
-            f"Optional: for the full check, set {service} > {operation} to Active in {RIGHTS_SCREEN[model]} "
-            f"of {TEMPLATE_OF[model]}. a.s.r.'s coupling itself does not need it."
+        return _(
+            "Optional: for the full check, set {service} > {operation} to Active in {screen} of {template}. "
+            "a.s.r.'s coupling itself does not need it.", service=SCREEN_SERVICES.get(service, service),
+            operation=operation, screen=RIGHTS_SCREEN[model], template=TEMPLATE_OF[model],
         )
 
-    def not_enabled(self, what: str, who: str = "this login") -> str:
-        return f"{what} is not Active for {who}"
+    def not_enabled(self, what: str) -> str:
+        return _("the call is not Active in its template")
 
-    def grant_required(self, missing: Sequence[str], model: AccountModel) -> tuple[str, str, str]:
+    def grant_required(self, missing: Sequence[str], model: AccountModel) -> tuple[str, str]:
         by_service: dict[str, list[str]] = {}
         for call in missing:
             service, operation = split_call(call)
-            by_service.setdefault(service, []).append(operation)
-        listing = "; ".join(f"{service}: {', '.join(ops)}" for service, ops in by_service.items())
-        hint = (
-            f"In Nmbrs open {RIGHTS_SCREEN[model]} of {TEMPLATE_OF[model]}; under Webservices choose "
-            f"each service and set these calls to Active: {listing}. Then run plan again."
+            by_service.setdefault(SCREEN_SERVICES.get(service, service), []).append(operation)
+        listing = "; ".join(f"{service} > {', '.join(ops)}" for service, ops in by_service.items())
+        headline = N_("{n} API call a.s.r.'s coupling needs is not Active",
+                      "{n} API calls a.s.r.'s coupling needs are not Active", len(missing))
+        return headline, _(
+            "In Nmbrs open {screen} of {template}; under Webservices choose each service and set these calls to "
+            "Active: {listing}. Then run plan again.", screen=RIGHTS_SCREEN[model], template=TEMPLATE_OF[model],
+            listing=listing,
         )
-        return f"{len(missing)} API call(s) a.s.r.'s coupling needs are not Active", listing, hint
 
     def new_token(self, username: str, token_source: str, model: AccountModel) -> str:
-        return (
-            f"Log in to Nmbrs as {username}, copy the API token (person icon top right > Gebruiker profiel > "
-            f"API-Token) into {token_source}, and check that the login is Actief under {LOGINS_SCREEN[model]}. "
-            "A token of a colleague who left must be replaced by a login of the office."
+        return _(
+            "Log in to Nmbrs as {username}, copy the API token (person icon top right > Gebruiker profiel > "
+            "API-Token) into {source}, and check that the login is Actief under {screen}. "
+            "A token of a colleague who left must be replaced by a login of the office.",
+            username=username, source=token_source, screen=LOGINS_SCREEN[model],
         )
 
     def login_filter(self, model: AccountModel) -> str:
