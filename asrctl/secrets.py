@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Protocol
 
 from asrctl.errors import SecretError
+from asrctl.i18n import _
 
 __all__ = [
     "MAX_TOKEN_FILE_BYTES",
@@ -85,8 +86,8 @@ def _refuse_malformed(value: str, where: str) -> None:
     # A second line or a control character would break (and be echoed by) an HTTP header.
     if any(ch.isspace() or not ch.isprintable() for ch in value):
         raise SecretError(
-            f"{where}: the token contains a space, line break or control character",
-            hint="a token is one line without spaces: copy exactly the token, nothing around it",
+            _("{where}: the token contains a space, line break or control character", where=where),
+            hint=_("A token is one line without spaces: copy exactly the token, nothing around it."),
         )
 
 
@@ -152,10 +153,12 @@ def _refuse_non_ascii(value: str, where: str) -> None:
     for position, ch in enumerate(value, 1):
         if not ch.isascii():
             name = unicodedata.name(ch, "an unnamed character")
+            code = f"U+{ord(ch):04X}"
             raise SecretError(
-                f"{where}: character {position} of the token is U+{ord(ch):04X} {name}, which no token contains",
-                hint="tokens are plain ASCII: copy the token again from its source (a word processor or chat may "
-                     "have turned a '-' into a dash)",
+                _("{where}: character {position} of the token is {code} {name}, which no token contains",
+                  where=where, position=position, code=code, name=name),
+                hint=_("Tokens are plain ASCII: copy the token again from its source (a word processor or chat may "
+                       "have turned a '-' into a dash)."),
             )
 
 
@@ -181,32 +184,39 @@ def resolve(ref: EnvRef | FileRef, *, base_dir: Path, what: str, where: str | No
         value = os.environ.get(env)
         if value is None or not value.strip():
             raise SecretError(
-                f"{what}: environment variable {env} is not set",
-                hint=f"export {env}=<token> before running asrctl (in CI: a masked secret)",
+                _("{what}: environment variable {env} is not set", what=what, env=env),
+                hint=_("Export {env}=<token> before running asrctl (in CI: a masked secret).", env=env),
             )
         value = value.strip()
         register(value)
-        _refuse_malformed(value, f"{what} (environment variable {env})")
-        _refuse_non_ascii(value, f"{what} (environment variable {env})")
+        source = _("{what} (environment variable {env})", what=what, env=env)
+        _refuse_malformed(value, source)
+        _refuse_non_ascii(value, source)
         return Secret(value, f"env {env}")
     path = Path(os.path.expanduser(ref.file))  # type: ignore[union-attr]
     if not path.is_absolute():
         path = base_dir / path
     data = _read_token_file(path, what)
     if len(data) > MAX_TOKEN_FILE_BYTES:
-        raise SecretError(f"{what}: token file {path} is over {MAX_TOKEN_FILE_BYTES // 1024} KiB: not a token",
-                          hint="the file must hold only the API token")
+        raise SecretError(_("{what}: token file {path} is over {size} KiB: not a token", what=what, path=path,
+                            size=MAX_TOKEN_FILE_BYTES // 1024),
+                          hint=_("The file must hold only the API token."))
     try:
         value = data.decode("utf-8").removeprefix("\ufeff").strip()
     except UnicodeDecodeError:
-        raise SecretError(f"{what}: token file {path} is not UTF-8 text",
-                          hint="the file must hold only the API token, as plain text") from None
+        raise SecretError(_("{what}: token file {path} is not UTF-8 text", what=what, path=path),
+                          hint=_("The file must hold only the API token, as plain text.")) from None
     if not value:
-        raise SecretError(f"{what}: token file {path} is empty", hint="put the API token in that file")
+        raise SecretError(_("{what}: token file {path} is empty", what=what, path=path),
+                          hint=_("Put the API token in that file."))
     register(value)
-    _refuse_malformed(value, f"{what} (token file {path})")
-    _refuse_non_ascii(value, f"{what} (token file {path})")
+    source = _("{what} (token file {path})", what=what, path=path)
+    _refuse_malformed(value, source)
+    _refuse_non_ascii(value, source)
     return Secret(value, f"file {path}")
+
+
+_READ_HINT = _("Check the path in asrctl.yaml and the file's permissions.")
 
 
 def _read_token_file(path: Path, what: str) -> bytes:
@@ -216,23 +226,25 @@ def _read_token_file(path: Path, what: str) -> bytes:
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_CLOEXEC", 0))
     except OSError as exc:
         raise SecretError(
-            f"{what}: cannot read token file {path}: {exc.strerror or exc.__class__.__name__}",
-            hint="check the path in asrctl.yaml and the file's permissions",
+            _("{what}: cannot read token file {path}: {reason}", what=what, path=path,
+              reason=exc.strerror or exc.__class__.__name__),
+            hint=_READ_HINT,
         ) from None
     mode = os.fstat(fd).st_mode
     if not stat.S_ISREG(mode):
         os.close(fd)
-        kind = ("a directory" if stat.S_ISDIR(mode) else "a FIFO (named pipe)" if stat.S_ISFIFO(mode)
-                else "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else "a socket" if stat.S_ISSOCK(mode)
-                else "something")
-        raise SecretError(f"{what}: token file {path} is {kind}, not a regular file",
-                          hint="the token reference {file: ...} must name a plain file holding only the API token")
+        kind = (_("a directory") if stat.S_ISDIR(mode) else _("a FIFO (named pipe)") if stat.S_ISFIFO(mode)
+                else _("a device") if stat.S_ISCHR(mode) or stat.S_ISBLK(mode)
+                else _("a socket") if stat.S_ISSOCK(mode) else _("something else"))
+        raise SecretError(_("{what}: token file {path} is {kind}, not a regular file", what=what, path=path, kind=kind),
+                          hint=_("The token reference {{file: ...}} must name a plain file holding only the API "
+                                 "token."))
     with os.fdopen(fd, "rb") as handle:
         try:
             return handle.read(MAX_TOKEN_FILE_BYTES + 1)  # bounded: a log file must not fill memory
         except OSError as exc:
-            raise SecretError(f"{what}: cannot read token file {path}: {exc.strerror or exc.__class__.__name__}",
-                              hint="check the path in asrctl.yaml and the file's permissions") from None
+            raise SecretError(_("{what}: cannot read token file {path}: {reason}", what=what, path=path,
+                                reason=exc.strerror or exc.__class__.__name__), hint=_READ_HINT) from None
 
 
 class RedactingFilter(logging.Filter):

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from urllib.parse import urlsplit
 
 from asrctl.errors import ConfigError
+from asrctl.i18n import _
 
 ALLOW_HOSTS_ENV = "ASRCTL_ALLOW_HOSTS"
 
@@ -45,9 +46,9 @@ def allowed_by_operator(environ: Mapping[str, str] | None = None) -> frozenset[s
             continue
         if not _HOST.fullmatch(host):
             raise ConfigError(
-                f"{ALLOW_HOSTS_ENV}: {entry.strip()!r} is not a host name",
-                hint=f"{ALLOW_HOSTS_ENV} lists host names or addresses, comma-separated, without scheme, "
-                     "port or path: e.g. 127.0.0.1,registry.example.nl",
+                _("{variable}: {entry} is not a host name", variable=ALLOW_HOSTS_ENV, entry=repr(entry.strip())),
+                hint=_("{variable} lists host names or addresses, comma-separated, without scheme, port or path: "
+                       "e.g. 127.0.0.1,registry.example.nl", variable=ALLOW_HOSTS_ENV),
             )
         hosts.add(host)
     return frozenset(hosts)
@@ -65,9 +66,10 @@ def require_allowed_host(url: str, own_hosts: frozenset[str], *, setting: str, t
         return
     known = ", ".join(sorted(own_hosts))
     raise ConfigError(
-        f"{where}: {setting} names the host {host or '(none)'!r}; asrctl sends {token} only to {known}, "
-        f"or to a host listed in the environment variable {ALLOW_HOSTS_ENV}",
-        hint=f"if {host or 'that host'} is right, the operator or the workflow sets {ALLOW_HOSTS_ENV}="
-             f"{host or '<host>'} in the environment; asrctl.yaml cannot allow a host, since a pull request "
-             "can change it",
+        _("{where}: {setting} names the host {host}; asrctl sends {token} only to {known}, or to a host listed in "
+          "the environment variable {variable}", where=where, setting=setting, host=repr(host or "(none)"),
+          token=token, known=known, variable=ALLOW_HOSTS_ENV),
+        hint=_("If {host} is right, the operator or the workflow sets {variable}={host} in the environment; "
+               "asrctl.yaml cannot allow a host, since a pull request can change it.", host=host or "<host>",
+               variable=ALLOW_HOSTS_ENV),
     )

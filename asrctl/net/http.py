@@ -8,6 +8,7 @@ from email.utils import parsedate_to_datetime
 from urllib.parse import urlsplit
 
 from asrctl.errors import ConfigError
+from asrctl.i18n import _
 
 __all__ = ["is_loopback", "parse_retry_after", "require_tls"]
 
@@ -42,7 +43,7 @@ def parse_retry_after(value: str | None) -> float | None:
     return max(0.0, (when - datetime.now(UTC)).total_seconds())
 
 
-_TLS_HINT = "use https://...; plain http:// only to 127.0.0.1 or localhost; or sandbox:<file>"
+_TLS_HINT = _("Use https://...; plain http:// only to 127.0.0.1 or localhost; or sandbox:<file>.")
 
 
 def require_tls(url: str, what: str, *, hint: str = _TLS_HINT) -> bool:
@@ -54,13 +55,14 @@ def require_tls(url: str, what: str, *, hint: str = _TLS_HINT) -> bool:
     try:
         parts = urlsplit(url)
     except ValueError:  # e.g. an unclosed [ of an IPv6 address
-        raise ConfigError(f"{what} {url!r} is not a URL", hint=hint) from None
+        raise ConfigError(_("{what} {url} is not a URL", what=what, url=repr(url)), hint=hint) from None
     if parts.username or parts.password:  # first, and not echoed: the password would be in the message
-        raise ConfigError(f"{what} must not contain a user name or password", hint=hint)
+        raise ConfigError(_("{what} must not contain a user name or password", what=what), hint=hint)
     if parts.scheme not in ("https", "http") or not parts.hostname:
-        raise ConfigError(f"{what} {url!r} is not an https URL: it must use https", hint=hint)
+        raise ConfigError(_("{what} {url} is not an https URL: it must use https", what=what, url=repr(url)),
+                          hint=hint)
     loopback = is_loopback(parts.hostname)
     if parts.scheme == "http" and not loopback:
-        raise ConfigError(f"{what} {url!r} is not an https URL: it must use https (plain http "
-                          "only to this machine)", hint=hint)
+        raise ConfigError(_("{what} {url} is not an https URL: it must use https (plain http only to this "
+                            "machine)", what=what, url=repr(url)), hint=hint)
     return loopback

@@ -32,6 +32,7 @@ from urllib3.connection import HTTPConnection, HTTPSConnection
 
 from asrctl import __version__
 from asrctl.errors import ServiceError
+from asrctl.i18n import _
 
 CHUNK_BYTES = 64 * 1024
 CONNECT_TIMEOUT = 10.0  # seconds; never more than the deadline
@@ -53,11 +54,12 @@ class ExchangeError(ServiceError):
 class RedirectRefused(ExchangeError):
     def __init__(self, status: int, location: str | None) -> None:
         host = urlsplit(location).hostname if location else None
-        where = f" to {host}" if host else ""
         super().__init__(
-            f"answered {status}, a redirect{where}; asrctl follows no redirect, so the token is not sent on",
-            hint="set the service's own address in the configuration (the one it would redirect to, if that is "
-                 "really the service)",
+            _("answered {status}, a redirect to {host}; asrctl follows no redirect, so the token is not sent on",
+              status=status, host=host) if host else
+            _("answered {status}, a redirect; asrctl follows no redirect, so the token is not sent on", status=status),
+            hint=_("Set the service's own address in the configuration (the one it would redirect to, if that is "
+                   "really the service)."),
         )
         self.status = status
         self.location_host = host
@@ -65,15 +67,16 @@ class RedirectRefused(ExchangeError):
 
 class AnswerTooLarge(ExchangeError):
     def __init__(self, limit: int) -> None:
-        super().__init__(f"sent an answer over {_size(limit)}: refused, not read further",
-                         hint="a proxy or a wrong address may be answering; check the URL")
+        super().__init__(_("sent an answer over {size}: refused, not read further", size=_size(limit)),
+                         hint=_("A proxy or a wrong address may be answering; check the URL."))
         self.limit = limit
 
 
 class DeadlineExceeded(ExchangeError):
     def __init__(self, seconds: float) -> None:
-        super().__init__(f"gave no complete answer within {seconds:g} s",
-                         hint="the service is slow or unreachable; try again later")
+        shown = f"{seconds:g}"
+        super().__init__(_("gave no complete answer within {seconds} s", seconds=shown),
+                         hint=_("The service is slow or unreachable; try again later."))
         self.seconds = seconds
 
 

@@ -21,6 +21,13 @@ UNAVAILABLE_HINT = _(
     "machine can reach Nmbrs (proxy, firewall)."
 )
 
+# A record or row without what a check reads: said in payroll words, the call and the field in the detail.
+UNREADABLE = _("Nmbrs answered without a value this check reads")
+UNREADABLE_HINT = _(
+    "Nmbrs answered without what this check needs. Run the plan with --debug to see the answer, and report it "
+    "to the asrctl maintainers with the call and field named here."
+)
+
 
 def with_detail(hint: str | None, detail: str | None) -> str | None:
     """The hint (a sentence) with the Nmbrs call it is about after it ("Nmbrs call: Employee Services > Partner_Get.")."""

@@ -29,6 +29,7 @@ import pydantic
 import requests
 
 from asrctl.errors import ServiceError
+from asrctl.i18n import N_, _
 from asrctl.net.http import parse_retry_after, require_tls
 from asrctl.net.retry import Retryable, RetryPolicy, retry_call
 from asrctl.net.session import (
@@ -79,8 +80,8 @@ class RegistryClient:
         connect_timeout: float | None = None,
         page_size: int = PAGE_SIZE,
     ) -> None:
-        loopback = require_tls(base_url, "registry url", hint="set registry.url in asrctl.yaml to the https "
-                               "address a.s.r. gave you (plain http only for a registry on this machine)")
+        loopback = require_tls(base_url, "registry url", hint=_("Set registry.url in asrctl.yaml to the https "
+                               "address a.s.r. gave you (plain http only for a registry on this machine)."))
         if not 1 <= page_size <= PAGE_SIZE:
             raise ValueError(f"page_size must be 1..{PAGE_SIZE}")
         self._page_size = page_size
@@ -135,27 +136,28 @@ class RegistryClient:
         if status is not None:
             params["status"] = status
         seen_tokens: set[str] = set()
-        for _ in range(_MAX_PAGES):
-            response = self._request("GET", "/registrations", "list registrations", params=params)
+        for _page in range(_MAX_PAGES):
+            what = _("list registrations")
+            response = self._request("GET", "/registrations", what, params=params)
             if response.status_code != 200:
                 raise self._problem(response)
-            page = self._json(response, "list registrations")
+            page = self._json(response, what)
             raw_items = page.get("items") if isinstance(page, dict) else None
             if not isinstance(raw_items, list):
-                raise ServiceError("the a.s.r. registry sent a registration list without items")
-            items.extend(self._registration(item, "list registrations") for item in raw_items)
+                raise ServiceError(_("the a.s.r. registry sent a registration list without items"))
+            items.extend(self._registration(item, what) for item in raw_items)
             next_token = page.get("next_page_token")
             if next_token is None:
                 return items
             if not isinstance(next_token, str) or next_token in seen_tokens:
-                raise ServiceError("the a.s.r. registry sent an invalid or repeating next_page_token")
+                raise ServiceError(_("the a.s.r. registry sent an invalid or repeating next_page_token"))
             seen_tokens.add(next_token)
             params = {**params, "page_token": next_token}
-        raise ServiceError("the a.s.r. registry kept sending pages; giving up")
+        raise ServiceError(_("the a.s.r. registry kept sending pages; giving up"))
 
     def get(self, payroll_tax_number: str) -> tuple[Registration, str] | None:
         """The registration and its ETag (`"<version>"`), or None when this office has none with that number."""
-        what = f"read registration {payroll_tax_number}"
+        what = _("read registration {number}", number=payroll_tax_number)
         response = self._request("GET", self._path(payroll_tax_number), what)
         if response.status_code == 404:
             return None
@@ -171,7 +173,7 @@ class RegistryClient:
         return self._write(
             "PUT",
             self._path(payroll_tax_number),
-            f"submit registration {payroll_tax_number}",
+            _("submit registration {number}", number=payroll_tax_number),
             payroll_tax_number,
             {"If-None-Match": "*"},
             body,
@@ -185,7 +187,7 @@ class RegistryClient:
         return self._write(
             "PUT",
             self._path(payroll_tax_number),
-            f"change registration {payroll_tax_number}",
+            _("change registration {number}", number=payroll_tax_number),
             payroll_tax_number,
             {"If-Match": _etag(version)},
             body,
@@ -197,7 +199,7 @@ class RegistryClient:
         return self._write(
             "DELETE",
             self._path(payroll_tax_number),
-            f"withdraw registration {payroll_tax_number}",
+            _("withdraw registration {number}", number=payroll_tax_number),
             payroll_tax_number,
             {"If-Match": _etag(version)},
             None,
@@ -223,7 +225,7 @@ class RegistryClient:
         return self._write(
             "PUT",
             self._path(payroll_tax_number) + "/status",
-            f"set status of registration {payroll_tax_number}",
+            _("set status of registration {number}", number=payroll_tax_number),
             payroll_tax_number,
             {"If-Match": _etag(version)},
             body,
@@ -285,12 +287,14 @@ class RegistryClient:
                 raise Retryable(failure) if transient else failure
             assert response is not None
             if response.status_code in RETRY_STATUSES:
+                status = f"{response.status_code} {response.reason or ''}".rstrip()
                 error = RegistryUnreachable(
-                    f"{what}: the a.s.r. registry answered {response.status_code} {response.reason or ''}".rstrip()
-                    + f" {attempts} time(s); giving up",
+                    N_("{what}: the a.s.r. registry answered {status} {n} time; giving up",
+                       "{what}: the a.s.r. registry answered {status} {n} times; giving up", attempts,
+                       what=what, status=status),
                     status=response.status_code,
                     attempts=attempts,
-                    hint="the registry is busy or unavailable; try again later (a re-run never submits twice)",
+                    hint=_("The registry is busy or unavailable; try again later (a re-run never submits twice)."),
                 )
                 response.close()
                 raise Retryable(error, retry_after=parse_retry_after(response.headers.get("Retry-After")))
@@ -314,27 +318,30 @@ class RegistryClient:
                 self._session, method, url, limits=self._limits, params=params, headers=headers, data=data, verify=True
             )
         except RedirectRefused as exc:
-            hint = "set registry.url to the registry's own address; asrctl follows no redirect"
-            return None, RegistryUnreachable(f"{what}: the a.s.r. registry {exc.message}", attempts=attempts,
-                                             hint=hint), False
+            hint = _("Set registry.url to the registry's own address; asrctl follows no redirect.")
+            return None, RegistryUnreachable(_("{what}: the a.s.r. registry {problem}", what=what, problem=exc.message),
+                                             attempts=attempts, hint=hint), False
         except AnswerTooLarge as exc:
-            return None, RegistryUnreachable(f"{what}: the a.s.r. registry {exc.message}", attempts=attempts,
-                                             hint=exc.hint), False
+            return None, RegistryUnreachable(_("{what}: the a.s.r. registry {problem}", what=what, problem=exc.message),
+                                             attempts=attempts, hint=exc.hint), False
         except DeadlineExceeded as exc:
-            message = f"{what}: the a.s.r. registry did not answer in time (registry.timeout_seconds: {exc.seconds:g} s)"
+            seconds = f"{exc.seconds:g}"
+            message = _("{what}: the a.s.r. registry did not answer in time (registry.timeout_seconds: {seconds} s)",
+                        what=what, seconds=seconds)
             return None, RegistryUnreachable(message, attempts=attempts), True
         except requests.exceptions.SSLError:
             # Not transient: a certificate that does not verify will not verify on a retry.
-            message = f"{what}: the TLS certificate of the a.s.r. registry could not be verified"
-            hint = "check the registry url; asrctl always verifies certificates"
+            message = _("{what}: the TLS certificate of the a.s.r. registry could not be verified", what=what)
+            hint = _("Check the registry url; asrctl always verifies certificates.")
             return None, RegistryUnreachable(message, attempts=attempts, hint=hint), False
         except requests.exceptions.Timeout:
-            message = f"{what}: the a.s.r. registry did not answer in time"
+            message = _("{what}: the a.s.r. registry did not answer in time", what=what)
             return None, RegistryUnreachable(message, attempts=attempts), True
         except (requests.exceptions.ConnectionError, requests.exceptions.ChunkedEncodingError) as exc:
-            return None, RegistryUnreachable(f"{what}: {_connection_trouble(exc)}", attempts=attempts), True
+            message = _("{what}: {problem}", what=what, problem=_connection_trouble(exc))
+            return None, RegistryUnreachable(message, attempts=attempts), True
         except requests.exceptions.RequestException as exc:
-            message = f"{what}: the request could not be sent ({exc.__class__.__name__})"
+            message = _("{what}: the request could not be sent ({kind})", what=what, kind=exc.__class__.__name__)
             return None, RegistryUnreachable(message, attempts=attempts), False
         return response, None, False
 
@@ -352,7 +359,7 @@ class RegistryClient:
         try:
             return read_json(response.content)
         except ValueError:
-            raise ServiceError(f"{what}: the a.s.r. registry sent an answer that is not JSON") from None
+            raise ServiceError(_("{what}: the a.s.r. registry sent an answer that is not JSON", what=what)) from None
 
     @staticmethod
     def _registration(data: Any, what: str) -> Registration:
@@ -365,9 +372,8 @@ class RegistryClient:
                 for err in exc.errors(include_input=False)
             )
             raise ServiceError(
-                redact(
-                    f"{what}: the a.s.r. registry sent a registration asrctl cannot read (fields: {fields})"
-                )
+                redact(_("{what}: the a.s.r. registry sent a registration asrctl cannot read (fields: {fields})",
+                         what=what, fields=fields))
             ) from None
 
 
@@ -390,11 +396,11 @@ def _connection_trouble(exc: BaseException) -> str:
         nested = [current.__cause__, current.__context__, getattr(current, "reason", None), *current.args]
         todo.extend(e for e in nested if isinstance(e, BaseException))
     if any(isinstance(e, ConnectionRefusedError) for e in seen):
-        return "the a.s.r. registry refused the connection"
+        return _("the a.s.r. registry refused the connection")
     if any(
         isinstance(e, (ConnectionResetError, ConnectionAbortedError, BrokenPipeError)) for e in seen
     ) or any(type(e).__name__ in ("RemoteDisconnected", "ProtocolError", "IncompleteRead") for e in seen):
-        return "the connection to the a.s.r. registry was reset"
+        return _("the connection to the a.s.r. registry was reset")
     if any(isinstance(e, socket.gaierror) or type(e).__name__ == "NameResolutionError" for e in seen):
-        return "the a.s.r. registry's host name could not be resolved"
-    return "the a.s.r. registry could not be reached"
+        return _("the a.s.r. registry's host name could not be resolved")
+    return _("the a.s.r. registry could not be reached")

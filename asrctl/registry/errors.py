@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from asrctl.errors import ServiceError
+from asrctl.i18n import _
 from asrctl.net.session import read_json
 from asrctl.secrets import clip, redact
 
@@ -45,12 +46,14 @@ class RegistryProblem(ServiceError):
         super().__init__(self._message(), hint=hint if hint is not None else self.default_hint)
 
     def _message(self) -> str:
-        text = f"a.s.r. registry: {self.title or 'error'} ({self.status})"
+        # The registry's own words (title, detail, field messages) are shown as it sent them.
+        more = ""
         if self.detail and self.detail != self.title:
-            text += f": {self.detail}"
+            more += f": {self.detail}"
         if self.errors:
-            text += "; " + "; ".join(f"{pointer or '(body)'}: {message}" for pointer, message in self.errors)
-        return text
+            more += "; " + "; ".join(f"{pointer or '(body)'}: {message}" for pointer, message in self.errors)
+        return _("a.s.r. registry: {title} ({status}){more}", title=self.title or "error", status=self.status,
+                 more=more)
 
 
 class BadRequest(RegistryProblem):
@@ -58,13 +61,13 @@ class BadRequest(RegistryProblem):
 
 
 class Unauthorized(RegistryProblem):
-    default_hint = "check the registry token (registry.token in asrctl.yaml): it is missing, wrong or revoked"
+    default_hint = _("Check the registry token (registry.token in asrctl.yaml): it is missing, wrong or revoked.")
 
 
 class Forbidden(RegistryProblem):
-    default_hint = (
-        "this registry token's scope does not allow the operation: plan needs a token of scope read, "
-        "apply one of scope write"
+    default_hint = _(
+        "This registry token's scope does not allow the operation: plan needs a token of scope read, "
+        "apply one of scope write."
     )
 
 
@@ -79,16 +82,16 @@ class Conflict(RegistryProblem):
 class RegisteredElsewhere(Conflict):
     """409 registered-elsewhere: another payroll office holds the loonheffingennummer."""
 
-    default_hint = "contact a.s.r. to move the employer to this payroll office"
+    default_hint = _("Contact a.s.r. to move the employer to this payroll office.")
 
     def _message(self) -> str:
-        return "this employer is already connected through another payroll office; contact a.s.r."
+        return _("this employer is already connected through another payroll office; contact a.s.r.")
 
 
 class PreconditionFailed(RegistryProblem):
     """412: the registration changed since it was read (its version moved on)."""
 
-    default_hint = "stale plan: the registry changed since it was read; run asrctl plan again"
+    default_hint = _("Stale plan: the registry changed since it was read; run asrctl plan again.")
 
 
 class Unprocessable(RegistryProblem):
@@ -110,7 +113,7 @@ class UnsupportedMediaType(RegistryProblem):
 class ServerError(RegistryProblem):
     """A 5xx the client does not retry (500 and others)."""
 
-    default_hint = "the a.s.r. registry failed; try again later (a re-run never submits twice)"
+    default_hint = _("The a.s.r. registry failed; try again later (a re-run never submits twice).")
 
 
 class RegistryUnreachable(ServiceError):
@@ -122,7 +125,7 @@ class RegistryUnreachable(ServiceError):
         super().__init__(
             redact(message),
             hint=hint
-            or "check the registry url and the network; try again later (a re-run never submits twice)",
+            or _("Check the registry url and the network; try again later (a re-run never submits twice)."),
         )
         self.status = status
         self.attempts = attempts
@@ -167,7 +170,7 @@ def problem_from_response(
     title = _text(data.get("title")) or reason or f"HTTP {status}"
     detail = _text(data.get("detail"))
     if not data:
-        detail = f"the answer carried no problem details (Content-Type {media or 'none'})"
+        detail = _("the answer carried no problem details (Content-Type {media})", media=media or "none")
     errors: list[tuple[str, str]] = []
     raw_errors = data.get("errors")
     if isinstance(raw_errors, list):

@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 
 import requests
 
+from asrctl.i18n import _
 from asrctl.net.budget import CallBudget
 from asrctl.net.http import is_loopback, parse_retry_after
 from asrctl.net.retry import Retryable, RetryPolicy, retry_call
@@ -73,7 +74,8 @@ class ScopeMissing(NotPermitted):
 
     def __init__(self, message: str, *, operation: str, scope: str) -> None:
         # `call` is the scope: what the office grants, and what Remedies word the fix with.
-        super().__init__(message, call=scope, reason=f"{operation} needs the scope {scope}")
+        super().__init__(message, call=scope, reason=_("its Nmbrs consent does not allow it"),
+                         detail=_("{operation} needs the scope {scope}", operation=operation, scope=scope))
         self.scope = scope
 
 
@@ -117,11 +119,11 @@ class RestClient:
             except _Unauthorized as error:
                 if refreshed:
                     raise NmbrsAuthError(
-                        f"{operation}: Nmbrs refused the access token of account '{tokens.account}' again after a "
-                        f"refresh (HTTP 401{_coded(error.code)})",
+                        _("Nmbrs refused the access token of account '{account}' again after a refresh (HTTP "
+                          "401{code})", account=tokens.account, code=_coded(error.code)),
                         call=operation, code=error.code,
-                        hint=(f"check nmbrs.rest.subscription_key (the product's primary key in the developer "
-                              f"portal); if it is right, run `asrctl login {tokens.account}`"),
+                        hint=_("Check nmbrs.rest.subscription_key (the product's primary key in the developer "
+                               "portal); if it is right, run `asrctl login {account}`.", account=tokens.account),
                     ) from None
                 token = tokens.token(rejected=token)
                 refreshed = True
@@ -133,7 +135,7 @@ class RestClient:
             return  # nothing to compare with: Nmbrs will say
         if not any(scope_granted(scope, granted) for scope in accepted):
             raise ScopeMissing(
-                f"{operation}: the Nmbrs consent of account '{tokens.account}' lacks the scope {accepted[0]}",
+                _("the Nmbrs consent of account '{account}' does not allow this read", account=tokens.account),
                 operation=operation, scope=accepted[0],
             )
 
@@ -154,15 +156,15 @@ class RestClient:
             except AnswerTooLarge:
                 raise _too_large(operation) from None
             except DeadlineExceeded:
-                raise Retryable(_unavailable(operation, "no answer within the timeout")) from None
+                raise Retryable(_unavailable(operation, _("no answer within the timeout"))) from None
             except requests.exceptions.SSLError:
-                raise NmbrsUnavailable(f"{operation}: the TLS certificate of {self.base} could not be verified",
-                                       call=operation, hint="check nmbrs.rest.url (normally https://api.nmbrsapp.com)"
-                                       ) from None
+                raise NmbrsUnavailable(_("the TLS certificate of {url} could not be verified", url=self.base),
+                                       call=operation, hint=_REST_URL_HINT) from None
             except requests.Timeout:
-                raise Retryable(_unavailable(operation, "no answer within the timeout")) from None
+                raise Retryable(_unavailable(operation, _("no answer within the timeout"))) from None
             except (requests.ConnectionError, requests.exceptions.ChunkedEncodingError) as exc:
-                raise Retryable(_unavailable(operation, f"a connection failure ({exc.__class__.__name__})")) from None
+                kind = exc.__class__.__name__
+                raise Retryable(_unavailable(operation, _("a connection failure ({kind})", kind=kind))) from None
             log.debug("GET %s → HTTP %d", path, response.status_code)
             return self._answer(operation, response)
 
@@ -173,7 +175,7 @@ class RestClient:
         body = parse_json(response.content)  # read whole by exchange(), within the cap and the deadline
         if status == 200:
             if body is None:
-                raise Retryable(_unavailable(operation, "an answer that is not JSON"))
+                raise Retryable(_unavailable(operation, _("an answer that is not JSON")))
             return body
         problem = body if isinstance(body, dict) else {}
         code = problem.get("code") if isinstance(problem.get("code"), int) else None
@@ -184,34 +186,36 @@ class RestClient:
         if status == 429:
             if code == CODE_QUOTA:
                 raise QuotaExhausted(
-                    f"{operation}: Nmbrs answered that the subscription's call quota is used up ({text})",
+                    _("Nmbrs answered that the subscription's call quota is used up ({text})", text=text),
                     call=operation, code=code,
-                    hint="asrctl does not retry this: wait for the quota to renew, or ask Nmbrs for a larger plan",
+                    hint=_("asrctl does not retry this: wait for the quota to renew, or ask Nmbrs for a larger plan."),
                 )
             retry_after = parse_retry_after(response.headers.get("Retry-After"))
-            raise Retryable(_unavailable(operation, f"too many calls ({text})"), retry_after=retry_after)
+            raise Retryable(_unavailable(operation, _("too many calls ({text})", text=text)), retry_after=retry_after)
         if status >= 500 or status == 0:
             raise Retryable(_unavailable(operation, text), retry_after=parse_retry_after(response.headers.get("Retry-After")))
         if status == 403:
             if code in (CODE_NO_ACCESS, CODE_NO_ACCESS_ALT):
-                raise NoAccess(f"{operation}: Nmbrs refuses access to this debtor or company ({text})",
-                               call=operation, code=code)
+                raise NoAccess(_("Nmbrs refused: {meaning}", meaning=_NO_ACCESS), call=operation, code=code,
+                               reason=_NO_ACCESS, detail=f"{operation}: {text}")
             if code == CODE_NO_SUBSCRIPTION:
-                raise NmbrsSubscriptionError(f"{operation}: Nmbrs reports no valid subscription ({text})",
-                                             call=operation, code=code)
+                raise NmbrsSubscriptionError(_("Nmbrs refused: {meaning}", meaning=_NO_SUBSCRIPTION), call=operation,
+                                             code=code, reason=_NO_SUBSCRIPTION, detail=f"{operation}: {text}")
             if code == CODE_MULTI_DEBTOR:
-                raise MultiDebtorConsent(f"{operation}: the consent spans several debtors ({text})",
-                                         call=operation, code=code)
+                raise MultiDebtorConsent(_("the consent spans several debtors"), call=operation, code=code,
+                                         detail=f"{operation}: {text}")
             # Undocumented: most likely a scope the app or the user did not grant (REST-FACTS §12 q5).
-            raise NmbrsFault(f"{operation}: Nmbrs refused the call ({text})", call=operation, code=code,
-                             hint="check the scopes granted to the app (asrctl login shows them) and the login's rights")
+            raise NmbrsFault(_("Nmbrs refused the read"), call=operation, code=code, detail=f"{operation}: {text}",
+                             hint=_("Check the scopes granted to the app (asrctl login shows them) and the login's "
+                                    "rights."))
         if status == 404 and not problem:
-            raise NmbrsRequestError(f"{operation}: the Nmbrs REST API has no such address (HTTP 404)", call=operation,
-                                    hint="check nmbrs.rest.url: normally https://api.nmbrsapp.com")
+            raise NmbrsRequestError(_("the Nmbrs REST API has no such address (HTTP 404)"), call=operation,
+                                    hint=_REST_URL_HINT)
         if status == 404:
-            raise NmbrsFault(f"{operation}: Nmbrs found nothing ({text})", call=operation, code=code)
-        raise NmbrsRequestError(f"{operation}: Nmbrs rejected the request ({text})", call=operation, code=code,
-                                hint="asrctl's request does not match the Nmbrs REST API; please report it as a bug")
+            raise NmbrsFault(_("Nmbrs found nothing ({text})", text=text), call=operation, code=code)
+        raise NmbrsRequestError(_("Nmbrs rejected the request ({text})", text=text), call=operation, code=code,
+                                hint=_("asrctl's request does not match the Nmbrs REST API; please report it as a "
+                                       "bug."))
 
     # --- paging ------------------------------------------------------------------------------------
 
@@ -224,7 +228,7 @@ class RestClient:
             body = self.get(tokens, operation, path, {**(params or {}), "pageNumber": number, "pageSize": PAGE_SIZE})
             data = body.get("data") if isinstance(body, dict) else None
             if not isinstance(data, list):
-                raise UnexpectedAnswer(f"{operation}: the answer has no data list", call=operation)
+                raise UnexpectedAnswer(_NO_DATA_LIST, call=operation, detail=_("{operation}, without data", operation=operation))
             rows.extend(data)
             pagination = body.get("pagination")
             total = pagination.get("totalPages") if isinstance(pagination, dict) else None
@@ -236,11 +240,17 @@ class RestClient:
                 return rows  # no totalPages: follow nextPage while rows keep coming
             number += 1
             if number > MAX_PAGES:
-                raise UnexpectedAnswer(f"{operation}: more than {MAX_PAGES} pages", call=operation)
+                raise UnexpectedAnswer(_("Nmbrs kept sending pages (more than {pages})", pages=MAX_PAGES), call=operation)
 
 
 class UnexpectedAnswer(NmbrsFault):
     """A 200 whose body lacks what the call needs: the check that asked becomes nmbrs.unverified."""
+
+
+_NO_DATA_LIST = _("Nmbrs answered without the list asrctl reads")
+_NO_ACCESS = _("no access to this debtor or company")
+_NO_SUBSCRIPTION = _("no valid subscription")
+_REST_URL_HINT = _("Check nmbrs.rest.url: normally https://api.nmbrsapp.com.")
 
 
 class _Unauthorized(NmbrsError):
@@ -253,14 +263,14 @@ def _coded(code: int | None) -> str:
 
 
 def _redirected(operation: str, status: int) -> NmbrsRequestError:
-    return NmbrsRequestError(f"{operation}: Nmbrs answered with a redirect (HTTP {status}); asrctl follows none",
-                             call=operation, hint="check nmbrs.rest.url: normally https://api.nmbrsapp.com")
+    return NmbrsRequestError(_("Nmbrs answered with a redirect (HTTP {status}); asrctl follows none", status=status),
+                             call=operation, hint=_REST_URL_HINT)
 
 
 def _too_large(operation: str) -> NmbrsUnavailable:
-    return NmbrsUnavailable(f"{operation}: the Nmbrs answer is over {MAX_ANSWER // (1024 * 1024)} MiB: not read",
+    return NmbrsUnavailable(_("Nmbrs sent an answer over {size} MiB: not read", size=MAX_ANSWER // (1024 * 1024)),
                             call=operation, hint=UNAVAILABLE_HINT)
 
 
 def _unavailable(operation: str, what: str) -> NmbrsUnavailable:
-    return NmbrsUnavailable(f"{operation}: Nmbrs gave {what}", call=operation, hint=UNAVAILABLE_HINT)
+    return NmbrsUnavailable(_("Nmbrs gave {what}", what=what), call=operation, hint=UNAVAILABLE_HINT)

@@ -22,6 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from asrctl.errors import AsrctlError
 from asrctl.fsutil import write_atomic
+from asrctl.i18n import _
 from asrctl.nmbrs.rest.constants import ACCESS_TOKEN_MARGIN, DEFAULT_EXPIRES_IN
 from asrctl.nmbrs.rest.oauth import TokenAnswer
 from asrctl.secrets import Secret, register
@@ -90,8 +91,8 @@ class Grant(BaseModel):
 def new_grant(account: str, client_id: str, issuer: str, answer: TokenAnswer, consenter: Consenter) -> Grant:
     if not answer.refresh_token:
         raise GrantError(
-            "Nmbrs gave no refresh token, so asrctl could not run again without a browser",
-            hint="the consent must include the scope offline_access; check the app's allowed scopes in the portal",
+            _("Nmbrs gave no refresh token, so asrctl could not run again without a browser"),
+            hint=_("The consent must include the scope offline_access; check the app's allowed scopes in the portal."),
         )
     now = time.time()
     grant = Grant(account=account, client_id=client_id, issuer=issuer, refresh_token=answer.refresh_token,
@@ -116,30 +117,37 @@ class GrantStore:
         return self.path.is_file()
 
     def load(self) -> Grant:
-        login = f"run `asrctl login {self.account}`"
+        account, path = self.account, self.path
         try:
             with self.path.open("rb") as handle:
                 data = handle.read(MAX_GRANT_BYTES + 1)
         except FileNotFoundError:
-            raise GrantError(f"account '{self.account}' has no Nmbrs consent yet: {self.path} does not exist",
-                             hint=f"{login} (once, in a browser) to give asrctl access") from None
+            raise GrantError(_("account '{account}' has no Nmbrs consent yet: {path} does not exist",
+                               account=account, path=path),
+                             hint=_("Run `asrctl login {account}` (once, in a browser) to give asrctl access.",
+                                    account=account)) from None
         except OSError as exc:
-            raise GrantError(f"cannot read the grant file {self.path}: {exc.strerror or exc}",
-                             hint="check the path in accounts.*.grant and the file's permissions") from None
+            raise GrantError(_("cannot read the grant file {path}: {reason}", path=path,
+                               reason=exc.strerror or str(exc)),
+                             hint=_("Check the path in accounts.*.grant and the file's permissions.")) from None
         try:
             if len(data) > MAX_GRANT_BYTES:
                 raise ValueError("too large")
             grant = Grant.model_validate(json.loads(data.decode("utf-8")))
         except (ValueError, UnicodeDecodeError, ValidationError):
-            raise GrantError(f"the grant file {self.path} is not an asrctl grant (damaged or another file)",
-                             hint=f"{login} to write a new one") from None
+            raise GrantError(_("the grant file {path} is not an asrctl grant (damaged or another file)", path=path),
+                             hint=_("Run `asrctl login {account}` to write a new one.", account=account)) from None
         grant.secrets()
         if grant.format != GRANT_FORMAT:
-            raise GrantError(f"the grant file {self.path} has format {grant.format}; this asrctl reads {GRANT_FORMAT}",
-                             hint=f"{login}, or use the asrctl version that wrote it")
+            raise GrantError(_("the grant file {path} has format {format}; this asrctl reads {supported}", path=path,
+                               format=grant.format, supported=GRANT_FORMAT),
+                             hint=_("Run `asrctl login {account}`, or use the asrctl version that wrote it.",
+                                    account=account))
         if grant.account != self.account:
-            raise GrantError(f"the grant file {self.path} belongs to account '{grant.account}', not '{self.account}'",
-                             hint=f"give each account its own grant file in asrctl.yaml, then {login}")
+            raise GrantError(_("the grant file {path} belongs to account '{owner}', not '{account}'", path=path,
+                               owner=grant.account, account=account),
+                             hint=_("Give each account its own grant file in asrctl.yaml, then run `asrctl login "
+                                    "{account}`.", account=account))
         return grant
 
     def save(self, grant: Grant) -> None:
@@ -158,9 +166,11 @@ class GrantStore:
                     break
                 except BlockingIOError:
                     if time.monotonic() >= deadline:
+                        seconds = f"{timeout:g}"
                         raise GrantError(
-                            f"another asrctl has held the grant of account '{self.account}' for {timeout:g} s",
-                            hint="wait for it to finish (in CI: one concurrency group per account)",
+                            _("another asrctl has held the grant of account '{account}' for {seconds} s",
+                              account=self.account, seconds=seconds),
+                            hint=_("Wait for it to finish (in CI: one concurrency group per account)."),
                         ) from None
                     time.sleep(0.05)
             try:

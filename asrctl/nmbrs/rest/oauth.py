@@ -26,6 +26,7 @@ import requests
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from asrctl.errors import AsrctlError
+from asrctl.i18n import _
 from asrctl.net.budget import CallBudget
 from asrctl.net.http import is_loopback, require_tls
 from asrctl.net.retry import Retryable, RetryPolicy, retry_call
@@ -136,8 +137,9 @@ class CallbackListener:
     def __init__(self, redirect_uri: str, state: str) -> None:
         parts = urlsplit(redirect_uri)
         if parts.scheme != "http" or not is_loopback(parts.hostname) or parts.port is None:
-            raise LoginError(f"nmbrs.rest.redirect_uri {redirect_uri!r} is not a loopback address with a port",
-                             hint="register and configure e.g. http://127.0.0.1:8765/callback")
+            raise LoginError(_("nmbrs.rest.redirect_uri {uri} is not a loopback address with a port",
+                               uri=repr(redirect_uri)),
+                             hint=_("Register and configure e.g. http://127.0.0.1:8765/callback."))
         self.path = parts.path or "/"
         self.state = state
         self.result: tuple[str | None, str | None] | None = None  # (code, error)
@@ -157,8 +159,9 @@ class CallbackListener:
             self._server = server_class((host, parts.port), Handler)
         except OSError as exc:
             raise LoginError(
-                f"cannot listen on {host}:{parts.port} for the Nmbrs callback: {exc.strerror or exc}",
-                hint="another program (or another `asrctl login`) uses that port; stop it and try again",
+                _("cannot listen on {host}:{port} for the Nmbrs callback: {reason}", host=host, port=parts.port,
+                  reason=exc.strerror or str(exc)),
+                hint=_("Another program (or another `asrctl login`) uses that port; stop it and try again."),
             ) from None
         self._server.timeout = 0.2
 
@@ -178,7 +181,7 @@ class CallbackListener:
             return
         code = query.get("code")
         if not code:
-            self.result = (None, "the callback carried no code")
+            self.result = (None, _("the callback carried no code"))
             _page(handler, 400, "Not signed in", "The answer carried no code.")
             return
         self.result = (code, None)
@@ -189,17 +192,18 @@ class CallbackListener:
         try:
             while self.result is None:
                 if clock() >= deadline:
+                    seconds = f"{timeout:g}"
                     raise LoginError(
-                        f"no answer from Nmbrs within {timeout:g} seconds",
-                        hint="open the URL again and sign in; the consent must finish within 5 minutes",
+                        _("no answer from Nmbrs within {seconds} seconds", seconds=seconds),
+                        hint=_("Open the URL again and sign in; the consent must finish within 5 minutes."),
                     )
                 self._server.handle_request()
         finally:
             self._server.server_close()
         code, error = self.result
         if code is None:
-            raise LoginError(f"Nmbrs did not give the consent: {error}",
-                             hint="sign in with the Nmbrs login of this account and allow asrctl's access")
+            raise LoginError(_("Nmbrs did not give the consent: {reason}", reason=error),
+                             hint=_("Sign in with the Nmbrs login of this account and allow asrctl's access."))
         return code
 
     def close(self) -> None:
@@ -260,16 +264,18 @@ class IdentityClient:
             except DeadlineExceeded:
                 raise Retryable(_unavailable("no answer within the timeout")) from None
             except requests.exceptions.SSLError:
-                raise NmbrsUnavailable(f"{TOKEN_CALL}: the TLS certificate of {self.app.identity_url} could not be "
-                                       "verified", call=TOKEN_CALL, hint="check nmbrs.rest.identity_url") from None
+                raise NmbrsUnavailable(_("the TLS certificate of {url} could not be verified",
+                                         url=self.app.identity_url), call=TOKEN_CALL,
+                                       hint=_("Check nmbrs.rest.identity_url.")) from None
             except requests.ConnectTimeout:
-                raise Retryable(_unavailable("no connection within the timeout")) from None
+                raise Retryable(_unavailable(_("no connection within the timeout"))) from None
             except requests.ConnectionError as exc:
                 # Not sent at all is safe to repeat; a lost answer to a refresh may have rotated the
                 # token already, and then the retry gets invalid_grant (said so by ConsentGone's hint).
-                raise Retryable(_unavailable(f"a connection failure ({exc.__class__.__name__})")) from None
+                kind = exc.__class__.__name__
+                raise Retryable(_unavailable(_("a connection failure ({kind})", kind=kind))) from None
             except requests.Timeout:
-                raise Retryable(_unavailable("no answer within the timeout")) from None
+                raise Retryable(_unavailable(_("no answer within the timeout"))) from None
             if response.status_code in (429, 502, 503, 504):
                 response.close()
                 raise Retryable(_unavailable(f"HTTP {response.status_code}"))
@@ -284,9 +290,9 @@ class IdentityClient:
             try:
                 answer = TokenAnswer.model_validate(body)
             except ValidationError:
-                raise NmbrsRequestError(f"{TOKEN_CALL}: the token answer has no access_token", call=TOKEN_CALL,
-                                        hint="the identity server's answer is not OAuth 2.0; check identity_url"
-                                        ) from None
+                raise NmbrsRequestError(_("the token answer of Nmbrs has no access_token"), call=TOKEN_CALL,
+                                        hint=_("The identity server's answer is not OAuth 2.0; check "
+                                               "nmbrs.rest.identity_url.")) from None
             for value in (answer.access_token, answer.refresh_token):
                 if value:
                     register(value)
@@ -294,31 +300,34 @@ class IdentityClient:
         error = str(body.get("error")) if isinstance(body, dict) else None
         if error == "invalid_grant":
             raise ConsentGone(
-                f"the Nmbrs consent of account '{account}' is no longer valid ({what}: invalid_grant): it expired, "
-                "was revoked, or its refresh token was already used by another run",
+                _("the Nmbrs consent of account '{account}' is no longer valid ({what}: invalid_grant): it expired, "
+                  "was revoked, or its refresh token was already used by another run", account=account, what=what),
                 call=TOKEN_CALL,
-                hint=f"run `asrctl login {account}` (a person who may approve access for this Nmbrs login)",
+                hint=_("Run `asrctl login {account}` (a person who may approve access for this Nmbrs login).",
+                       account=account),
             )
         if error == "invalid_client" or response.status_code == 401:
             raise NmbrsAuthError(
-                f"the Nmbrs identity server does not accept the app's client_id or client_secret ({what})",
+                _("the Nmbrs identity server does not accept the app's client_id or client_secret ({what})",
+                  what=what),
                 call=TOKEN_CALL,
-                hint="check nmbrs.rest.client_id and client_secret against the app in the Nmbrs developer portal",
+                hint=_("Check nmbrs.rest.client_id and client_secret against the app in the Nmbrs developer portal."),
             )
         shown = error or f"HTTP {response.status_code}"
         if response.status_code >= 500:
             raise _unavailable(shown)
-        raise NmbrsRequestError(f"{TOKEN_CALL}: the identity server refused {what}: {shown}", call=TOKEN_CALL,
-                                hint="check nmbrs.rest in asrctl.yaml against the app in the Nmbrs developer portal")
+        raise NmbrsRequestError(_("the Nmbrs identity server refused {what}: {reason}", what=what, reason=shown),
+                                call=TOKEN_CALL, hint=_("Check nmbrs.rest in asrctl.yaml against the app in the Nmbrs "
+                                                        "developer portal."))
 
     def exchange(self, code: str, verifier: str, *, account: str) -> TokenAnswer:
         form = {"grant_type": "authorization_code", "code": code, "redirect_uri": self.app.redirect_uri,
                 "code_verifier": verifier}
-        return self._token(form, what="exchanging the authorization code", account=account)
+        return self._token(form, what=_("exchanging the authorization code"), account=account)
 
     def refresh(self, refresh_token: Secret, *, account: str) -> TokenAnswer:
         form = {"grant_type": "refresh_token", "refresh_token": refresh_token.reveal()}
-        return self._token(form, what="refreshing the access token", account=account)
+        return self._token(form, what=_("refreshing the access token"), account=account)
 
     def revoke(self, refresh_token: Secret) -> bool:
         form = {"token": refresh_token.reveal(), "token_type_hint": "refresh_token"}
@@ -342,5 +351,5 @@ def _json(response: requests.Response) -> Any:
 
 
 def _unavailable(what: str) -> NmbrsUnavailable:
-    return NmbrsUnavailable(f"{TOKEN_CALL}: the Nmbrs identity server gave {what}", call=TOKEN_CALL,
+    return NmbrsUnavailable(_("the Nmbrs identity server gave {what}", what=what), call=TOKEN_CALL,
                             hint=UNAVAILABLE_HINT)

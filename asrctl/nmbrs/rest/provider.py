@@ -25,9 +25,18 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from asrctl.checks import Check
 from asrctl.declare.model import AccountModel
 from asrctl.errors import AsrctlError
+from asrctl.i18n import N_, _
 from asrctl.net.budget import CallBudget
 from asrctl.net.retry import RetryPolicy
-from asrctl.nmbrs.errors import NmbrsAuthError, NmbrsError, NmbrsRequestError, OperationGone, Unreadable
+from asrctl.nmbrs.errors import (
+    UNREADABLE,
+    UNREADABLE_HINT,
+    NmbrsAuthError,
+    NmbrsError,
+    NmbrsRequestError,
+    OperationGone,
+    Unreadable,
+)
 from asrctl.nmbrs.memo import SingleFlight
 from asrctl.nmbrs.provider import (
     Capability,
@@ -153,8 +162,11 @@ def _rows(model: type[T], data: Sequence[Any], operation: str) -> list[T]:
         except ValidationError:
             continue
     if data and not rows:
-        raise Unreadable(f"{operation}: Nmbrs answered {len(data)} row(s) without the fields asrctl reads",
-                         call=operation, reason=f"{operation} answered without the fields asrctl reads")
+        raise Unreadable(N_("Nmbrs answered {n} row without the fields this check reads",
+                            "Nmbrs answered {n} rows without the fields this check reads", len(data)),
+                         call=operation, detail=_("{operation}, fields {fields}", operation=operation,
+                                                  fields=", ".join(model.model_fields)),  # type: ignore[attr-defined]
+                         hint=UNREADABLE_HINT)
     return rows
 
 
@@ -235,14 +247,16 @@ class RestProvider:
         with self._ids_lock:
             uuid = self._uuids.get(number)
         if uuid is None:
-            raise NmbrsRequestError(f"{operation}: id {number} was not read from Nmbrs in this run", call=operation)
+            raise NmbrsRequestError(_("id {number} was not read from Nmbrs in this run", number=number), call=operation)
         return uuid
 
     def tokens(self, login: Login) -> AccessTokens:
         tokens = self._tokens.get(login.account)
         if tokens is None:
-            raise NmbrsAuthError(f"account '{login.account}' has no grant file configured", call="grant",
-                                 hint=f"add accounts.{login.account}.grant and run `asrctl login {login.account}`")
+            raise NmbrsAuthError(_("account '{account}' has no grant file configured", account=login.account),
+                                 call="grant", detail="",
+                                 hint=_("Add accounts.{account}.grant and run `asrctl login {account}`.",
+                                        account=login.account))
         return tokens
 
     def _cached(self, key: tuple[Any, ...], compute: Callable[[], T]) -> T:
@@ -356,8 +370,9 @@ class RestProvider:
         rows = _rows(CompanyPeriodRow, data, "getCurrentPeriod")
         row = rows[0] if rows else None
         if row is None or not row.periodType:
-            raise Unreadable("getCurrentPeriod: Nmbrs answered without periodType", call="getCurrentPeriod",
-                             reason="getCurrentPeriod answered without periodType")
+            raise Unreadable(UNREADABLE, call="getCurrentPeriod", detail=_("{operation}, field {field}",
+                                                                         operation="getCurrentPeriod",
+                                                                         field="periodType"), hint=UNREADABLE_HINT)
         now = (row.period.year, row.period.period or 0) if row.period and row.period.year else None
         return PAY_PERIOD_OF.get(row.periodType, PayPeriod.OTHER), row.periodType, now
 
@@ -377,8 +392,8 @@ class RestProvider:
             with self._ids_lock:
                 self._company_of[employee.id] = company_id
             employees.append(employee)
-        caveat = (f"{unnumbered} employee(s) came without an employee number (getEmployeesByCompany)"
-                  if unnumbered else None)
+        caveat = (N_("{n} employee came without an employee number", "{n} employees came without an employee number",
+                     unnumbered) if unnumbered else None)
         return Staff(tuple(employees), caveat)
 
     def insurance_by_company(self, login: Login, company_id: int) -> dict[int, Insurance]:
@@ -392,7 +407,7 @@ class RestProvider:
         with self._ids_lock:
             company_id = self._company_of.get(employee_id)
         if company_id is None:
-            raise NmbrsRequestError(f"{operation}: employee {employee_id} was not listed in this run", call=operation)
+            raise NmbrsRequestError(_("employee {id} was not listed in this run", id=employee_id), call=operation)
         uuid = self._uuid(company_id, operation)
         data = self._pages(login, operation, f"/api/companies/{uuid}/employees/svwsettings",
                            {"employeeId": self._uuid(employee_id, operation)})
@@ -415,9 +430,9 @@ class RestProvider:
                 continue
             result[self._id(row.employeeId)] = Insurance(ww=record.WW, zw=record.ZW, wao_wia=record.waoWia)
         if records and not result:
-            raise Unreadable("getSVWSettingsByCompany: no record carries WW, ZW and waoWia with a period",
-                             call="getSVWSettingsByCompany",
-                             reason="getSVWSettingsByCompany answered without WW, ZW, waoWia or period")
+            raise Unreadable(UNREADABLE, call="getSVWSettingsByCompany",
+                             detail=_("{operation}, no record with fields {fields}", operation="getSVWSettingsByCompany",
+                                      fields="WW, ZW, waoWia, period"), hint=UNREADABLE_HINT)
         return result
 
 

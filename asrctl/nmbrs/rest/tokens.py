@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from typing import Protocol
 
+from asrctl.i18n import _
 from asrctl.nmbrs.errors import NmbrsAuthError
 from asrctl.nmbrs.rest.grant import Grant, GrantError, GrantStore, refresh_secret
 from asrctl.nmbrs.rest.oauth import IdentityClient
@@ -35,8 +36,8 @@ class FixedToken:
 
     def token(self, *, rejected: Secret | None = None) -> Secret:
         if rejected is not None:
-            raise NmbrsAuthError("Nmbrs refused the access token it has just issued", call="getUserInfo",
-                                 hint="check nmbrs.rest.subscription_key (the product's primary key)")
+            raise NmbrsAuthError(_("Nmbrs refused the access token it has just issued"), call="getUserInfo",
+                                 hint=_("Check nmbrs.rest.subscription_key (the product's primary key)."))
         return self._token
 
 
@@ -78,9 +79,10 @@ class AccessTokens:
                 grant = self.store.load()  # another process may have rotated it since we last looked
                 if grant.client_id != self.identity.app.client_id:
                     raise GrantError(
-                        f"the grant of account '{self.account}' was given to app {grant.client_id}, "
-                        f"not to nmbrs.rest.client_id {self.identity.app.client_id}",
-                        hint=f"run `asrctl login {self.account}` for the configured app",
+                        _("the grant of account '{account}' was given to app {app}, not to nmbrs.rest.client_id "
+                          "{client_id}", account=self.account, app=grant.client_id,
+                          client_id=self.identity.app.client_id),
+                        hint=_("Run `asrctl login {account}` for the configured app.", account=self.account),
                     )
                 if not grant.access_usable() or _same(grant, rejected):
                     answer = self.identity.refresh(refresh_secret(grant), account=self.account)

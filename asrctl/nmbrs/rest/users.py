@@ -6,6 +6,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from asrctl.i18n import _
 from asrctl.net.budget import CallBudget
 from asrctl.nmbrs.rest.client import RestClient, UnexpectedAnswer
 from asrctl.nmbrs.rest.grant import Consenter
@@ -30,7 +31,7 @@ def user_info(client: RestClient, tokens: TokenSource) -> Consenter | None:
     body: Any = client.get(tokens, USER_INFO, "/api/user/info")
     rows = body.get("data") if isinstance(body, dict) else None
     if not isinstance(rows, list):
-        raise UnexpectedAnswer(f"{USER_INFO}: the answer has no data list", call=USER_INFO)
+        raise UnexpectedAnswer(_("Nmbrs answered without the list asrctl reads"), call=USER_INFO)
     if not rows or not isinstance(rows[0], dict):
         return None
     try:

@@ -118,7 +118,7 @@ class SoapClient:
                 return result
             except RedirectRefused as exc:
                 raise NmbrsRequestError(
-                    _("The Nmbrs endpoint {problem}", problem=exc.message), call=call, capability=capability_of(call),
+                    _("the Nmbrs endpoint {problem}", problem=exc.message), call=call, capability=capability_of(call),
                     detail=screen_name(call), hint=_ENDPOINT_HINT,
                 ) from None
             except AnswerTooLarge as exc:
@@ -142,7 +142,7 @@ class SoapClient:
                 raise Retryable(_unavailable(call, f"HTTP {exc.status}"), retry_after=exc.retry_after) from None
             except EndpointGone as exc:
                 raise NmbrsRequestError(
-                    _("The Nmbrs endpoint answered HTTP {status}", status=exc.status),
+                    _("the Nmbrs endpoint answered HTTP {status}", status=exc.status),
                     call=call, capability=capability_of(call), detail=screen_name(call),
                     hint=_("Check nmbrs.endpoint in asrctl.yaml: normally https://api.nmbrs.nl/soap/v3/ (Nmbrs ends "
                            "SOAP on 2027-03-01)."),
@@ -152,7 +152,7 @@ class SoapClient:
                 if status >= 500 or status in (0, 200, 429):
                     raise Retryable(_unavailable(call, _("an unusable answer (HTTP {status})", status=status))) from None
                 raise NmbrsRequestError(
-                    _("The Nmbrs endpoint answered HTTP {status}", status=status),
+                    _("the Nmbrs endpoint answered HTTP {status}", status=status),
                     call=call, capability=capability_of(call), detail=screen_name(call), hint=_ENDPOINT_HINT,
                 ) from None
             except (zeep.exceptions.XMLSyntaxError, zeep.exceptions.XMLParseError) as exc:
@@ -161,7 +161,7 @@ class SoapClient:
             except requests.exceptions.SSLError:
                 # Not transient: a certificate that does not verify will not verify on a retry.
                 raise NmbrsUnavailable(
-                    _("The TLS certificate of the Nmbrs endpoint could not be verified"),
+                    _("the TLS certificate of the Nmbrs endpoint could not be verified"),
                     call=call, detail=screen_name(call),
                     hint=_("Check nmbrs.endpoint (normally https://api.nmbrs.nl/soap/v3/); asrctl always verifies "
                            "certificates."),

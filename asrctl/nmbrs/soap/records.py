@@ -15,14 +15,10 @@ from typing import Any
 from lxml import etree
 
 from asrctl.i18n import _
-from asrctl.nmbrs.errors import Unreadable
+from asrctl.nmbrs.errors import UNREADABLE, UNREADABLE_HINT, Unreadable
 from asrctl.nmbrs.soap.calls import capability_of, screen_name
 
 _XSI_NIL = "{http://www.w3.org/2001/XMLSchema-instance}nil"
-UNREADABLE_HINT = _(
-    "Nmbrs answered without what this check needs. Run the plan with --debug to see the answer, and report it "
-    "to the asrctl maintainers with the call and field named here."
-)
 _WHOLE_NUMBER = _("a whole number")
 _TRUE_OR_FALSE = _("true or false")
 
@@ -68,7 +64,7 @@ class Record:
         """Unreadable: the message in payroll words, the call, record and field (and value) in the hint."""
         where = screen_name(self.call)
         if value is None:
-            message = _("Nmbrs answered without a value this check reads")
+            message = UNREADABLE
             detail = _("{call}, record {kind} without field {field}", call=where, kind=self.kind, field=field)
         else:
             message = _("Nmbrs answered a value this check cannot read")
