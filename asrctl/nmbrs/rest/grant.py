@@ -4,7 +4,8 @@ Refresh tokens are single use (REST-FACTS §2, RSDK; UNVERIFIED officially): the
 disk before the access token that came with it is used, and two processes must never refresh the
 same grant at once (the loser would get invalid_grant, and a consent is lost if nothing was saved).
 `GrantStore.locked()` takes an exclusive lock on a sidecar file (`<grant>.lock`) for the whole
-read-refresh-write; in CI a concurrency group per account keeps jobs apart as well.
+read-refresh-write. Across CI jobs (other machines) that lock does not hold: the workflows must keep
+jobs that refresh the same grant apart (docs/operator-guide.md, "From SOAP to REST" step 5).
 """
 
 from __future__ import annotations
