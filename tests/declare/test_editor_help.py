@@ -293,3 +293,52 @@ def test_an_editor_explains_a_mistake_in_words_not_a_regex(name: str, doc: dict[
     assert "does not match the pattern" not in shown and "Incorrect type" not in shown
     _dutch_then_english(shown, " / ")
 
+
+
+# --- and `asrctl validate` names every pattern in words too ------------------------------------------------
+
+
+def _string_leaves(node: Any, path: tuple[Any, ...] = ()) -> Iterator[tuple[Any, ...]]:
+    if isinstance(node, dict):
+        for key, value in node.items():
+            yield from _string_leaves(value, (*path, key))
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            yield from _string_leaves(value, (*path, index))
+    elif isinstance(node, str):
+        yield path
+
+
+_REST = {"client_id": "salarisbureau-app", "client_secret": {"env": "NMBRS_CLIENT_SECRET"},
+         "subscription_key": {"file": "/run/secrets/key"}, "redirect_uri": "http://127.0.0.1:8765/callback",
+         "url": "https://api.nmbrsapp.com", "identity_url": "https://identityservice.nmbrs.com"}
+
+
+@pytest.mark.parametrize(("name", "doc"), [
+    ("employer.schema.json", _EMPLOYER),
+    ("asrctl.schema.json", {**_CONFIG, "nmbrs": {**_CONFIG["nmbrs"], "rest": _REST},
+                            "accounts": {**_CONFIG["accounts"], "rest-kantoor": {
+                                **_CONFIG["accounts"][_ACCOUNT], "api": "rest",
+                                "grant": {"file": ".asrctl/grants/rest-kantoor.json"}}}}),
+])
+def test_validate_explains_every_pattern_in_words_not_a_regex(name: str, doc: dict[str, Any]) -> None:
+    from asrctl.declare.schema_problems import schema_problems
+    from asrctl.declare.yamlpos import parse
+
+    patterns = {node["pattern"] for node in _nodes(schema_for(name)) if "pattern" in node}
+    seen: set[str] = set()
+    validator = Draft202012Validator(schema_for(name))
+    for path in _string_leaves(doc):
+        bad = set_at(doc, path, "x y\x01")  # no pattern of ours takes a space and a control character
+        errors = list(validator.iter_errors(bad))
+        while errors:  # a secret's env or file fails inside its oneOf
+            error = errors.pop()
+            errors.extend(error.context or [])
+            if error.validator == "pattern":
+                seen.add(error.validator_value)
+        parsed, issues = parse(json.dumps(bad))  # JSON is YAML: positions and all
+        assert parsed is not None and not issues
+        for problem in schema_problems(name, parsed, "f.yaml"):
+            assert problem.code != "schema.pattern" and "^[" not in str(problem.message), (path, problem.message)
+    # the account name (propertyNames) aside, every pattern was met at a value
+    assert patterns - seen <= {m.ACCOUNT_NAME_PATTERN} and len(seen) >= 3, patterns - seen
