@@ -50,4 +50,4 @@ class RestRemedies:
     def login_filter(self, model: AccountModel) -> str:
         if self.soap is not None:
             return self.soap.login_filter(model)
-        return "Instellingen > Gebruikers > Logins"
+        return _("Instellingen > Gebruikers > Logins")

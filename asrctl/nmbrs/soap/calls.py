@@ -177,7 +177,8 @@ REQUIRED_CALLS: dict[AccountModel, tuple[str, ...]] = {
 # Where a payroll employee switches calls on and sets the login's scope (a.s.r.'s manual, per model):
 # an accountant login's template user is kept at office level, a master company login's at debtor level.
 RIGHTS_SCREEN: dict[AccountModel, str] = {
-    "overarching": "Instellingen > Gebruikers > Template Users > API-icoon",  # Nmbrs's own words: no translation
+    # Nmbrs's own screen words, the same in Dutch: in the catalogue, so the Dutch output owns them too.
+    "overarching": _("Instellingen > Gebruikers > Template Users > API-icoon"),
     "per_debtor": _("the debtor (Debiteur) > Gebruikersaccounts > User templates > API-icoon"),
 }
 TEMPLATE_OF: dict[AccountModel, str] = {
@@ -185,6 +186,6 @@ TEMPLATE_OF: dict[AccountModel, str] = {
     "per_debtor": _("the user template of this master company login"),
 }
 LOGINS_SCREEN: dict[AccountModel, str] = {
-    "overarching": "Instellingen > Gebruikers > Logins",
+    "overarching": _("Instellingen > Gebruikers > Logins"),
     "per_debtor": _("the debtor (Debiteur) > Gebruikersaccounts > Klant Logins"),
 }
