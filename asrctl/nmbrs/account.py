@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from asrctl.checks import Check
 from asrctl.declare.model import Account, AccountModel
-from asrctl.i18n import N_, _
+from asrctl.i18n import _
 from asrctl.nmbrs import findings as found
 from asrctl.nmbrs.attempt import Failed, Kind, attempt
 from asrctl.nmbrs.errors import NmbrsError, NmbrsSubscriptionError
@@ -211,9 +211,8 @@ class AccountView:
         if missing:
             self.checks.append(found.rights_missing(self.remedies, self.name, account.username, account.model, missing))
         if unanswered:
-            self.checks.append(found.unreachable(unanswered[0], N_(
-                "checking whether {n} call a.s.r.'s coupling needs is Active",
-                "checking whether {n} calls a.s.r.'s coupling needs are Active", len(unanswered))))
+            self.checks.append(found.unreachable(unanswered[0], _(
+                "checking whether {n} call(s) a.s.r.'s coupling needs are Active", n=len(unanswered))))
 
     # --- debtors ---------------------------------------------------------------------------------
 

@@ -14,7 +14,7 @@ from typing import Any, Literal
 
 from asrctl.checks import Check, Severity
 from asrctl.declare.model import AccountModel
-from asrctl.i18n import N_, Message, _, join
+from asrctl.i18n import Message, _, join
 from asrctl.nmbrs.errors import NmbrsError, with_detail
 from asrctl.nmbrs.provider import Capability, Company, Debtor, Employee, Insurance, PayPeriod, Remedies
 
@@ -35,9 +35,8 @@ class Finding:
 
 
 def fill(template: Message, /, **params: Any) -> Message:
-    """A template (`_()` of a literal with placeholders) filled with `params`."""
-    if template.plural is not None:
-        return Message(template.msgid, params, plural=template.plural, n=params["n"])
+    """A template (`_()` of a literal with placeholders) filled with `params`. No plurals (N_): a plan file
+    keeps the English text only, and i18n translates it back by pattern, which knows no plural forms."""
     return Message(template.msgid, params)
 
 
@@ -95,8 +94,8 @@ def _debtor_ref(debtor: Debtor) -> Message:
 
 auth_refused = Finding(
     "nmbrs.auth", "error",
-    _("Nmbrs does not accept the username or API token of {login} ({reason}): the token was reset, or the "
-      "user was deactivated, deleted or has left."),
+    _("Nmbrs does not accept the username or API token of {login}: {reason}. The token was reset, or the user "
+      "was deactivated, deleted or has left."),
 )
 no_token = Finding(
     "nmbrs.auth", "error",
@@ -110,7 +109,7 @@ unknown_account = Finding(
 )
 _SUBSCRIPTION_HINT = _("Contact Nmbrs support about the subscription of this environment.")
 subscription_missing = Finding(
-    "nmbrs.auth", "error", _("Nmbrs reports no valid subscription for the environment of {login} ({reason})."),
+    "nmbrs.auth", "error", _("Nmbrs reports no valid subscription for the environment of {login}: {reason}."),
     _SUBSCRIPTION_HINT,
 )
 domain_differs = Finding(
@@ -217,15 +216,13 @@ tags_unread = Finding(
 
 debtor_unseen = Finding(
     "nmbrs.debtor", "error",
-    N_("Debtor {number} is not the {n} debtor that {login} can see.",
-       "Debtor {number} is not among the {n} debtors that {login} can see.", 0),
+    _("Debtor {number} is not among the {n} debtor(s) that {login} can see."),
     _("Check the debtor number (Nmbrs: Debiteuren) in the employer file's nmbrs.debtor, and that the login's "
       "filter under {screen} includes this debtor."),
 )
 debtor_unseen_tagged = Finding(
     "nmbrs.debtor", "error",
-    N_("Debtor {number} is not the {n} debtor with tag '{tag}' that {login} can see.",
-       "Debtor {number} is not among the {n} debtors with tag '{tag}' that {login} can see.", 0),
+    _("Debtor {number} is not among the {n} debtor(s) with tag '{tag}' that {login} can see."),
     _("Check the debtor number (Nmbrs: Debiteuren) in the employer file's nmbrs.debtor, and that the login's "
       "filter under {screen} includes this debtor (the debtor needs the tag '{tag}')."),
 )
@@ -351,14 +348,14 @@ def company_no_access(remedies: Remedies, model: AccountModel, company: Company,
 
 period_unsupported = Finding(
     "nmbrs.frequency", "error",
-    _("Nmbrs runs the payroll of {company} {period}; a.s.r.'s coupling connects only a monthly or a four-weekly "
-      "payroll."),
+    _("Nmbrs runs the payroll {period} for company {company}; a.s.r.'s coupling connects only a monthly or a "
+      "four-weekly payroll."),
     _("Check the company's Loonaangifte tijdvak in Nmbrs (the API reports {label}); only a monthly or four-weekly "
       "payroll can be connected."),
 )
 period_differs = Finding(
     "nmbrs.frequency", "error",
-    _("Nmbrs runs the payroll of {company} {period}, but the employer file declares {declared}."),
+    _("Nmbrs runs the payroll {period} for company {company}, but the employer file declares {declared}."),
     _("Set payroll.frequency: {actual} in the employer file, or correct the company's Loonaangifte tijdvak in "
       "Nmbrs (the API reports {label})."),
 )
@@ -409,9 +406,7 @@ dga_insured_for = Finding(
 )
 dga_lookalikes = Finding(
     "nmbrs.dga-undeclared", "warning",
-    N_("{n} employee is not insured for WW, ZW and WIA, as a DGA typically is, but is not declared as DGA: {shown}.",
-       "{n} employees are not insured for WW, ZW and WIA, as a DGA typically is, but are not declared as DGA: "
-       "{shown}.", 0),
+    _("{n} employee(s) not insured for WW, ZW and WIA, as a DGA typically is, but not declared as DGA: {shown}."),
     _("If they are DGAs, add each under dga: (name and employee_number); if not, check their insurance settings in "
       "Nmbrs."),
 )
@@ -422,10 +417,8 @@ dgas_not_scanned = Finding(
 )
 insurance_unreadable = Finding(
     "nmbrs.unverified", "warning",
-    N_("The insurance settings of {n} employee of company '{company}' could not be read, so DGAs were not judged "
-       "on them: {reason}.",
-       "The insurance settings of {n} employees of company '{company}' could not be read, so DGAs were not judged "
-       "on them: {reason}.", 0),
+    _("The insurance settings of {n} employee(s) of company '{company}' could not be read, so DGAs were not judged "
+      "on them: {reason}."),
 )
 
 

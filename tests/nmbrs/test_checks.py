@@ -64,7 +64,7 @@ def test_missing_api_rights_are_listed_per_service_with_where_to_fix_them(observ
     result = observe([employer("a", "missing", "Bakkerij De Vries B.V.", dga=[("J. de Vries", 1)])])
     check = only(result.checks["a"], "nmbrs.api-rights")
     assert check.severity == "error"
-    assert check.message.startswith("2 API calls a.s.r.'s coupling needs are not Active")
+    assert check.message.startswith("2 API call(s) a.s.r.'s coupling needs are not Active")
     assert "Company Services > Run_GetList; Employee Services > SVW_GetCurrent" in (check.hint or "")
     assert RIGHTS_SCREEN["overarching"] in (check.hint or "") and "Active" in (check.hint or "")
 
@@ -188,10 +188,12 @@ def test_frequency(observe: Observe) -> None:
     ])
     assert result.checks["ok"] == []
     wrong = only(result.checks["wrong"], "nmbrs.frequency")
-    assert "four-weekly, but" in wrong.message and "declares monthly" in wrong.message and "Week4" not in wrong.message
+    assert "payroll four-weekly for company" in wrong.message and "declares monthly" in wrong.message
+    assert "Week4" not in wrong.message
     assert "payroll.frequency: four_weekly" in (wrong.hint or "") and "reports Week4" in (wrong.hint or "")
     yearly = only(result.checks["yearly"], "nmbrs.frequency")
-    assert "yearly;" in yearly.message and "only a monthly" in yearly.message and "reports Year" in (yearly.hint or "")
+    assert "payroll yearly for" in yearly.message and "only a monthly" in yearly.message
+    assert "reports Year" in (yearly.hint or "")
 
 
 # --- DGAs --------------------------------------------------------------------------------------------------
@@ -266,7 +268,7 @@ def test_unreachable_is_per_employer_not_a_crash(observe: Observe, sim: NmbrsSim
         employer("c", "kantoor", "Jansen Holding B.V.", frequency="monthly"),  # no employees: no SVW call
     ])
     # (the rights probe of SVW_GetCurrent met the HTTP 500s too: an account-level unreachable on every employer)
-    probe = "checking whether 1 call a.s.r.'s coupling needs is Active"
+    probe = "checking whether 1 call(s) a.s.r.'s coupling needs are Active"
     for employer_id in ("a", "b"):
         [check] = [c for c in result.checks[employer_id] if probe not in c.message]
         assert check.id == "nmbrs.unreachable" and check.severity == "error"
@@ -311,13 +313,14 @@ def test_withdrawn_employers_are_not_checked_and_progress_counts_all(observe: Ob
     [
         ("Month", "monthly", None),
         ("Week4", "four_weekly", None),
-        ("Month", "four_weekly", ["monthly, but", "declares four-weekly", "payroll.frequency: monthly", "reports Month"]),
-        ("Week4", "monthly", ["four-weekly, but", "declares monthly", "payroll.frequency: four_weekly",
+        ("Month", "four_weekly", ["payroll monthly for", "declares four-weekly", "payroll.frequency: monthly",
+                                  "reports Month"]),
+        ("Week4", "monthly", ["payroll four-weekly for", "declares monthly", "payroll.frequency: four_weekly",
                               "reports Week4"]),
-        ("None", "monthly", ["without a pay period;", "only a monthly or a four-weekly", "reports None"]),
-        (None, "four_weekly", ["without a pay period;", "only a monthly"]),  # element missing: None
-        ("Month6", "monthly", ["every six months;", "only a monthly", "reports Month6"]),
-        ("Year", "four_weekly", ["yearly;", "only a monthly", "reports Year"]),
+        ("None", "monthly", ["payroll without a pay period for", "only a monthly or a four-weekly", "reports None"]),
+        (None, "four_weekly", ["payroll without a pay period for", "only a monthly"]),  # element missing: None
+        ("Month6", "monthly", ["payroll every six months for", "only a monthly", "reports Month6"]),
+        ("Year", "four_weekly", ["payroll yearly for", "only a monthly", "reports Year"]),
     ],
 )
 def test_frequency_for_every_pay_period(period: str | None, declared: str, expected: list[str] | None) -> None:

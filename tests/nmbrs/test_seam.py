@@ -145,5 +145,5 @@ def test_pay_period_in_neutral_terms() -> None:
     provider.companies_list[0].company = Company(2001, 1, "Bakkerij De Vries B.V.", PayPeriod.FOUR_WEEKLY,
                                                  "4 weeks")
     check = only(run(provider)["bakkerij"], "nmbrs.frequency")
-    assert "four-weekly, but" in check.message and "payroll.frequency: four_weekly" in (check.hint or "")
+    assert "payroll four-weekly for" in check.message and "payroll.frequency: four_weekly" in (check.hint or "")
     assert "reports 4 weeks" in (check.hint or "")

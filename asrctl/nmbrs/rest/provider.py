@@ -25,7 +25,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from asrctl.checks import Check
 from asrctl.declare.model import AccountModel
 from asrctl.errors import AsrctlError
-from asrctl.i18n import N_, _
+from asrctl.i18n import _
 from asrctl.net.budget import CallBudget
 from asrctl.net.retry import RetryPolicy
 from asrctl.nmbrs.errors import (
@@ -162,8 +162,7 @@ def _rows(model: type[T], data: Sequence[Any], operation: str) -> list[T]:
         except ValidationError:
             continue
     if data and not rows:
-        raise Unreadable(N_("Nmbrs answered {n} row without the fields this check reads",
-                            "Nmbrs answered {n} rows without the fields this check reads", len(data)),
+        raise Unreadable(_("Nmbrs answered {n} row(s) without the fields this check reads", n=len(data)),
                          call=operation, detail=_("{operation}, fields {fields}", operation=operation,
                                                   fields=", ".join(model.model_fields)),  # type: ignore[attr-defined]
                          hint=UNREADABLE_HINT)
@@ -392,8 +391,7 @@ class RestProvider:
             with self._ids_lock:
                 self._company_of[employee.id] = company_id
             employees.append(employee)
-        caveat = (N_("{n} employee came without an employee number", "{n} employees came without an employee number",
-                     unnumbered) if unnumbered else None)
+        caveat = (_("{n} employee(s) came without an employee number", n=unnumbered) if unnumbered else None)
         return Staff(tuple(employees), caveat)
 
     def insurance_by_company(self, login: Login, company_id: int) -> dict[int, Insurance]:

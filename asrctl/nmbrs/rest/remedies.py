@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from asrctl.declare.model import AccountModel
-from asrctl.i18n import N_, _
+from asrctl.i18n import _
 from asrctl.nmbrs.provider import Remedies
 from asrctl.nmbrs.rest.constants import DEVELOPER_PORTAL
 
@@ -37,8 +37,7 @@ class RestRemedies:
     def grant_required(self, missing: Sequence[str], model: AccountModel) -> tuple[str, str]:
         if self.soap is not None and not all(_is_scope(m) for m in missing):
             return self.soap.grant_required(missing, model)
-        headline = N_("{n} permission asrctl needs is not in the Nmbrs consent",
-                      "{n} permissions asrctl needs are not in the Nmbrs consent", len(missing))
+        headline = _("{n} permission(s) asrctl needs are not in the Nmbrs consent", n=len(missing))
         return headline, _("Allow the scopes {scopes} for the app in the Nmbrs developer portal ({portal}), then "
                            "run `asrctl login ACCOUNT`.", scopes=", ".join(missing), portal=DEVELOPER_PORTAL)
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from asrctl.declare.model import AccountModel
-from asrctl.i18n import N_, _
+from asrctl.i18n import _
 from asrctl.nmbrs.soap.calls import LOGINS_SCREEN, RIGHTS_SCREEN, SCREEN_SERVICES, TEMPLATE_OF, split_call
 
 
@@ -32,8 +32,7 @@ class SoapRemedies:
             service, operation = split_call(call)
             by_service.setdefault(SCREEN_SERVICES.get(service, service), []).append(operation)
         listing = "; ".join(f"{service} > {', '.join(ops)}" for service, ops in by_service.items())
-        headline = N_("{n} API call a.s.r.'s coupling needs is not Active",
-                      "{n} API calls a.s.r.'s coupling needs are not Active", len(missing))
+        headline = _("{n} API call(s) a.s.r.'s coupling needs are not Active", n=len(missing))
         return headline, _(
             "In Nmbrs open {screen} of {template}; under Webservices choose each service and set these calls to "
             "Active: {listing}. Then run plan again.", screen=RIGHTS_SCREEN[model], template=TEMPLATE_OF[model],
