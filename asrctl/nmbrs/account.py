@@ -154,10 +154,9 @@ class AccountView:
         account = self.account
         assert account is not None
         tag = self.tag
-        debtor = (_("debtor {number}", number=account.debtor) if account.model == "per_debtor"
-                  else _("the employer's debtor"))
         if capability is Capability.LIST_DEBTORS:
-            skipped = "debtor-visible-tagged" if tag else "debtor-visible"
+            own = account.model == "per_debtor"
+            skipped = "own-debtor-visible" if own else "debtor-visible-tagged" if tag else "debtor-visible"
         elif capability is Capability.COMPANIES_BY_DEBTOR:
             skipped = "debtor-of-company-tagged" if tag else "debtor-of-company"
         elif capability is Capability.DEBTOR_TAGS:
@@ -167,7 +166,7 @@ class AccountView:
         return found.read_not_permitted(
             login=_("account '{account}' ({username})", account=self.name, username=account.username),
             action=found.ACTION_WORDS[capability], why=self.remedies.not_enabled(label),
-            skipped=found.fill(found.SKIPPED_WORDS[skipped], debtor=debtor, tag=tag),
+            skipped=found.fill(found.SKIPPED_WORDS[skipped], number=account.debtor, tag=tag),
             hint=self.enable_hint(label))
 
     def _account_failed(self, error: NmbrsError, doing: str) -> None:

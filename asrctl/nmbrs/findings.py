@@ -150,10 +150,12 @@ environment_unreported = Finding(
 
 # The checks an optional read serves, for read_not_permitted's {skipped}.
 SKIPPED_WORDS = {
-    "debtor-visible": _("that {debtor} is visible to the login (companies were looked up among all companies "
-                        "the login sees)"),
-    "debtor-visible-tagged": _("that {debtor} is visible to the login and carries the tag '{tag}' (companies were "
-                               "looked up among all companies the login sees)"),
+    "own-debtor-visible": _("that debtor {number} is visible to the login (companies were looked up among all "
+                            "companies the login sees)"),
+    "debtor-visible": _("that the employer's debtor is visible to the login (companies were looked up among all "
+                        "companies the login sees)"),
+    "debtor-visible-tagged": _("that the employer's debtor is visible to the login and carries the tag '{tag}' "
+                               "(companies were looked up among all companies the login sees)"),
     "debtor-of-company": _("which debtor holds the company (to confirm the employer's debtor)"),
     "debtor-of-company-tagged": _("which debtor holds the company (to confirm the employer's debtor or the tag "
                                   "'{tag}')"),

@@ -199,6 +199,9 @@ def test_no_finding_of_the_small_world_names_an_nmbrs_internal_outside_its_hint(
         employer("period", "kantoor", "Jansen Transport B.V.", frequency="monthly"),
         employer("master", "de-vries", "Bakkerij De Vries B.V.", debtor="1077"),
         employer("near", "kantoor", "Bakkerij de Vries B.V."),
+        employer("hidden", "kantoor", "Verborgen B.V.", debtor="2001"),
+        employer("twice", "kantoor", "Dubbel B.V."),
+        employer("dga", "kantoor", "Jansen Transport B.V.", frequency="four_weekly", dga=[("H. Jansen", 9)]),
     ])
     checks = [c for found in result.checks.values() for c in found]
     assert {"nmbrs.api-rights", "nmbrs.optional", "nmbrs.auth", "nmbrs.frequency", "nmbrs.debtor",
@@ -208,3 +211,12 @@ def test_no_finding_of_the_small_world_names_an_nmbrs_internal_outside_its_hint(
         assert not INTERNALS.search(en or ""), check
         assert en != nl, check
         assert check.hint is None or localize(check.hint, "nl") != check.hint, check
+        # A plan file keeps the English text only; read back (the PR comment), it must translate the same.
+        assert localize(str(check.message), "nl") == nl, check
+
+
+@pytest.mark.parametrize("table", ["PERIOD_WORDS", "ACTION_WORDS", "SKIPPED_WORDS"])
+def test_every_word_of_the_tables_has_dutch(table: str) -> None:
+    for key, words in getattr(findings, table).items():
+        params = {f: f"<{f}>" for f in _fields(words)}
+        assert localize(Message(words.msgid, params), "nl") != Message(words.msgid, params), (table, key)
