@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 import click
 
 from asrctl.cli.context import Settings
+from asrctl.i18n import _, localize
 
 if TYPE_CHECKING:
     from asrctl.declare.load import Repo
@@ -45,15 +46,15 @@ def command(settings: Settings, planfile: Path | None, auto_approve: bool, allow
     if checksum is not None:
         normalise_checksum(checksum)  # a malformed --checksum fails before any work
     if planfile is not None and (targets or parallelism):
-        raise click.UsageError("--target and --parallelism are for apply without a plan file; the plan file "
-                               "already says which employers it covers")
+        raise click.UsageError(localize(_("--target and --parallelism are for apply without a plan file; the plan "
+                                          "file already says which employers it covers")))
     if planfile is None and not auto_approve and not _interactive():
         from asrctl.errors import SafetyError
 
         raise SafetyError(
-            "apply without a plan file asks for confirmation, but this is not a terminal",
-            hint="run it on a terminal, pass --auto-approve (CI), or apply a reviewed plan: "
-            "`asrctl plan --out plan.json` then `asrctl apply plan.json`",
+            _("apply without a plan file asks for confirmation, but this is not a terminal"),
+            hint=_("run it on a terminal, pass --auto-approve (CI), or apply a reviewed plan: "
+                   "`asrctl plan --out plan.json` then `asrctl apply plan.json`"),
         )
     repo = load_repo_or_raise(settings.config_path)
     permissions = Permissions(checksum, allow_withdraw, force)
@@ -61,6 +62,22 @@ def command(settings: Settings, planfile: Path | None, auto_approve: bool, allow
         return _apply_file(settings, repo, planfile, permissions)
     return _apply_fresh(settings, repo, permissions, targets=set(targets) if targets else None,
                         parallelism=parallelism, auto_approve=auto_approve)
+
+
+# The answers to the confirmation, in either language; Enter alone is no.
+YES = frozenset({"y", "yes", "j", "ja"})
+NO = frozenset({"", "n", "no", "nee"})
+
+
+def confirmed(question: str) -> bool:
+    """Ask on the terminal until the answer is yes (`yes`/`y`/`ja`/`j`) or no (`no`/`n`/`nee`, Enter)."""
+    prompt = localize(_("{question} [y/N]", question=question))
+    while True:
+        answer: str = click.prompt(prompt, default="", show_default=False, err=True)
+        word = answer.strip().lower()
+        if word in YES or word in NO:
+            return word in YES
+        click.echo(localize(_("Please answer yes or no (ja or nee).")), err=True)
 
 
 def _interactive() -> bool:
@@ -76,7 +93,7 @@ def _apply_file(settings: Settings, repo: Repo, path: Path, permissions: Permiss
     accounts = gate_plan_file(plan, repo, permissions)
     with connect(repo, accounts=accounts) as services:
         gate_tokens(plan, repo, services.token_fingerprints)
-        click.echo(f"Applying plan {plan.checksum} from {path}", err=True)
+        click.echo(localize(_("Applying plan {checksum} from {path}", checksum=plan.checksum, path=path)), err=True)
         return _carry_out(settings, repo, plan, services)
 
 
@@ -91,18 +108,18 @@ def _apply_fresh(settings: Settings, repo: Repo, permissions: Permissions, *, ta
     from asrctl.secrets import redact
 
     selected = select_employers(repo.employers, targets)  # an unknown --target fails before any network
-    progress = Progress("Checking Nmbrs", len(selected))
+    progress = Progress(localize(_("Checking Nmbrs")), len(selected))
     with connect(repo, accounts=accounts_in_use(repo, targets)) as services:
         plan = run_plan(repo, services, targets=targets, parallelism=parallelism, progress=progress)
         progress.close()
         click.echo(redact(render_plan(plan, "text", color=_color(settings))), nl=False)
         if not gate_fresh_plan(plan, repo, permissions):
-            click.echo("Nothing to apply.")
+            click.echo(localize(_("Nothing to apply.")))
             return 0
-        if planned_writes(plan) and not auto_approve and not click.confirm(
-            "Apply these changes to the a.s.r. registry? Only 'y' applies", default=False, err=True
+        if planned_writes(plan) and not auto_approve and not confirmed(
+            localize(_("Apply these changes to the a.s.r. registry? Only 'y' (or 'ja') applies"))
         ):
-            click.echo("Apply cancelled; nothing was written.", err=True)
+            click.echo(localize(_("Apply cancelled; nothing was written.")), err=True)
             return 1
         return _carry_out(settings, repo, plan, services)
 
@@ -120,14 +137,14 @@ def _carry_out(settings: Settings, repo: Repo, plan: Plan, services: Services) -
         done += result.ok
         click.echo(redact(_line(result, color)))
         if result.hint and not result.ok:
-            click.echo(redact(f"    hint: {printable(result.hint)}"))
+            click.echo(redact("    " + localize(_("hint: {hint}", hint=printable(localize(result.hint))))))
 
     try:
         report = apply_plan(plan, repo, services.registry, services.tokens, on_result=show)
     except KeyboardInterrupt:
         click.echo(
-            f"interrupted after {done} write(s); run apply again to finish — with the same plan file, "
-            "writes already made are replayed, not repeated",
+            localize(_("interrupted after {done} write(s); run apply again to finish — with the same plan file, "
+                       "writes already made are replayed, not repeated", done=done)),
             err=True,
         )
         raise
@@ -139,15 +156,20 @@ def _carry_out(settings: Settings, repo: Repo, plan: Plan, services: Services) -
 def _line(result: WriteResult, color: bool) -> str:
     from asrctl.printable import printable
 
-    result = replace(result, subject=printable(result.subject), message=printable(result.message))
+    result = replace(result, subject=printable(result.subject), message=printable(localize(result.message)))
     symbol = _SYMBOL[result.outcome]
     if color:
         symbol = click.style(symbol, fg=_COLOUR[result.outcome])
     if result.outcome == "failed":
-        return f"{symbol} {result.subject}: failed: {result.message}"
+        return f"{symbol} {result.subject}: " + localize(_("failed: {message}", message=result.message))
     if result.outcome == "not_attempted":
         return f"{symbol} {result.subject}: {result.message}"
-    return f"{symbol} {result.subject}: {result.outcome} ({result.message})"
+    return f"{symbol} {result.subject}: " + localize(_("{outcome} ({detail})", outcome=_OUTCOME[result.outcome],
+                                                       detail=result.message))
+
+
+# The outcome words; in English the ones scripts grep for (`+ alpha: created (`).
+_OUTCOME = {"created": _("created"), "updated": _("updated"), "withdrawn": _("withdrawn"), "skipped": _("skipped")}
 
 
 def _color(settings: Settings) -> bool:

@@ -14,15 +14,17 @@ import click
 
 from asrctl import __version__
 from asrctl.errors import AsrctlError
+from asrctl.i18n import _, localize
 from asrctl.secrets import redact
 
 EXIT_OK, EXIT_ERROR, EXIT_CHANGES, EXIT_BUG, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 
 
 def _echo_error(message: str, hint: str | None) -> None:
-    click.echo(redact(f"error: {message}"), err=True)
+    """`error: ...` and `  hint: ...` in the active language (`fout: ...`, `  tip: ...` in Dutch)."""
+    click.echo(redact(localize(_("error: {message}", message=localize(message)))), err=True)
     if hint:
-        click.echo(redact(f"  hint: {hint}"), err=True)
+        click.echo(redact("  " + localize(_("hint: {hint}", hint=localize(hint)))), err=True)
 
 
 def write_crash_report(exc: BaseException) -> Path | None:
@@ -63,7 +65,7 @@ def run_guarded(cli: click.Group, argv: list[str] | None) -> int:
         _echo_error(exc.message, exc.hint)
         return exc.exit_code
     except click.exceptions.Abort:
-        click.echo("interrupted", err=True)
+        click.echo(localize(_("interrupted")), err=True)
         return EXIT_INTERRUPTED
     except click.exceptions.NoArgsIsHelpError as exc:  # bare `asrctl`: the help, not an error
         click.echo(exc.ctx.get_help() if exc.ctx else str(exc), err=True)
@@ -75,14 +77,16 @@ def run_guarded(cli: click.Group, argv: list[str] | None) -> int:
     except click.exceptions.Exit as exc:
         return exc.exit_code
     except KeyboardInterrupt:
-        click.echo("interrupted", err=True)
+        click.echo(localize(_("interrupted")), err=True)
         return EXIT_INTERRUPTED
     except BrokenPipeError:  # `asrctl plan | head`: the reader left; nothing to report
         _quiet_stdout()
         return EXIT_ERROR
     except Exception as exc:  # noqa: BLE001  # a bug: one line, and a report without secrets
         report = write_crash_report(exc)
-        where = f"; please attach {report} (secrets removed) to the bug report" if report else ""
-        click.echo(f"internal error (a bug in asrctl): {exc.__class__.__name__}{where}", err=True)
+        name = exc.__class__.__name__
+        click.echo(localize(_("internal error (a bug in asrctl): {name}; please attach {report} (secrets removed) to "
+                              "the bug report", name=name, report=report) if report else
+                            _("internal error (a bug in asrctl): {name}", name=name)), err=True)
         return EXIT_BUG
     return result if isinstance(result, int) else EXIT_OK

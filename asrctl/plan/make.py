@@ -40,6 +40,7 @@ from asrctl import __version__
 from asrctl.checks import Check
 from asrctl.declare.load import LoadedEmployer, Repo
 from asrctl.errors import AsrctlError, ConfigError
+from asrctl.i18n import _
 from asrctl.plan.desired import desired_registration, digest, stored_registration
 from asrctl.plan.safety import refusals
 from asrctl.registry.models import Registration, Status
@@ -197,13 +198,14 @@ class Plan(_Frozen):
         try:
             data = json.loads(text)
         except (ValueError, UnicodeDecodeError):
-            raise PlanFileError(f"{source} is not JSON", hint="pass the file written by `asrctl plan --out FILE`") from None
+            raise PlanFileError(_("{source} is not JSON", source=source), hint=_PASS_PLAN_FILE) from None
         if not isinstance(data, dict):
-            raise PlanFileError(f"{source} is not an asrctl plan", hint="pass the file written by `asrctl plan --out FILE`")
+            raise PlanFileError(_("{source} is not an asrctl plan", source=source), hint=_PASS_PLAN_FILE)
         if data.get("format_version") != FORMAT_VERSION:
             raise PlanFileError(
-                f"{source} has format_version {data.get('format_version')!r}; this asrctl reads {FORMAT_VERSION}",
-                hint="run `asrctl plan --out FILE` again with this version of asrctl",
+                _("{source} has format_version {found}; this asrctl reads {wanted}", source=source,
+                  found=repr(data.get("format_version")), wanted=FORMAT_VERSION),
+                hint=_("run `asrctl plan --out FILE` again with this version of asrctl"),
             )
         try:
             plan = cls.model_validate(data)
@@ -211,15 +213,20 @@ class Plan(_Frozen):
             first = exc.errors()[0]
             where = ".".join(str(p) for p in first["loc"])
             raise PlanFileError(
-                f"{source} is not a valid asrctl plan ({where}: {first['msg']})",
-                hint="pass the file written by `asrctl plan --out FILE`, unedited",
+                _("{source} is not a valid asrctl plan ({where}: {problem})", source=source, where=where,
+                  problem=first["msg"]),
+                hint=_("pass the file written by `asrctl plan --out FILE`, unedited"),
             ) from None
         if plan_checksum(plan) != plan.checksum:
             raise PlanFileError(
-                f"{source} was changed after `asrctl plan` wrote it (its checksum does not match its content)",
-                hint="run `asrctl plan --out FILE` again; a plan file must not be edited",
+                _("{source} was changed after `asrctl plan` wrote it (its checksum does not match its content)",
+                  source=source),
+                hint=_("run `asrctl plan --out FILE` again; a plan file must not be edited"),
             )
         return plan
+
+
+_PASS_PLAN_FILE = _("pass the file written by `asrctl plan --out FILE`")
 
 
 # --- checksums and keys --------------------------------------------------------------------
@@ -280,14 +287,17 @@ def idempotency_key(plan_checksum: str, subject: str, action: str) -> str:
 def describe_status(status: str | None, detail: str | None = None, first_exchange_date: str | None = None) -> str:
     """The onboarding status in plain words: "active since 2026-12-01", "rejected: WHY", ..."""
     if status is None:
-        return "not registered"
+        return _("not registered")
     if status == "active":
-        return f"active since {first_exchange_date}" if first_exchange_date else "active"
+        return _("active since {date}", date=first_exchange_date) if first_exchange_date else _("active")
     if status == "rejected":
-        return f"rejected: {detail}" if detail else "rejected"
+        return _("rejected: {reason}", reason=detail) if detail else _("rejected")
     if status == "in_setup":
-        return "in setup" + (f": {detail}" if detail else "")
-    return status
+        return _("in setup: {detail}", detail=detail) if detail else _("in setup")
+    return _STATUS_WORDS.get(status) or status
+
+
+_STATUS_WORDS = {"submitted": _("submitted"), "withdrawn": _("withdrawn")}
 
 
 # --- the engine ----------------------------------------------------------------------------
@@ -330,7 +340,7 @@ def make_plan(
         withdrawal_candidates=withdrawal_candidates,
     )
     predicted = [
-        Check(r.id, "warning", f"apply after merge will refuse: {r.message}", r.hint)
+        Check(r.id, "warning", _("apply after merge will refuse: {reason}", reason=r.message), r.hint)
         for r in refusals(employers, unmanaged, repo.config.policy, held=held, allow_withdraw=False, force=False)
     ]
     global_sorted = _sorted_checks([*global_checks, *unmanaged_checks, *predicted])
@@ -406,9 +416,10 @@ def select_employers(employers: Sequence[LoadedEmployer], targets: set[str] | No
     unknown = sorted(targets - {e.id for e in ordered})
     if unknown:
         raise ConfigError(
-            f"--target {unknown[0]}: no employer file has this id"
-            + (f" (nor {', '.join(unknown[1:])})" if unknown[1:] else ""),
-            hint="an employer's id is its file name without .yaml, e.g. employers/bakkerij-de-vries.yaml → bakkerij-de-vries",
+            _("--target {id}: no employer file has this id (nor {others})", id=unknown[0], others=", ".join(unknown[1:]))
+            if unknown[1:] else _("--target {id}: no employer file has this id", id=unknown[0]),
+            hint=_("an employer's id is its file name without .yaml, e.g. employers/bakkerij-de-vries.yaml → "
+                   "bakkerij-de-vries"),
         )
     return [e for e in ordered if e.id in targets]
 
@@ -437,17 +448,19 @@ def _unmanaged(
             )
         )
         if not allow:
-            what = "its employer file is deleted" if deleted else "no employer file declares it"
+            facts = {"number": reg.payroll_tax_number, "company": reg.nmbrs.company_name,
+                     "status": describe_status(reg.status, reg.status_detail, reg.first_exchange_date)}
             found.append(
                 Check(
                     "registry.unmanaged",
                     "warning",
-                    f"registration {reg.payroll_tax_number} ({reg.nmbrs.company_name}, "
-                    f"{describe_status(reg.status, reg.status_detail, reg.first_exchange_date)}) "
-                    f"is in the registry but {what}; apply leaves it as it is",
-                    hint="to withdraw (afmelden) it, keep the employer file with `state: withdrawn` (that is the "
-                    "office's permission), or set policy.allow_withdraw: true in asrctl.yaml; otherwise add an "
-                    "employer file for it (`asrctl import --account NAME` writes one)",
+                    _("registration {number} ({company}, {status}) is in the registry but its employer file is "
+                      "deleted; apply leaves it as it is", **facts) if deleted else
+                    _("registration {number} ({company}, {status}) is in the registry but no employer file "
+                      "declares it; apply leaves it as it is", **facts),
+                    hint=_("to withdraw (afmelden) it, keep the employer file with `state: withdrawn` (that is the "
+                           "office's permission), or set policy.allow_withdraw: true in asrctl.yaml; otherwise add "
+                           "an employer file for it (`asrctl import --account NAME` writes one)"),
                 )
             )
     return unmanaged, found
@@ -511,7 +524,7 @@ def _status_after(action: Action, current: Status | None, changes: list[Change])
 def _not_blocking_withdrawal(check: Check) -> Check:
     if check.severity != "error" or not check.id.startswith("nmbrs."):
         return check
-    return Check(check.id, "warning", f"{check.message} (does not block a withdrawal)", check.hint)
+    return Check(check.id, "warning", _("{message} (does not block a withdrawal)", message=check.message), check.hint)
 
 
 def _sorted_checks(checks: Sequence[Check]) -> list[Check]:
@@ -585,7 +598,7 @@ def _diff(before: dict[str, Any], after: dict[str, Any]) -> list[Change]:
                 if level.t2 is not notpresent:
                     new.update(_leaves(level.t2, keys))
     order: dict[str, int] = {}
-    for path, _ in [*_leaves(after), *_leaves(before)]:
+    for path, _value in [*_leaves(after), *_leaves(before)]:
         order.setdefault(path, len(order))
     paths = sorted(set(old) | set(new), key=lambda p: (order.get(p, len(order)), p))
     return [_change(p, old.get(p), new.get(p)) for p in paths]

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from asrctl.declare.model import Policy
+from asrctl.i18n import N_, _
 
 
 class EmployerPlan(Protocol):
@@ -79,23 +80,27 @@ def refusals(
     out: list[Refusal] = []
     gone = unpermitted_withdrawals(unmanaged, policy, allow_withdraw)
     if gone:
-        shown = ", ".join(gone[:5]) + (f" and {len(gone) - 5} more" if len(gone) > 5 else "")
+        shown = ", ".join(gone[:5])
+        listed = _("{names} and {more} more", names=shown, more=len(gone) - 5) if len(gone) > 5 else shown
         out.append(Refusal(
             "apply.withdraw-not-permitted",
-            f"the plan withdraws (afmelden) {len(gone)} registration{'s' if len(gone) != 1 else ''} no employer "
-            f"file declares ({shown}); withdrawing those needs permission",
-            "if the withdrawal is intended, set policy.allow_withdraw: true in asrctl.yaml, or run apply with "
-            "--allow-withdraw; to withdraw one employer, keep its file with `state: withdrawn`",
+            N_("the plan withdraws (afmelden) {n} registration no employer file declares ({listed}); withdrawing "
+               "those needs permission",
+               "the plan withdraws (afmelden) {n} registrations no employer file declares ({listed}); withdrawing "
+               "those needs permission", len(gone), listed=listed),
+            _("if the withdrawal is intended, set policy.allow_withdraw: true in asrctl.yaml, or run apply with "
+              "--allow-withdraw; to withdraw one employer, keep its file with `state: withdrawn`"),
         ))
     changes = changes_to_held(employers, unmanaged)
     total = held_registrations(employers, unmanaged, held)
     if not force and changes > MIN_CHANGES_FOR_THRESHOLD and changes > policy.max_change_fraction * total:
-        share = f"{changes / total:.0%}" if total else "all"
+        share = format(changes / total, ".0%") if total else _("all")
         out.append(Refusal(
             "apply.needs-force",
-            f"the plan changes or withdraws {changes} of the {total} registrations this office holds ({share}), "
-            f"more than policy.max_change_fraction ({policy.max_change_fraction:.0%})",
-            "review the plan; if so many changes are intended, a person runs apply with --force "
-            "(in GitHub: the asrctl apply workflow by hand, with force)",
+            _("the plan changes or withdraws {changes} of the {total} registrations this office holds ({share}), "
+              "more than policy.max_change_fraction ({limit})", changes=changes, total=total, share=share,
+              limit=format(policy.max_change_fraction, ".0%")),
+            _("review the plan; if so many changes are intended, a person runs apply with --force "
+              "(in GitHub: the asrctl apply workflow by hand, with force)"),
         ))
     return out

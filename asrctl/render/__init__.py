@@ -5,9 +5,11 @@ Modules are imported on use so `asrctl validate` never pays for the plan rendere
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:
+    from asrctl.checks import Check
     from asrctl.plan.make import Plan
 
 
@@ -54,4 +56,24 @@ def printable_plan(plan: Plan) -> Plan:
             return [walk(v) for v in value]
         return value
 
-    return Plan.model_validate(walk(plan.model_dump()))
+    clean = Plan.model_validate(walk(plan.model_dump()))
+    # Findings keep their Message (translated at render time); what they quote is escaped all the same.
+    employers = [mine.model_copy(update={"checks": [_printable_check(c) for c in theirs.checks]})
+                 for mine, theirs in zip(clean.employers, plan.employers, strict=True)]
+    return clean.model_copy(update={"employers": employers, "checks": [_printable_check(c) for c in plan.checks]})
+
+
+def _printable_check(check: Check) -> Check:
+    return replace(check, message=_printable_text(check.message),
+                   hint=_printable_text(check.hint) if check.hint is not None else None)
+
+
+def _printable_text(text: str) -> str:
+    """`printable` of a text; of a Message, of each text it quotes (its own words are the catalogue's)."""
+    from asrctl.i18n import Message
+    from asrctl.printable import printable
+
+    if isinstance(text, Message):
+        params = {k: _printable_text(v) if isinstance(v, str) else v for k, v in text.params.items()}
+        return Message(text.msgid, params, plural=text.plural, n=text.n)
+    return printable(text)

@@ -46,7 +46,7 @@ EXPLANATIONS: dict[str, Explanation] = {
             "3. Put the token in the secret the account refers to (for example the GitHub secret "
             "`NMBRS_TOKEN_KANTOOR`), never in YAML.\n"
             "4. When the user left: set up a new login (operator guide, \"Rotating a token\"), change "
-            "`username` and the secret; the plan then shows `(sensitive: fingerprint changed)` for every "
+            "`username` and the secret; the plan then shows `(sensitive: token changed)` for every "
             "employer of the account, and apply after merge sends a.s.r. the new login."
         ),
     ),

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from urllib.parse import quote
 
 from asrctl.checks import Check
+from asrctl.i18n import N_, Message, _, localize
 from asrctl.plan.make import Change, EmployerPlan, Plan, describe_status
 from asrctl.render.words import (
     SENSITIVE,
@@ -29,10 +30,10 @@ from asrctl.render.words import (
     count_notes,
     headline,
     notes,
-    plural,
     summary_line,
     targets_note,
     value,
+    would,
 )
 
 LIMIT = 60_000  # `plan --format markdown`: a job summary or a comment someone pastes
@@ -43,7 +44,21 @@ _CELL_MAX = 500
 _RESERVE = 800  # room kept for the truncation note and the footer
 # `_` and `#` are left alone: GitHub ignores intraword `_`, and `#` only matters at a line start.
 _MD_SPECIAL = re.compile(r"([\\`*\[\]|~])")
-_FREQUENCY = {"monthly": "maandelijks", "four_weekly": "4-wekelijks"}
+# The form's words for a value (a.s.r.'s manual), in either language: the Dutch is what the reviewer
+# knows from the form, the value in the file is the English one.
+_FREQUENCY = {"monthly": _("maandelijks"), "four_weekly": _("4-wekelijks")}
+_YES, _NO, _NONE = _("ja"), _("nee"), _("geen")
+# What the truncation note counts, by kind of block.
+_HIDDEN: dict[str, Callable[[int], Message]] = {
+    "apply refusals": lambda n: N_("{n} apply refusal", "{n} apply refusals", n),
+    "errors": lambda n: N_("{n} error", "{n} errors", n),
+    "blocked employers": lambda n: N_("{n} blocked employer", "{n} blocked employers", n),
+    "new registrations": lambda n: N_("{n} new registration", "{n} new registrations", n),
+    "employer sections": lambda n: N_("{n} employer section", "{n} employer sections", n),
+    "warnings": lambda n: N_("{n} warning or note", "{n} warnings and notes", n),
+    "unmanaged registrations": lambda n: N_("{n} unmanaged registration", "{n} unmanaged registrations", n),
+    "unchanged employers": lambda n: N_("{n} unchanged employer", "{n} unchanged employers", n),
+}
 
 
 def strip_footer(markdown: str) -> str:
@@ -89,7 +104,7 @@ def render_markdown(plan: Plan, *, limit: int | None = LIMIT, file_url: str | No
     page = _Page((limit if limit is not None else 1 << 60) - _RESERVE)
     page.add(_header(plan))
     view = View(plan)
-    shared = [Check(f.check.id, f.check.severity, f"{f.check.message} ({f.where()})", f.check.hint)
+    shared = [Check(f.check.id, f.check.severity, f"{localize(f.check.message)} ({f.where()})", f.check.hint)
               for f in view.shared]
     refusals = [c for c in plan.checks if c.id.startswith("apply.")]
     general = [c for c in plan.checks if not c.id.startswith("apply.")]
@@ -99,7 +114,7 @@ def render_markdown(plan: Plan, *, limit: int | None = LIMIT, file_url: str | No
     if refusals:
         page.add(_refusals(refusals), "apply refusals", len(refusals))
     if errors:
-        page.fitted(lambda n: _findings("Errors", errors[:n], len(errors)), len(errors), "errors")
+        page.fitted(lambda n: _findings(localize(_("Errors")), errors[:n], errors), len(errors), "errors")
     sections = view.reading_order()
     blocked = [e for e in sections if e.action == "blocked"]
     for e in blocked:
@@ -112,7 +127,8 @@ def render_markdown(plan: Plan, *, limit: int | None = LIMIT, file_url: str | No
         if e.action in ("update", "withdraw"):
             page.add(_employer(e, view.checks(e), file_url), "employer sections")
     if warnings:
-        page.fitted(lambda n: _findings("Warnings", warnings[:n], len(warnings)), len(warnings), "warnings")
+        title = localize(_("Warnings and notes") if any(c.severity == "note" for c in warnings) else _("Warnings"))
+        page.fitted(lambda n: _findings(title, warnings[:n], warnings), len(warnings), "warnings")
     for e in sections:
         if e.action == "noop":
             page.add(_employer(e, view.checks(e), file_url), "employer sections")
@@ -124,8 +140,9 @@ def render_markdown(plan: Plan, *, limit: int | None = LIMIT, file_url: str | No
 
     tail = []
     if page.hidden:
-        missing = ", ".join(f"{count} {kind}" for kind, count in page.hidden.items())
-        tail.append(f"> **… truncated: not shown here: {missing}. Read the plan.json artifact.**")
+        missing = ", ".join(localize(_HIDDEN[kind](count)) for kind, count in page.hidden.items())
+        tail.append("> **" + localize(_("… truncated: not shown here: {missing}. Read the plan.json artifact.",
+                                        missing=missing)) + "**")
     tail.append(_footer(plan))
     return "\n\n".join(p.strip("\n") for p in page.parts + tail) + "\n"
 
@@ -137,22 +154,22 @@ def _header(plan: Plan) -> str:
     s = plan.summary
     lines = ["### asrctl plan", "", f"**{_esc(summary_line(plan))}**", ""]
     if s.blocked:
-        lines += [
-            (f"**⛔ {plural(s.blocked, 'employer')} NOT submitted: fix the findings below before merging.** "
-             "Nothing is sent to a.s.r. for a blocked employer."),
-            "",
-        ]
+        blocked = N_("{n} employer NOT submitted: fix the findings below before merging.",
+                     "{n} employers NOT submitted: fix the findings below before merging.", s.blocked)
+        lines += [f"**⛔ {localize(blocked)}** " + localize(_("Nothing is sent to a.s.r. for a blocked employer.")), ""]
+    rows = [
+        ("+", _("will be submitted to a.s.r. (new registration)"), s.create),
+        ("~", _("will be changed at a.s.r."), s.update),
+        ("-", _("will be withdrawn (afgemeld)"), s.withdraw),
+        ("!", _("blocked: NOT submitted, fix the findings first"), s.blocked),
+        ("=", _("unchanged"), s.noop),
+    ]
     lines += [
-        "| | When this is merged and applied | Employers |",
+        "| | " + localize(_("When this is merged and applied")) + " | " + localize(_("Employers")) + " |",
         "|:-:|---|--:|",
-        f"| + | will be submitted to a.s.r. (new registration) | {s.create} |",
-        f"| ~ | will be changed at a.s.r. | {s.update} |",
-        f"| - | will be withdrawn (afgemeld) | {s.withdraw} |",
-        f"| ! | blocked: NOT submitted, fix the findings first | {s.blocked} |",
-        f"| = | unchanged | {s.noop} |",
+        *(f"| {sym} | {localize(text)} | {count} |" for sym, text, count in rows),
         "",
-        f"Findings: {plural(s.errors, 'error')}, {plural(s.warnings, 'warning')}"
-        + (f", {plural(n, 'note')}." if (n := count_notes(plan)) else "."),
+        localize(_("Findings: {counts}.", counts=_counts(s.errors, s.warnings, count_notes(plan), all_=True))),
     ]
     note = targets_note(plan)
     if note:
@@ -160,25 +177,45 @@ def _header(plan: Plan) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _counts(errors: int, warnings: int, notes: int, *, all_: bool = False) -> str:
+    """`1 error, 2 warnings, 1 note` in the active language; with `all_`, errors and warnings also at 0."""
+    parts = [N_("{n} error", "{n} errors", errors)] if errors or all_ else []
+    parts += [N_("{n} warning", "{n} warnings", warnings)] if warnings or all_ else []
+    parts += [N_("{n} note", "{n} notes", notes)] if notes else []
+    return ", ".join(localize(p) for p in parts)
+
+
+def _counts_of(checks: Sequence[Check]) -> str:
+    return _counts(sum(c.severity == "error" for c in checks), sum(c.severity == "warning" for c in checks),
+                   sum(c.severity == "note" for c in checks))
+
+
 def _footer(plan: Plan) -> str:
-    return (
-        f"{FOOTER_MARK}\n---\n\n"
-        f"<sub>Plan checksum <code>{plan.checksum}</code>: apply exactly what was reviewed with "
-        f"<code>asrctl apply --checksum {plan.checksum}</code> · asrctl {_esc(plan.asrctl_version)}</sub>"
-    )
+    text = localize(_("Plan checksum {checksum}: apply exactly what was reviewed with {command}",
+                      checksum=_code(plan.checksum, escape=False),
+                      command=_code("asrctl apply --checksum " + plan.checksum, escape=False)))
+    return f"{FOOTER_MARK}\n---\n\n<sub>{text} · asrctl {_esc(plan.asrctl_version)}</sub>"
 
 
 def _refusals(checks: Sequence[Check]) -> str:
-    lines = ["#### ⚠ Apply after merge will refuse this plan", ""]
-    lines += [f"- {_esc(c.message.removeprefix('apply after merge will refuse: '))}. {_esc(c.hint or '')}"
-              for c in checks]
+    lines = ["#### ⚠ " + localize(_("Apply after merge will refuse this plan")), ""]
+    lines += [f"- {_esc(_refusal_reason(c))}. {_esc(localize(c.hint) or '')}" for c in checks]
     return "\n".join(lines) + "\n"
 
 
-def _findings(title: str, checks: Sequence[Check], total: int) -> str:
-    more = total - len(checks)
-    table = _checks_table(checks) + (f"\n\n… and {more} more." if more else "")
-    return f"#### {title}\n\n" + _fold(table, total, title.lower()) + "\n"
+def _refusal_reason(c: Check) -> str:
+    """The refusal without its `apply after merge will refuse:` (the heading says so)."""
+    if isinstance(c.message, Message) and "reason" in c.message.params:
+        reason: str = c.message.params["reason"]
+        return localize(reason)
+    return localize(c.message.removeprefix("apply after merge will refuse: "))
+
+
+def _findings(title: str, checks: Sequence[Check], every: Sequence[Check]) -> str:
+    """The first `checks` of `every` as a table, folded under their count (`3 warnings, 1 note`)."""
+    more = len(every) - len(checks)
+    table = _checks_table(checks) + ("\n\n" + localize(_("… and {n} more.", n=more)) if more else "")
+    return f"#### {title}\n\n" + _fold(table, len(every), _counts_of(every)) + "\n"
 
 
 def _file(path: str, file_url: str | None) -> str:
@@ -189,21 +226,24 @@ def _file(path: str, file_url: str | None) -> str:
 
 def _blocked(e: EmployerPlan, checks: list[Check], file_url: str | None) -> str:
     company = _field(e, "nmbrs.company_name")
-    lines = [
-        f"#### ! {_esc(e.id)}: NOT submitted — fix first",
-        "",
-        (f"{_file(e.file, file_url)} · loonheffingennummer <code>{e.payroll_tax_number}</code> · "
-         + (f"Bedrijfsnaam in Nmbrs <code>{_esc(str(company))}</code> · " if company is not None else "")
-         + f"account <code>{_esc(e.account)}</code> · now: {_esc(e.status_text)} · "
-         f"{_esc(headline(e).split('(', 1)[-1].rstrip(')'))} once fixed"),
-        "",
-    ]
-    lines += [f"- **{_esc(c.id)}**: {_esc(c.message)}" + (f" — _fix:_ {_esc(c.hint)}" if c.hint else "")
+    facts = [_file(e.file, file_url), _number(e)]
+    if company is not None:
+        facts.append(localize(_("Bedrijfsnaam in Nmbrs {name}", name=_code(company))))
+    facts += [localize(_("account {name}", name=_code(e.account))),
+              localize(_("now: {status}", status=_esc(localize(e.status_text)))),
+              _esc(localize(_("{would} once fixed", would=would(e))))]
+    lines = [f"#### ! {_esc(e.id)}: " + localize(_("NOT submitted — fix first")), "", " · ".join(facts), ""]
+    lines += [f"- **{_esc(c.id)}**: {_esc(localize(c.message))}"
+              + (" — _" + localize(_("fix:")) + f"_ {_esc(localize(c.hint))}" if c.hint else "")
               for c in checks if c.severity == "error"]
     warnings = [c for c in checks if c.severity != "error"]
     if warnings:
-        lines += ["", _fold(_checks_table(warnings), len(warnings), "warnings", open_up_to=0)]
+        lines += ["", _fold(_checks_table(warnings), len(warnings), _counts_of(warnings), open_up_to=0)]
     return "\n".join(lines) + "\n"
+
+
+def _number(e: EmployerPlan) -> str:
+    return localize(_("loonheffingennummer {number}", number=_code(e.payroll_tax_number, escape=False)))
 
 
 def _field(e: EmployerPlan, path: str) -> object:
@@ -215,22 +255,23 @@ def _office(creates: list[EmployerPlan]) -> str:
     first = creates[0]
     name, email = _field(first, "organisation.name"), _field(first, "organisation.contact_email")
     lines = [
-        "#### + New registrations (aanmeldingen)",
+        "#### + " + localize(_("New registrations (aanmeldingen)")),
         "",
-        (f"Bedrijfsnaam (the office itself): <code>{_esc(str(name))}</code> · "
-         f"e-mailadres: <code>{_esc(str(email))}</code>"),
+        localize(_("Bedrijfsnaam (the office itself): {name} · e-mailadres: {email}",
+                   name=_code(name), email=_code(email))),
     ]
     logins: dict[str, EmployerPlan] = {}
     for e in creates:
         logins.setdefault(e.account, e)
     for account, e in sorted(logins.items()):
-        lines.append(
-            f"Nmbrs login <code>{_esc(account)}</code>: gebruikersnaam <code>{_esc(str(_field(e, 'nmbrs.username')))}"
-            f"</code> · domein <code>{_esc(str(_field(e, 'nmbrs.domain')))}</code> · API-token {_esc(SENSITIVE)}"
-        )
-    elsewhere = ("<sub>a.s.r. refuses a new registration whose loonheffingennummer another payroll office holds "
-                 "(apply then reports `registry.registered-elsewhere`); this office's registry token cannot see "
-                 "other offices' registrations, so plan cannot tell in advance.</sub>")
+        lines.append(localize(_(
+            "Nmbrs login {account}: gebruikersnaam {username} · domein {domain} · API-token {token}",
+            account=_code(account), username=_code(_field(e, "nmbrs.username")),
+            domain=_code(_field(e, "nmbrs.domain")), token=_esc(localize(SENSITIVE)))))
+    elsewhere = "<sub>" + localize(_(
+        "a.s.r. refuses a new registration whose loonheffingennummer another payroll office holds (apply then "
+        "reports `registry.registered-elsewhere`); this office's registry token cannot see other offices' "
+        "registrations, so plan cannot tell in advance.")) + "</sub>"
     return lines[0] + "\n\n" + "<br>\n".join(lines[2:]) + "\n\n" + elsewhere + "\n"
 
 
@@ -239,16 +280,18 @@ def _dga(e: EmployerPlan) -> str:
     numbers = {c.path.split("]")[0]: c.after for c in e.changes
                if c.path.startswith("dga[") and c.path.endswith(".employee_number")}
     if not names:
-        return "geen"
-    return "; ".join(f"{_esc(str(names[k]))} (nr. {numbers.get(k)})" for k in sorted(names))
+        return localize(_NONE)
+    return "; ".join(localize(_("{name} (nr. {number})", name=_esc(str(names[k])), number=numbers.get(k)))
+                     for k in sorted(names))
+
+
+# The new-registration table's columns: the words of a.s.r.'s form (the same in both languages).
+_CREATE_COLUMNS = (_("werkgever"), _("Bedrijfsnaam in Nmbrs"), _("loonheffingennummer"), _("raamwerkcontractnummer"),
+                   _("verloning"), _("13e maand"), _("DGA"))
 
 
 def _creates(creates: list[EmployerPlan], n: int, file_url: str | None, view: View) -> str:
-    rows = [
-        ("| | werkgever | Bedrijfsnaam in Nmbrs | loonheffingennummer | raamwerkcontractnummer | verloning | "
-         "13e maand | DGA |"),
-        "|:-:|---|---|---|---|---|:-:|---|",
-    ]
+    rows = ["| | " + " | ".join(localize(c) for c in _CREATE_COLUMNS) + " |", "|:-:|---|---|---|---|---|:-:|---|"]
     for e in creates[:n]:
         thirteenth = _field(e, "payroll.thirteenth_month")
         rows.append(
@@ -257,69 +300,76 @@ def _creates(creates: list[EmployerPlan], n: int, file_url: str | None, view: Vi
         rows[-1] += (
             f" <code>{_esc(str(_field(e, 'nmbrs.company_name')))}</code> | <code>{e.payroll_tax_number}</code> | "
             f"<code>{_esc(str(_field(e, 'contract_number')))}</code> | "
-            f"{_FREQUENCY.get(str(_field(e, 'payroll.frequency')), _esc(str(_field(e, 'payroll.frequency'))))} | "
-            f"{'ja' if thirteenth else 'nee'} | {_dga(e)} |"
+            f"{_frequency(_field(e, 'payroll.frequency'))} | {localize(_YES if thirteenth else _NO)} | {_dga(e)} |"
         )
     more = len(creates) - n
     if more:
-        rows += ["", f"… and {more} more."]
+        rows += ["", localize(_("… and {n} more.", n=more))]
     table = "\n".join(rows)
     findings = [(e, view.checks(e)) for e in creates[:n] if view.checks(e)]
     extra = "".join(
-        f"\n\n**{_esc(e.id)}**: " + "; ".join(f"⚠ {_esc(c.message)}" for c in checks) for e, checks in findings
+        f"\n\n**{_esc(e.id)}**: " + "; ".join(f"⚠ {_esc(localize(c.message))}" for c in checks)
+        for e, checks in findings
     )
     return table + extra + "\n"
 
 
+def _frequency(value: object) -> str:
+    word = _FREQUENCY.get(str(value))
+    return localize(word) if word is not None else _esc(str(value))
+
+
 def _employer(e: EmployerPlan, checks: list[Check], file_url: str | None = None) -> str:
-    lines = [
-        f"#### {SYMBOL[e.action]} {_esc(e.id)}: {_esc(headline(e))}",
-        "",
-        (
-            f"{_file(e.file, file_url)} · loonheffingennummer <code>{e.payroll_tax_number}</code> · "
-            f"account <code>{_esc(e.account)}</code> · now: {_esc(e.status_text)}"
-        ),
-        "",
-    ]
+    facts = [_file(e.file, file_url), _number(e),
+             localize(_("account {name}", name=_code(e.account))),
+             localize(_("now: {status}", status=_esc(localize(e.status_text))))]
+    lines = [f"#### {SYMBOL[e.action]} {_esc(e.id)}: {_esc(headline(e))}", "", " · ".join(facts), ""]
     lines += [f"> {_esc(n)}\n" for n in notes(e)]
     if e.changes:
-        lines.append(_fold(_changes_table(e), len(e.changes), "changes", open_up_to=_FOLD_ROWS))
+        lines.append(_fold(_changes_table(e), len(e.changes),
+                           localize(N_("{n} change", "{n} changes", len(e.changes))), open_up_to=_FOLD_ROWS))
     if checks:
-        lines.append(_fold(_checks_table(checks), len(checks), "findings", open_up_to=_FOLD_ROWS))
+        lines.append(_fold(_checks_table(checks), len(checks), _counts_of(checks), open_up_to=_FOLD_ROWS))
     return "\n".join(lines) + "\n"
 
 
 def _unmanaged(plan: Plan, n: int) -> str:
-    rows = ["| Loonheffingennummer | Company | Status | What happens |", "|---|---|---|---|"]
+    head = (localize(_("Loonheffingennummer")), localize(_("Company")), localize(_("Status")),
+            localize(_("What happens")))
+    rows = ["| " + " | ".join(head) + " |", "|---|---|---|---|"]
     for u in plan.unmanaged[:n]:
-        what = "will be withdrawn (policy.allow_withdraw)" if u.action == "withdraw" else "kept (see warning)"
+        what = localize(_("will be withdrawn (policy.allow_withdraw)") if u.action == "withdraw"
+                        else _("kept (see warning)"))
         rows.append(
             f"| <code>{u.payroll_tax_number}</code> | <code>{_esc(u.company_name)}</code> | "
-            f"{_esc(describe_status(u.status, u.status_detail))} | {what} |"
+            f"{_esc(localize(describe_status(u.status, u.status_detail)))} | {what} |"
         )
     more = len(plan.unmanaged) - n
     if more:
-        rows += ["", f"… and {more} more."]
-    intro = "#### Registrations no employer file declares\n\n"
-    return intro + _fold("\n".join(rows), len(plan.unmanaged), "registrations") + "\n"
+        rows += ["", localize(_("… and {n} more.", n=more))]
+    intro = "#### " + localize(_("Registrations no employer file declares")) + "\n\n"
+    count = len(plan.unmanaged)
+    return intro + _fold("\n".join(rows), count, localize(N_("{n} registration", "{n} registrations", count))) + "\n"
 
 
 def _unchanged(quiet: list[EmployerPlan], n: int) -> str:
-    items = [f"<code>{_esc(e.id)}</code> ({_esc(e.status_text)})" for e in quiet[:n]]
+    items = [f"<code>{_esc(e.id)}</code> ({_esc(localize(e.status_text))})" for e in quiet[:n]]
     more = len(quiet) - n
-    body = ", ".join(items) + (f", … and {more} more" if more else "")
-    return f"<details><summary>{plural(len(quiet), 'employer')} unchanged</summary>\n\n{body}\n\n</details>\n"
+    body = ", ".join(items) + (", " + localize(_("… and {n} more", n=more)) if more else "")
+    summary = localize(N_("{n} employer unchanged", "{n} employers unchanged", len(quiet)))
+    return f"<details><summary>{summary}</summary>\n\n{body}\n\n</details>\n"
 
 
 # --- tables ------------------------------------------------------------------------------------
 
 
 def _changes_table(e: EmployerPlan) -> str:
+    field_, now, after = localize(_("Field")), localize(_("Now at a.s.r.")), localize(_("After apply"))
     if e.intended_action == "create":
-        rows = ["| Field | Value |", "|---|---|"]
+        rows = [f"| {field_} | " + localize(_("Value")) + " |", "|---|---|"]
         rows += [f"| <code>{_esc(c.path)}</code> | {_after(c)} |" for c in e.changes]
     else:
-        rows = ["| Field | Now at a.s.r. | After apply |", "|---|---|---|"]
+        rows = [f"| {field_} | {now} | {after} |", "|---|---|---|"]
         rows += [f"| <code>{_esc(c.path)}</code> | {_before(c)} | {_after(c)} |" for c in e.changes]
     return "\n".join(rows)
 
@@ -327,30 +377,36 @@ def _changes_table(e: EmployerPlan) -> str:
 def _before(c: Change) -> str:
     if c.before is None:
         return ""
-    return f"_{_esc(SENSITIVE)}_" if c.sensitive else f"<code>{_esc(value(c.before))}</code>"
+    return f"_{_esc(localize(SENSITIVE))}_" if c.sensitive else f"<code>{_esc(value(c.before))}</code>"
 
 
 def _after(c: Change) -> str:
     if c.after is None:
         return ""
     if c.sensitive:
-        return f"_{_esc(SENSITIVE_CHANGED if c.before is not None else SENSITIVE)}_"
+        return f"_{_esc(localize(SENSITIVE_CHANGED if c.before is not None else SENSITIVE))}_"
     return f"<code>{_esc(value(c.after))}</code>"
 
 
+_MARK = {"error": _("✗ error"), "warning": _("⚠ warning"), "note": _("ℹ note")}
+
+
 def _checks_table(checks: Sequence[Check]) -> str:
-    rows = ["| | Check | Finding | How to fix |", "|---|---|---|---|"]
+    head = (localize(_("Check")), localize(_("Finding")), localize(_("How to fix")))
+    rows = ["| | " + " | ".join(head) + " |", "|---|---|---|---|"]
     for c in checks:
-        mark = {"error": "✗ error", "warning": "⚠ warning"}.get(c.severity, "ℹ note")
-        rows.append(f"| {mark} | <code>{_esc(c.id)}</code> | {_esc(c.message)} | {_esc(c.hint or '')} |")
+        mark = localize(_MARK.get(c.severity, _MARK["note"]))
+        rows.append(f"| {mark} | <code>{_esc(c.id)}</code> | {_esc(localize(c.message))} | "
+                    f"{_esc(localize(c.hint) or '')} |")
     return "\n".join(rows)
 
 
-def _fold(table: str, count: int, what: str, *, open_up_to: int = _FOLD_ROWS) -> str:
-    """A table as is when short, else inside <details> (blank lines keep GitHub rendering the table)."""
+def _fold(table: str, count: int, label: str, *, open_up_to: int = _FOLD_ROWS) -> str:
+    """A table as is when short, else inside <details> under `label` (`12 changes`, `3 warnings, 1 note`);
+    blank lines keep GitHub rendering the table."""
     if count <= open_up_to:
         return table + "\n"
-    return f"<details><summary>{plural(count, what.removesuffix('s'))}</summary>\n\n{table}\n\n</details>\n"
+    return f"<details><summary>{label}</summary>\n\n{table}\n\n</details>\n"
 
 
 def _fit(build: Callable[[int], str], total: int, room: int) -> tuple[str, int]:
@@ -371,6 +427,11 @@ def _fit(build: Callable[[int], str], total: int, room: int) -> tuple[str, int]:
     if lo == 0:
         return "", total
     return best, total - lo
+
+
+def _code(text: object, *, escape: bool = True) -> str:
+    """A value as inline code (escaped unless it is asrctl's own, e.g. a checksum)."""
+    return f"<code>{_esc(str(text)) if escape else text}</code>"
 
 
 def _esc(text: str) -> str:

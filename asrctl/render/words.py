@@ -8,49 +8,56 @@ from functools import cached_property
 from typing import Any
 
 from asrctl.checks import Check, Severity
-from asrctl.plan.make import EmployerPlan, Plan
+from asrctl.i18n import N_, Message, _, localize
+from asrctl.plan.make import EmployerPlan, Plan, describe_status
 
 SYMBOL = {"create": "+", "update": "~", "withdraw": "-", "blocked": "!", "noop": "="}
-SENSITIVE_CHANGED = "(sensitive: fingerprint changed)"
-SENSITIVE = "(sensitive)"
+SENSITIVE_CHANGED = _("(sensitive: token changed)")
+SENSITIVE = _("(sensitive)")
 
 # Reading order: what stops the merge first, then what will be sent, then findings only.
 _ORDER = {"blocked": 0, "withdraw": 1, "update": 2, "create": 3, "noop": 4}
 
 _WOULD = {
-    "create": "would be submitted to a.s.r.",
-    "update": "would be changed at a.s.r.",
-    "withdraw": "would be withdrawn",
-    "noop": "no registry change pending",
-    "blocked": "",
+    "create": _("would be submitted to a.s.r."),
+    "update": _("would be changed at a.s.r."),
+    "withdraw": _("would be withdrawn"),
+    "noop": _("no registry change pending"),
+    "blocked": Message(""),
 }
 
 
 def headline(e: EmployerPlan) -> str:
     """What happens to this employer when the change is merged and applied."""
     if e.action == "create":
-        return "will be submitted to a.s.r. (new registration)"
+        return localize(_("will be submitted to a.s.r. (new registration)"))
     if e.action == "update":
         if e.resubmit:
-            return f"will be submitted to a.s.r. again (the registration is {e.status})"
-        return "will be changed at a.s.r."
+            return localize(_("will be submitted to a.s.r. again (the registration is {status})",
+                              status=status_word(e.status)))
+        return localize(_("will be changed at a.s.r."))
     if e.action == "withdraw":
-        return "will be withdrawn (afgemeld) at a.s.r."
+        return localize(_("will be withdrawn (afgemeld) at a.s.r."))
     if e.action == "blocked":
-        return f"blocked: fix the findings below before merging ({_WOULD[e.intended_action]})"
-    return "no changes"
+        return localize(_("blocked: fix the findings below before merging ({would})", would=_WOULD[e.intended_action]))
+    return localize(_("no changes"))
+
+
+def would(e: EmployerPlan) -> str:
+    """What would happen to a blocked employer once its findings are fixed ("would be submitted to a.s.r.")."""
+    return localize(_WOULD[e.intended_action])
 
 
 def notes(e: EmployerPlan) -> list[str]:
     """Consequences a reviewer should know before approving."""
     out = []
     if e.restarts_onboarding:
-        out.append(
+        out.append(localize(_(
             "a.s.r. must set up the coupling again: the Nmbrs login, token, domain or company name changes, "
             "so the status goes back to submitted"
-        )
+        )))
     if e.status == "rejected" and e.action == "noop":
-        out.append("a.s.r. rejected this registration; change the employer file to submit it again")
+        out.append(localize(_("a.s.r. rejected this registration; change the employer file to submit it again")))
     return out
 
 
@@ -63,8 +70,11 @@ class SharedFinding:
 
     def where(self, limit: int = 5) -> str:
         names = ", ".join(self.employers[:limit])
-        more = len(self.employers) - limit
-        return f"on {plural(len(self.employers), 'employer')}: {names}" + (f" and {more} more" if more > 0 else "")
+        more, count = len(self.employers) - limit, len(self.employers)
+        if more > 0:
+            return localize(N_("on {n} employer: {names} and {more} more", "on {n} employers: {names} and {more} more",
+                               count, names=names, more=more))
+        return localize(N_("on {n} employer: {names}", "on {n} employers: {names}", count, names=names))
 
 
 class View:
@@ -125,41 +135,51 @@ def summary_line(plan: Plan) -> str:
     s = plan.summary
     # Employer errors show as blocked; only findings about no single employer are counted apart.
     general_errors = sum(1 for c in plan.checks if c.severity == "error")
-    findings = ([plural(general_errors, "error")] if general_errors else []) + [plural(s.warnings, "warning")]
+    findings = ([N_("{n} error", "{n} errors", general_errors)] if general_errors else []) + [
+        N_("{n} warning", "{n} warnings", s.warnings)]
     rejected = len(plan.rejected)
     if rejected:
-        findings.insert(0, f"{rejected} rejected by a.s.r. (see the reason; correct the file)")
+        findings.insert(0, _("{n} rejected by a.s.r. (see the reason; correct the file)", n=rejected))
     notes = count_notes(plan)
-    findings += [plural(notes, "note")] if notes else []
+    findings += [N_("{n} note", "{n} notes", notes)] if notes else []
+    listed = ", ".join(localize(f) for f in findings)
     if not plan.has_changes and not s.blocked:
-        line = "No changes: the registry matches the employer files."
-        return line if not (s.warnings or general_errors or rejected or notes) else f"{line} {', '.join(findings)}."
-    line = f"Plan: {s.create} to create, {s.update} to change, {s.withdraw} to withdraw, {s.blocked} blocked"
-    return f"{line}; {', '.join(findings)}."
+        if not (s.warnings or general_errors or rejected or notes):
+            return localize(_("No changes: the registry matches the employer files."))
+        return localize(_("No changes: the registry matches the employer files. {findings}.", findings=listed))
+    return localize(_("Plan: {create} to create, {update} to change, {withdraw} to withdraw, {blocked} blocked; "
+                      "{findings}.", create=s.create, update=s.update, withdraw=s.withdraw, blocked=s.blocked,
+                      findings=listed))
 
 
-def plural(n: int, word: str) -> str:
-    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+def status_word(status: str | None) -> str:
+    """An onboarding status in the active language's words (the JSON keeps the registry's value)."""
+    return localize(describe_status(status)) if status else ""
 
 
 def targets_note(plan: Plan) -> str | None:
     """What a scoped plan (--changed-since, --target) covers, and what it leaves out."""
-    if plan.changed_since is not None:
-        if plan.targets is None:
-            return f"Changes since {plan.changed_since} touch what every employer shares: all employers planned."
-        if not plan.targets and not plan.unmanaged:
-            return (f"No employer file or account changed since {plan.changed_since}: nothing to plan. "
-                    "The nightly drift plan covers every employer.")
-        return (
-            f"Only what changed since {plan.changed_since}: {plural(len(plan.targets), 'employer')} "
-            f"({', '.join(plan.targets[:10])}{' …' if len(plan.targets) > 10 else ''})"
-            + (f" and the registrations of {plural(len(plan.unmanaged), 'deleted employer file')}"
-               if plan.unmanaged else "")
-            + ". Other employers were not asked about; the nightly drift plan covers them."
-        )
-    if plan.targets is None:
+    since, targets = plan.changed_since, plan.targets
+    if since is not None:
+        if targets is None:
+            return localize(_("Changes since {ref} touch what every employer shares: all employers planned.",
+                              ref=since))
+        if not targets and not plan.unmanaged:
+            return localize(_("No employer file or account changed since {ref}: nothing to plan. The nightly drift "
+                              "plan covers every employer.", ref=since))
+        shown = ", ".join(targets[:10]) + (" …" if len(targets) > 10 else "")
+        employers = N_("{n} employer ({names})", "{n} employers ({names})", len(targets), names=shown)
+        if plan.unmanaged:
+            deleted = N_("{n} deleted employer file", "{n} deleted employer files", len(plan.unmanaged))
+            return localize(_("Only what changed since {ref}: {employers} and the registrations of {deleted}. Other "
+                              "employers were not asked about; the nightly drift plan covers them.",
+                              ref=since, employers=employers, deleted=deleted))
+        return localize(_("Only what changed since {ref}: {employers}. Other employers were not asked about; the "
+                          "nightly drift plan covers them.", ref=since, employers=employers))
+    if targets is None:
         return None
-    return (
-        f"Only {plural(len(plan.targets), 'targeted employer')} planned (--target {' '.join(plan.targets)}); "
-        "registrations no employer file declares were not looked for."
-    )
+    return localize(N_(
+        "Only {n} targeted employer planned (--target {targets}); registrations no employer file declares were "
+        "not looked for.",
+        "Only {n} targeted employers planned (--target {targets}); registrations no employer file declares were "
+        "not looked for.", len(targets), targets=" ".join(targets)))

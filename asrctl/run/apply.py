@@ -28,6 +28,7 @@ from typing import Any, Literal, Protocol
 from asrctl.declare.load import Repo
 from asrctl.declare.model import Policy
 from asrctl.errors import AsrctlError, SafetyError, StalePlanError
+from asrctl.i18n import _, localize
 from asrctl.plan.desired import desired_digest, write_body
 from asrctl.plan.make import EmployerPlan, Plan, UnmanagedRegistration, idempotency_key
 from asrctl.plan.safety import refusals
@@ -42,8 +43,8 @@ from asrctl.registry.errors import (
 from asrctl.registry.models import Registration
 from asrctl.secrets import Secret, redact
 
-STALE = "stale plan: the registration changed since the plan was made; run plan again"
-STALE_HINT = "run `asrctl plan` again, review it, and apply the new plan (nothing was written for this employer)"
+STALE = _("stale plan: the registration changed since the plan was made; run plan again")
+STALE_HINT = _("run `asrctl plan` again, review it, and apply the new plan (nothing was written for this employer)")
 
 Outcome = Literal["created", "updated", "withdrawn", "skipped", "failed", "not_attempted"]
 WriteAction = Literal["create", "update", "withdraw"]
@@ -127,8 +128,8 @@ def normalise_checksum(value: str) -> str:
     bare = text.removeprefix("sha256:")
     if not _HEX64.fullmatch(bare):
         raise SafetyError(
-            f"--checksum {value.strip()!r} is not a plan checksum",
-            hint="pass the full checksum plan printed, e.g. --checksum sha256:3f2a… (64 hex digits)",
+            _("--checksum {value} is not a plan checksum", value=repr(value.strip())),
+            hint=_("pass the full checksum plan printed, e.g. --checksum sha256:3f2a… (64 hex digits)"),
         )
     return "sha256:" + bare
 
@@ -140,9 +141,10 @@ def verify_checksum(plan: Plan, expected: str | None) -> None:
     want = normalise_checksum(expected)
     if plan.checksum != want:
         raise SafetyError(
-            f"the plan to apply has checksum {plan.checksum}, not the reviewed {want}: "
-            "it would write other registrations, other values or under other registry versions than reviewed",
-            hint="nothing was written; run `asrctl plan` again, review it, and apply with its checksum",
+            _("the plan to apply has checksum {checksum}, not the reviewed {want}: it would write other "
+              "registrations, other values or under other registry versions than reviewed",
+              checksum=plan.checksum, want=want),
+            hint=_("nothing was written; run `asrctl plan` again, review it, and apply with its checksum"),
         )
 
 
@@ -159,8 +161,8 @@ def verify_inputs(plan: Plan, repo: Repo) -> None:
     """A plan file is only applied to the declarations and asrctl.yaml it was made from."""
     if repo.inputs_digest != plan.inputs_digest:
         raise StalePlanError(
-            "the declarations or asrctl.yaml changed since the plan was made; run plan again",
-            hint="run `asrctl plan --out FILE` on the current files, review it, and apply that plan",
+            _("the declarations or asrctl.yaml changed since the plan was made; run plan again"),
+            hint=_("run `asrctl plan --out FILE` on the current files, review it, and apply that plan"),
         )
 
 
@@ -173,17 +175,18 @@ def verify_tokens(plan: Plan, repo: Repo, fingerprints: Mapping[str, str]) -> No
             continue
         loaded = by_id.get(e.id)
         if loaded is None:  # cannot happen with an equal inputs digest; refuse all the same
-            raise StalePlanError(f"employer {e.id} of the plan has no file any more; run plan again")
+            raise StalePlanError(_("employer {id} of the plan has no file any more; run plan again", id=e.id))
         fp = fingerprints.get(e.account)
         if fp is None or desired_digest(repo.config, loaded.employer, fp) != e.desired_digest:
             moved.setdefault(e.account, []).append(e.id)
     if moved:
         account, *others = sorted(moved)
         raise StalePlanError(
-            f"the token of account '{account}' is not the one the plan was made with (its fingerprint changed)"
-            + (f"; nor is that of {', '.join(repr(o) for o in others)}" if others else "")
-            + "; run plan again",
-            hint="a token was rotated since plan ran: run `asrctl plan` again so the new token is reviewed",
+            _("the token of account '{account}' was changed since the plan was made, and so was that of {others}; "
+              "run plan again", account=account, others=", ".join(repr(o) for o in others)) if others else
+            _("the token of account '{account}' was changed since the plan was made; run plan again",
+              account=account),
+            hint=_("a token was rotated since plan ran: run `asrctl plan` again so the new token is reviewed"),
         )
 
 
@@ -199,7 +202,7 @@ def check_safety(plan: Plan, policy: Policy, *, allow_withdraw: bool, force: boo
                      allow_withdraw=allow_withdraw, force=force)
     if found:
         first = found[0]
-        raise SafetyError(first.message, hint="nothing was written; " + first.hint)
+        raise SafetyError(first.message, hint=_("nothing was written; {hint}", hint=first.hint))
 
 
 @dataclass(frozen=True)
@@ -267,7 +270,8 @@ def _blocked(plan: Plan) -> Iterator[WriteResult]:
             e.payroll_tax_number,
             "blocked",
             "skipped",
-            "blocked by " + (", ".join(dict.fromkeys(errors)) or "a failed check") + "; not submitted",
+            _("blocked by {ids}; not submitted", ids=", ".join(dict.fromkeys(errors))) if errors
+            else _("blocked by a failed check; not submitted"),
         )
 
 
@@ -275,12 +279,13 @@ _DONE: dict[WriteAction, Outcome] = {"create": "created", "update": "updated", "
 
 
 def _failure(write: Write, exc: AsrctlError) -> WriteResult:
+    message: str
     hint: str | None
     if isinstance(exc, PreconditionFailed):
         message, hint = STALE, STALE_HINT
     elif isinstance(exc, RegisteredElsewhere):
-        message = "this employer is already connected through another payroll office; contact a.s.r."
-        hint = "a.s.r. can move the registration to this payroll office; until then it cannot be submitted here"
+        message = _("this employer is already connected through another payroll office; contact a.s.r.")
+        hint = _("a.s.r. can move the registration to this payroll office; until then it cannot be submitted here")
     else:
         message, hint = exc.message, exc.hint
     return WriteResult(
@@ -290,14 +295,15 @@ def _failure(write: Write, exc: AsrctlError) -> WriteResult:
 
 
 def _done(write: Write, registration: Registration, replayed: bool) -> WriteResult:
-    if write.action == "withdraw":
-        text = f"version {registration.version}, status {registration.status}"
-    elif write.action == "update" and write.version is not None:
-        text = f"version {write.version} → {registration.version}, status {registration.status}"
+    status = _STATUS_WORD.get(registration.status) or registration.status
+    if write.action == "update" and write.version is not None:
+        text = _("version {before} → {after}, status {status}", before=write.version, after=registration.version,
+                 status=status)
     else:
-        text = f"version {registration.version}, status {registration.status}"
+        text = _("version {version}, status {status}", version=registration.version, status=status)
     if replayed:
-        text += "; already carried out for this plan: the registry replayed its answer, nothing was submitted twice"
+        text = _("{text}; already carried out for this plan: the registry replayed its answer, nothing was "
+                 "submitted twice", text=text)
     return WriteResult(
         write.subject, write.payroll_tax_number, write.action, _DONE[write.action], text,
         replayed=replayed, registration=registration,
@@ -309,25 +315,29 @@ def _stops_the_run(exc: AsrctlError) -> bool:
     return isinstance(exc, (Unauthorized, Forbidden, RegistryUnreachable))
 
 
-_VERB: dict[WriteAction, str] = {"create": "submit", "update": "change", "withdraw": "withdraw"}
+# The registry's status value, as a word of the language (English: the value itself, as scripts read it).
+_STATUS_WORD = {"submitted": _("submitted"), "in_setup": _("in_setup"), "active": _("active"),
+                "rejected": _("rejected"), "withdrawn": _("withdrawn")}
 
 
 def _not_attempted(write: Write, first: Write, exc: AsrctlError) -> WriteResult:
     """This write's own line: its own loonheffingennummer, and the cause without the first write's
     (the error's message names the registration it was about)."""
-    again = "run apply again once the registry is reachable (writes already done are not repeated)"
+    again = _("run apply again once the registry is reachable (writes already done are not repeated)")
     if isinstance(exc, Unauthorized):
-        cause, hint = "the registry refused the registry token (401)", exc.hint or again
+        cause, hint = _("the registry refused the registry token (401)"), exc.hint or again
     elif isinstance(exc, Forbidden):
-        cause, hint = "the registry token may not write (403)", exc.hint or again
+        cause, hint = _("the registry token may not write (403)"), exc.hint or again
     else:
-        cause, hint = "the a.s.r. registry could not be reached", again
-    return WriteResult(
-        write.subject, write.payroll_tax_number, write.action, "not_attempted",
-        f"not attempted ({_VERB[write.action]} {write.payroll_tax_number}): {cause} at the write of "
-        f"{first.subject}, so apply stopped",
-        hint,
-    )
+        cause, hint = _("the a.s.r. registry could not be reached"), again
+    facts = {"number": write.payroll_tax_number, "cause": cause, "first": first.subject}
+    message = {
+        "create": _("not attempted (submit {number}): {cause} at the write of {first}, so apply stopped", **facts),
+        "update": _("not attempted (change {number}): {cause} at the write of {first}, so apply stopped", **facts),
+        "withdraw": _("not attempted (withdraw {number}): {cause} at the write of {first}, so apply stopped",
+                      **facts),
+    }[write.action]
+    return WriteResult(write.subject, write.payroll_tax_number, write.action, "not_attempted", message, hint)
 
 
 def apply_plan(
@@ -383,45 +393,46 @@ def _write(
 ) -> Registration:
     if write.action == "withdraw":
         if write.version is None:
-            raise AsrctlError("the plan has no registry version for this withdrawal; run plan again")
+            raise AsrctlError(_("the plan has no registry version for this withdrawal; run plan again"))
         return registry.withdraw(write.payroll_tax_number, version=write.version, idempotency_key=key)
     e = write.employer
     assert e is not None
     loaded = by_id.get(e.id)
     if loaded is None:
-        raise StalePlanError(f"employer {e.id} has no file any more; run plan again")
+        raise StalePlanError(_("employer {id} has no file any more; run plan again", id=e.id))
     token: Secret | None = None
     if e.needs_token:
         token = tokens.get(e.account)
         if token is None:
-            raise AsrctlError(f"the token of account '{e.account}' was not resolved; it is needed to submit")
+            raise AsrctlError(_("the token of account '{account}' was not resolved; it is needed to submit",
+                                account=e.account))
     body = write_body(repo.config, loaded.employer, token)
     if write.action == "create":
         return registry.create(write.payroll_tax_number, body, idempotency_key=key)
     if write.version is None:
-        raise AsrctlError("the plan has no registry version for this change; run plan again")
+        raise AsrctlError(_("the plan has no registry version for this change; run plan again"))
     return registry.update(write.payroll_tax_number, body, version=write.version, idempotency_key=key)
 
 
 def summarise(report: ApplyReport) -> str:
-    """One line: what happened, counted by outcome."""
+    """One line: what happened, counted by outcome, in the active language (the CLI prints it at once)."""
     parts = [
-        f"{report.count('created')} created",
-        f"{report.count('updated')} updated",
-        f"{report.count('withdrawn')} withdrawn",
+        _("{n} created", n=report.count("created")),
+        _("{n} updated", n=report.count("updated")),
+        _("{n} withdrawn", n=report.count("withdrawn")),
     ]
     if report.count("skipped"):
-        parts.append(f"{report.count('skipped')} skipped (blocked)")
+        parts.append(_("{n} skipped (blocked)", n=report.count("skipped")))
     if report.count("failed"):
-        parts.append(f"{report.count('failed')} failed")
+        parts.append(_("{n} failed", n=report.count("failed")))
     if report.count("not_attempted"):
-        parts.append(f"{report.count('not_attempted')} not attempted")
+        parts.append(_("{n} not attempted", n=report.count("not_attempted")))
     if report.unchanged:
-        parts.append(f"{report.unchanged} unchanged")
+        parts.append(_("{n} unchanged", n=report.unchanged))
     if report.write_failed:
-        head = "Apply finished with failures"
+        head = _("Apply finished with failures")
     elif report.count("skipped"):
-        head = "Apply finished; blocked employers were not submitted"
+        head = _("Apply finished; blocked employers were not submitted")
     else:
-        head = "Apply complete"
-    return f"{head}: {', '.join(parts)}."
+        head = _("Apply complete")
+    return localize(_("{head}: {parts}.", head=head, parts=", ".join(localize(p) for p in parts)))

@@ -56,7 +56,7 @@ def test_employer_sections_show_changes_and_findings():
     plan = sample_plan()
     md = render_markdown(plan)
     assert '| <code>payroll.frequency</code> | <code>"monthly"</code> | <code>"four_weekly"</code> |' in md
-    assert "| <code>nmbrs.token</code> | _(sensitive)_ | _(sensitive: fingerprint changed)_ |" in md
+    assert "| <code>nmbrs.token</code> | _(sensitive)_ | _(sensitive: token changed)_ |" in md
     assert "#### ~ terug: will be submitted to a.s.r. again (the registration is withdrawn)" in md
     assert "| <code>999999990L01</code> | <code>Vergeten B.V.</code> | active | kept (see warning) |" in md
     assert f"<code>asrctl apply --checksum {plan.checksum}</code>" in md
@@ -167,3 +167,18 @@ def test_a_small_limit_still_gives_header_and_footer():
     assert len(md) <= 3000
     assert "| ! | blocked: NOT submitted, fix the findings first | 1 |" in md and plan.checksum in md
     assert "… truncated:" in md
+
+
+def test_a_blocked_employers_folded_findings_are_counted_by_kind_in_both_languages():
+    from asrctl.i18n import set_language
+
+    emp = employer(PTN[0], "Bakkerij De Vries B.V.")
+    checks = [Check("nmbrs.company", "error", "no such company", "copy the name"),
+              Check("nmbrs.dga-name", "warning", "the DGA's name differs", None),
+              Check("nmbrs.optional", "note", "an optional call is not Active", None)]
+    plan = plan_of({"bakkerij": emp}, [], {"bakkerij": checks})
+    assert "<details><summary>1 warning, 1 note</summary>" in render_markdown(plan)
+    set_language("nl")  # tests/conftest.py sets English back
+    md = render_markdown(plan)
+    assert "<details><summary>1 waarschuwing, 1 opmerking</summary>" in md
+    assert "| ⚠ waarschuwing | <code>nmbrs.dga-name</code> |" in md and "| ℹ opmerking |" in md

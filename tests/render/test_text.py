@@ -18,7 +18,7 @@ def test_every_action_reads_like_terraform():
         "- weg: will be withdrawn (afgemeld) at a.s.r.",
         "! kapperij-knip: blocked: fix the findings below before merging (would be submitted to a.s.r.)",
         '    ~ payroll.frequency: "monthly" → "four_weekly"',
-        "    ~ nmbrs.token: (sensitive: fingerprint changed)",
+        "    ~ nmbrs.token: (sensitive: token changed)",
         '    + nmbrs.company_name: "Nieuw Bedrijf B.V."',
         "    + nmbrs.token: (sensitive)",
         "  ? 999999990L01 \"Vergeten B.V.\" (active): kept, see the warning above",
