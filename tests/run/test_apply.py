@@ -227,7 +227,7 @@ def test_stale_plan_file_gate() -> None:
     verify_current(plan, repo(employers), FINGERPRINTS)
     with pytest.raises(StalePlanError, match="declarations or asrctl.yaml changed since the plan was made"):
         verify_current(plan, repo(employers, digest="sha256:" + "cd" * 32), FINGERPRINTS)
-    with pytest.raises(StalePlanError, match="token of account 'kantoor' is not the one the plan was made with"):
+    with pytest.raises(StalePlanError, match="token of account 'kantoor' was changed since the plan was made"):
         verify_current(plan, repo(employers), {**FINGERPRINTS, "kantoor": "sha256:0123456789abcdef"})
 
 
