@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from asrctl.cli.context import Settings
+from asrctl.i18n import N_, _, localize
 
 
 @click.command("doctor")
@@ -23,22 +24,27 @@ def command(settings: Settings, workflows_dir: Path) -> int:
     directory = workflows_dir if workflows_dir.is_absolute() else repo.root / workflows_dir
     paths = sorted([*directory.glob("*.yml"), *directory.glob("*.yaml")])
     if not paths:
-        raise ConfigError(f"no workflows in {directory}", hint="`asrctl init` writes them; or pass --workflows DIR")
+        raise ConfigError(_("no workflows in {folder}", folder=directory),
+                          hint=_("`asrctl init` writes them; or pass --workflows DIR"))
     names = token_names(repo.config)
     accounts = account_token_names(repo.config)
-    click.echo(f"asrctl.yaml reads {len(names)} secret{'s' if len(names) != 1 else ''} from the environment:")
+    click.echo(localize(N_("asrctl.yaml reads {n} secret from the environment:",
+                           "asrctl.yaml reads {n} secrets from the environment:", len(names))))
     for name, what in sorted(names.items()):
-        click.echo(f"  {name}: {what}")
+        click.echo(f"  {name}: {localize(what)}")
     findings = check_workflows(repo.config, paths)
     for f in findings:
-        how = ("add `asrctl github export-tokens` (with ASRCTL_SECRETS: ${{ toJSON(secrets) }}) before it"
-               if f.name in accounts else f"give the step `env: {f.name}: ${{{{ secrets.… }}}}`")
-        click.echo(f"✗ {f.workflow} job {f.job}: {f.name} ({f.what}) is not provided; {how}")
+        how = (_("add `asrctl github export-tokens` (with ASRCTL_SECRETS: ${{{{ toJSON(secrets) }}}}) before it")
+               if f.name in accounts else _("give the step `env: {name}: ${{{{ secrets.… }}}}`", name=f.name))
+        click.echo("✗ " + localize(_("{workflow} job {job}: {name} ({what}) is not provided; {how}", workflow=f.workflow,
+                                     job=f.job, name=f.name, what=f.what, how=how)))
     if accounts:
-        click.echo("Nmbrs tokens come from repository secrets named as above (Settings → Secrets and variables → "
-                   f"Actions): {', '.join(sorted(accounts))}. GitHub does not show secrets to asrctl; check they exist.")
+        click.echo(localize(_("Nmbrs tokens come from repository secrets named as above (Settings → Secrets and "
+                              "variables → Actions): {names}. GitHub does not show secrets to asrctl; check they "
+                              "exist.", names=", ".join(sorted(accounts)))))
     if findings:
-        click.echo(f"{len(findings)} missing secret{'s' if len(findings) != 1 else ''} in the workflows.")
+        click.echo(localize(N_("{n} missing secret in the workflows.", "{n} missing secrets in the workflows.",
+                               len(findings))))
         return 1
-    click.echo("Every job that runs asrctl is given every secret asrctl.yaml names.")
+    click.echo(localize(_("Every job that runs asrctl is given every secret asrctl.yaml names.")))
     return 0

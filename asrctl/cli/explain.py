@@ -8,7 +8,8 @@ import click
 
 from asrctl.checks import CATALOGUE
 from asrctl.errors import AsrctlError
-from asrctl.render.explain import render_markdown, render_markdown_entry, render_text
+from asrctl.i18n import _, localize
+from asrctl.render.explain import render_markdown, render_markdown_entry, render_text, severity
 
 
 @click.command(name="explain")
@@ -28,15 +29,17 @@ def command(check_id: str | None, fmt: str) -> None:
             click.echo(render_markdown(), nl=False)
             return
         width = max(len(i) for i in CATALOGUE)
+        words = max(len(severity(i)) for i in CATALOGUE.values())
         for info in CATALOGUE.values():
-            click.echo(f"{info.id:<{width}}  {info.severity:<7}  {info.summary}")
-        click.echo("\n`asrctl explain ID` tells what a check means and how to fix it.")
+            click.echo(f"{info.id:<{width}}  {severity(info):<{words}}  {localize(info.summary)}")
+        click.echo("\n" + localize(_("`asrctl explain ID` tells what a check means and how to fix it.")))
         return
     found = CATALOGUE.get(check_id.strip())
     if found is None:
         close = difflib.get_close_matches(check_id, CATALOGUE, n=3, cutoff=0.5)
+        listed = _("`asrctl explain` lists all check ids")
         raise AsrctlError(
-            f"unknown check id {check_id!r}",
-            hint=(f"did you mean {' or '.join(close)}? " if close else "") + "`asrctl explain` lists all check ids",
+            _("unknown check id {id}", id=repr(check_id)),
+            hint=_("did you mean {close}? {listed}", close=" or ".join(close), listed=listed) if close else listed,
         )
     click.echo(render_markdown_entry(found) if fmt == "markdown" else render_text(found), nl=False)

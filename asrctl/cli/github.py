@@ -22,6 +22,7 @@ from asrctl.cli.context import Settings
 from asrctl.errors import ConfigError, SafetyError
 from asrctl.github import body as gb
 from asrctl.github.client import DEFAULT_BOT
+from asrctl.i18n import _, localize
 
 if TYPE_CHECKING:
     from asrctl.plan.make import Plan
@@ -114,8 +115,8 @@ def comment(
     number = pr or run.pull_request_number()
     if number is None:
         raise ConfigError(
-            f"no pull request number: this run's event is {run.event_name or 'unknown'}",
-            hint="pass --pr N, or run the step in a pull_request workflow",
+            _("no pull request number: this run's event is {event}", event=run.event_name or "unknown"),
+            hint=_("pass --pr N, or run the step in a pull_request workflow"),
         )
     sha = head_sha or run.pull_request_head_sha()
     plan = _plan_or_none(plan_file)
@@ -127,9 +128,10 @@ def comment(
     if not text and marker == gb.PLAN_MARKER:
         text = unfinished_plan_body(_read_text(log_file), run.run_link)
     elif not text:
-        text = f"_No output: read the log of the {run.run_link}._"
+        text = "_" + localize(_("No output: read the log of the {run}.", run=run.run_link)) + "_"
     footer = plan_footer(plan, sha, artifact, run.run_link, __version__) if marker == gb.PLAN_MARKER else (
-        f"---\n<sub>Full output: the `{artifact}` artifact of the {run.run_link} · asrctl {__version__}</sub>"
+        "---\n<sub>" + localize(_("Full output: the {artifact} artifact of the {run}", artifact=f"`{artifact}`",
+                                   run=run.run_link)) + f" · asrctl {__version__}</sub>"
     )
     parts = gb.compose_parts(
         marker, text, meta=plan_meta(plan, sha) if plan is not None else None, footer=footer,
@@ -170,20 +172,21 @@ def drift(body_file: str, exit_code: int, plan_file: str | None, title: str | No
     run = RunContext.from_env()
     client = GitHubClient.from_env()
     plan = _plan_or_none(plan_file)
-    plan_text = strip_footer(_read_text(body_file).strip()) or f"_No plan output: read the log of the {run.run_link}._"
-    apply_hint = (
-        f"Plan checksum `{plan.checksum}`. When the changes are right as they are (for example a rotated "
-        "token), run the *asrctl apply* workflow by hand with this checksum.<br>"
-        if plan is not None and plan.has_changes else ""
-    )
+    plan_text = (strip_footer(_read_text(body_file).strip())
+                 or "_" + localize(_("No plan output: read the log of the {run}.", run=run.run_link)) + "_")
+    apply_hint = localize(_(
+        "Plan checksum {checksum}. When the changes are right as they are (for example a rotated token), run the "
+        "*asrctl apply* workflow by hand with this checksum.", checksum=f"`{plan.checksum}`")) + "<br>" if (
+        plan is not None and plan.has_changes) else ""
+    nightly = localize(_("Nightly plan of {when}", when=_now()))
     body = gb.compose(
         gb.DRIFT_MARKER,
         f"{drift_intro(exit_code, plan, run.run_link)}\n\n{plan_text}",
         meta={"digest": "sha256:" + hashlib.sha256(plan_text.encode()).hexdigest()[:16], "exit_code": exit_code},
         footer=(
-            f"---\n<sub>{apply_hint}Nightly plan of {_now()} · {run.run_link} · asrctl {__version__}. "
-            "This issue is kept up to date by `asrctl github drift` and closed when a nightly plan is clean."
-            "</sub>"
+            f"---\n<sub>{apply_hint}{nightly} · {run.run_link} · asrctl {__version__}. "
+            + localize(_("This issue is kept up to date by `asrctl github drift` and closed when a nightly plan is "
+                         "clean.")) + "</sub>"
         ),
         truncated_note=gb.artifact_note(run.run_url),
     )
@@ -192,11 +195,11 @@ def drift(body_file: str, exit_code: int, plan_file: str | None, title: str | No
         drifted=exit_code != 0,
         title=title or drift_title(exit_code, plan),
         body=body,
-        resolved_comment=(
-            f"The nightly plan of {_now()} is clean: no changes, no failing checks, no rejections "
-            f"({run.run_link}). Closing."
-        ),
-        changed_comment=f"The drift changed in the nightly plan of {_now()}; the description shows the new plan.",
+        resolved_comment=localize(_(
+            "The nightly plan of {when} is clean: no changes, no failing checks, no rejections ({run}). Closing.",
+            when=_now(), run=run.run_link)),
+        changed_comment=localize(_("The drift changed in the nightly plan of {when}; the description shows the new "
+                                   "plan.", when=_now())),
         label=label,
         author=_author(author),
     )
@@ -234,11 +237,9 @@ def verify_plan(plan_file: str, body_file: str | None, sha: str, author: str) ->
     pull = merged_pull_request(client, sha)
     if pull is None:
         raise SafetyError(
-            f"commit {sha[:12]} is not the merge of a pull request, so no plan was reviewed for it",
-            hint=(
-                "changes reach main through reviewed pull requests; to apply anyway, review the plan of this "
-                "run and start the apply workflow by hand with its checksum"
-            ),
+            _("commit {sha} is not the merge of a pull request, so no plan was reviewed for it", sha=sha[:12]),
+            hint=_("changes reach main through reviewed pull requests; to apply anyway, review the plan of this "
+                   "run and start the apply workflow by hand with its checksum"),
         )
     reviewed = reviewed_plan(client, pull, author=_author(author))
     write_outputs({"pr": str(reviewed.pr)})
@@ -257,8 +258,9 @@ def verify_plan(plan_file: str, body_file: str | None, sha: str, author: str) ->
     )
     outcome = sync_comment(client, reviewed.pr, text, marker=gb.APPLY_MARKER, author=_author(author))
     raise SafetyError(
-        f"apply refused: {verdict.problem}",
-        hint=f"the reason is commented on #{reviewed.pr} ({outcome.url or 'see the pull request'})",
+        _("apply refused: {problem}", problem=verdict.problem),
+        hint=_("the reason is commented on #{pr} ({url})", pr=reviewed.pr, url=outcome.url) if outcome.url else
+        _("the reason is commented on #{pr}", pr=reviewed.pr),
     )
 
 

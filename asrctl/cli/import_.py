@@ -7,6 +7,9 @@ from pathlib import Path
 import click
 
 from asrctl.cli.context import Settings
+from asrctl.i18n import N_, _, localize
+
+_VERB = {"written": _("wrote"), "updated": _("updated"), "skipped": _("skipped")}
 
 
 @click.command("import")
@@ -47,8 +50,8 @@ def command(settings: Settings, account: str, out: Path | None, force: bool, com
 
     repo = load_config_repo(settings.config_path)  # employer files may still hold TODOs of an earlier import
     if account not in repo.config.accounts:
-        raise ConfigError(f"asrctl.yaml has no account '{account}'",
-                          hint=f"use one of: {', '.join(sorted(repo.config.accounts))}")
+        raise ConfigError(_("asrctl.yaml has no account '{account}'", account=account),
+                          hint=_("use one of: {accounts}", accounts=", ".join(sorted(repo.config.accounts))))
     employers_dir = repo.root / EMPLOYERS_DIR
     out_dir = out if out is not None else employers_dir
     selection = Selection(tuple(companies), tuple(d.strip() for d in debtors))
@@ -57,7 +60,7 @@ def command(settings: Settings, account: str, out: Path | None, force: bool, com
         discovery = discover_companies(repo.config, account, services.tokens[account],
                                        endpoint_url=services.nmbrs_url, keep=selection.keeps)
     for note in discovery.notes:
-        click.echo(redact(f"warning: {note.id}: {note.message}"), err=True)
+        click.echo(redact(localize(_("warning: {id}: {message}", id=note.id, message=note.message))), err=True)
     drafts = build_drafts(repo.config, account, discovery, registrations, selection)
     selection.check(drafts, discovery)
     declared = scan_declared([employers_dir, out_dir])
@@ -65,24 +68,27 @@ def command(settings: Settings, account: str, out: Path | None, force: bool, com
                            force=force)
     for result in results:
         shown = shown_path(result.path)
-        verb = "wrote" if result.outcome == "written" else "updated" if result.outcome == "updated" else "skipped"
+        verb = _VERB.get(result.outcome, _VERB["skipped"])
         subject = shown if result.outcome in ("written", "updated", "exists") else repr(result.company)
         # Company names and values come from Nmbrs and the registry: one line each, escaped.
-        click.echo(redact(printable(f"{verb} {subject}: {result.detail}")))
+        click.echo(redact(printable(localize(_("{verb} {subject}: {detail}", verb=verb, subject=subject,
+                                               detail=result.detail)))))
         for change in result.changes:
             click.echo(redact(printable(f"  ~ {change}")))
         for warning in result.warnings:
-            click.echo(redact(printable(f"warning: {subject}: {warning}")), err=True)
+            click.echo(redact(printable(localize(_("warning: {id}: {message}", id=subject, message=warning)))),
+                       err=True)
     written = sum(1 for r in results if r.outcome in ("written", "updated"))
     todo = sum(1 for r in results if r.outcome in ("written", "updated") and "TODO:" in r.detail)
     skipped = len(results) - written
-    line = f"{written} employer file{'s' if written != 1 else ''} written for account '{account}'"
+    parts = [N_("{n} employer file written for account '{account}'", "{n} employer files written for account "
+                "'{account}'", written, account=account)]
     if skipped:
-        line += f", {skipped} skipped"
+        parts.append(_(", {n} skipped", n=skipped))
     if todo:
-        line += f"; {todo} with TODOs to fill in — then run `asrctl validate` and `asrctl plan`"
-    click.echo(line + ".")
+        parts.append(_("; {n} with TODOs to fill in — then run `asrctl validate` and `asrctl plan`", n=todo))
+    click.echo("".join(localize(p) for p in parts) + ".")
     if written and not inside(repo.root, out_dir):
-        click.echo(f"The files are outside the repository; their schema line is the one employers/ needs: "
-                   f"move them into {shown_path(employers_dir)}/ when they are right.")
+        click.echo(localize(_("The files are outside the repository; their schema line is the one employers/ needs: "
+                              "move them into {folder}/ when they are right.", folder=shown_path(employers_dir))))
     return 0

@@ -16,6 +16,7 @@ import click
 
 from asrctl.cli.context import Settings
 from asrctl.declare.model import AccountModel
+from asrctl.i18n import _, localize
 
 MODELS: tuple[str, ...] = get_args(AccountModel)
 
@@ -27,7 +28,7 @@ def _checked(check: Callable[[str], str]) -> Callable[[str], str]:
         try:
             return check(value)
         except ValueError as exc:
-            raise click.BadParameter(str(exc)) from None
+            raise click.BadParameter(_said(exc)) from None
 
     return proc
 
@@ -38,7 +39,12 @@ def _option(value: str | None, name: str, check: Callable[[str], str]) -> str | 
     try:
         return check(value)
     except ValueError as exc:
-        raise click.BadParameter(str(exc), param_hint=f"'--{name}'") from None
+        raise click.BadParameter(_said(exc), param_hint=f"'--{name}'") from None
+
+
+def _said(exc: ValueError) -> str:
+    """A check's message in the active language (it raised a Message)."""
+    return localize(exc.args[0]) if exc.args and isinstance(exc.args[0], str) else str(exc)
 
 
 class _Ask:
@@ -53,9 +59,9 @@ class _Ask:
         if value is not None:
             return value
         if not self.interactive:
-            raise click.UsageError(f"missing option '--{name}' ({question.lower()}); asrctl init asks only on a "
-                                   "terminal")
-        answer: str = click.prompt(question, default=default, value_proc=_checked(check), **prompt)
+            raise click.UsageError(localize(_("missing option '--{name}' ({question}); asrctl init asks only on a "
+                                              "terminal", name=name, question=localize(question).lower())))
+        answer: str = click.prompt(localize(question), default=default, value_proc=_checked(check), **prompt)
         return answer
 
 
@@ -88,45 +94,49 @@ def command(settings: Settings, directory: Path, office: str | None, contact_ema
 
     ask = _Ask(_on_terminal())
     answers = scaffold.OfficeAnswers(
-        office=ask(office, "office", "Name of your payroll office (Bedrijfsnaam)", scaffold.check_office),
-        contact_email=ask(contact_email, "contact-email", "Contact e-mail address for a.s.r.", scaffold.check_email),
-        domain=ask(domain, "domain", "Nmbrs domain (the part before .nmbrs in your Nmbrs address)",
+        office=ask(office, "office", _("Name of your payroll office (Bedrijfsnaam)"), scaffold.check_office),
+        contact_email=ask(contact_email, "contact-email", _("Contact e-mail address for a.s.r."),
+                          scaffold.check_email),
+        domain=ask(domain, "domain", _("Nmbrs domain (the part before .nmbrs in your Nmbrs address)"),
                    scaffold.check_domain),
-        model=cast(scaffold.Model, ask(model, "model", "Nmbrs login: overarching (an accountant login, a.s.r.'s "
-                                       "advice) or per_debtor (the master company login of one debtor)",
+        model=cast(scaffold.Model, ask(model, "model", _("Nmbrs login: overarching (an accountant login, a.s.r.'s "
+                                                         "advice) or per_debtor (the master company login of one "
+                                                         "debtor)"),
                                        _choice, default="overarching")),
-        username=ask(username, "username", "Nmbrs login e-mail whose API token is used (Gebruikersnaam Nmbrs)",
+        username=ask(username, "username", _("Nmbrs login e-mail whose API token is used (Gebruikersnaam Nmbrs)"),
                      scaffold.check_email),
         account=_option(account, "account", scaffold.check_account) or "kantoor",
         codeowners=tuple(_option(c, "codeowner", scaffold.check_codeowner) or c for c in codeowners),
     )
     if answers.model == "per_debtor":
-        number = ask(debtor, "debtor", "Debtor number (debiteurnummer) of the login", scaffold.check_debtor)
+        number = ask(debtor, "debtor", _("Debtor number (debiteurnummer) of the login"), scaffold.check_debtor)
         answers = replace(answers, debtor=number, account=answers.account if account else f"debiteur-{number.lower()}")
     elif tag is not None or ask.interactive:
-        answers = replace(answers, tag=ask(tag, "tag", "Debtor tag that limits the login (empty: none)",
+        answers = replace(answers, tag=ask(tag, "tag", _("Debtor tag that limits the login (empty: none)"),
                                            scaffold.check_tag, default="a.s.r.") or None)
     if not answers.codeowners and ask.interactive:
-        owner: str = click.prompt("GitHub user or team who approves changes to asrctl.yaml (empty: fill in later)",
+        owner: str = click.prompt(localize(_("GitHub user or team who approves changes to asrctl.yaml (empty: fill in "
+                                             "later)")),
                                   default="", show_default=False,
                                   value_proc=_checked(lambda v: scaffold.check_codeowner(v) if v.strip() else ""))
         answers = replace(answers, codeowners=(owner,) if owner else ())
 
     written = scaffold.write_office(directory, answers)
     for name in written:
-        click.echo(f"wrote {name}", err=True)
+        click.echo(localize(_("wrote {file}", file=name)), err=True)
     shown = "." if directory.resolve() == Path.cwd().resolve() else str(directory)
     steps = [
         f"cd {shown} && git init -b main && git add . && git commit -m 'asrctl init'" if shown != "." else
         "git init -b main && git add . && git commit -m 'asrctl init'",
-        "in GitHub add the secrets " + scaffold.token_env(answers.account) + " and ASR_REGISTRY_TOKEN_READ, and "
-        "ASR_REGISTRY_TOKEN_WRITE only in the environment 'production' (README.md, 'Set up once'); "
-        "`asrctl doctor` lists the secrets the workflows need",
-        f"declare employers: asrctl import --account {answers.account}, or copy {scaffold.EXAMPLE}",
+        localize(_("in GitHub add the secrets {token} and ASR_REGISTRY_TOKEN_READ, and ASR_REGISTRY_TOKEN_WRITE only "
+                   "in the environment 'production' (README.md, 'Set up once'); `asrctl doctor` lists the secrets "
+                   "the workflows need", token=scaffold.token_env(answers.account))),
+        localize(_("declare employers: asrctl import --account {account}, or copy {example}", account=answers.account,
+                   example=scaffold.EXAMPLE)),
     ]
     if not answers.codeowners:
-        steps.insert(1, "name the owners in CODEOWNERS")
-    click.echo(f"\nasrctl repository written for {answers.office!r}. Next steps:")
+        steps.insert(1, localize(_("name the owners in CODEOWNERS")))
+    click.echo("\n" + localize(_("asrctl repository written for {office}. Next steps:", office=repr(answers.office))))
     for index, step in enumerate(steps, 1):
         click.echo(f"  {index}. {step}")
     return 0
@@ -139,5 +149,5 @@ def _on_terminal() -> bool:
 def _choice(value: str) -> str:
     text = value.strip()
     if text not in MODELS:
-        raise ValueError(f"'{text}' is not one of: {', '.join(MODELS)}")
+        raise ValueError(_("'{text}' is not one of: {choices}", text=text, choices=", ".join(MODELS)))
     return text

@@ -8,6 +8,7 @@ import click
 
 from asrctl.cli.context import Settings
 from asrctl.cli.errors import EXIT_CHANGES
+from asrctl.i18n import _, localize
 
 
 @click.command("plan")
@@ -38,7 +39,7 @@ def command(settings: Settings, out: Path | None, fmt: str, detailed_exitcode: b
     from asrctl.secrets import redact
 
     if changed_since and targets:
-        raise click.UsageError("--changed-since and --target both choose employers; pass one of them")
+        raise click.UsageError(localize(_("--changed-since and --target both choose employers; pass one of them")))
     repo = load_repo_or_raise(settings.config_path)
     if endpoints_from is not None:
         repo = with_endpoints_of(repo, endpoints_from)
@@ -55,7 +56,7 @@ def command(settings: Settings, out: Path | None, fmt: str, detailed_exitcode: b
         write_atomic(out, redact(plan.to_json()) + "\n")
     click.echo(redact(render_plan(plan, fmt, color=settings.color and fmt == "text")), nl=False)  # type: ignore[arg-type]
     if fmt != "text":  # the text rendering ends with the checksum already
-        click.echo(f"Plan checksum: {plan.checksum}", err=True)
+        click.echo(localize(_("Plan checksum: {checksum}", checksum=plan.checksum)), err=True)
     if plan.failed:
         return 1
     if detailed_exitcode and plan.drifted:  # a rejection by a.s.r. is drift too

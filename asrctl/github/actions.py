@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from asrctl.errors import ConfigError
+from asrctl.i18n import _, localize
 
 __all__ = ["DEFAULT_SERVER_URL", "RunContext", "write_outputs"]
 
@@ -58,7 +59,7 @@ class RunContext:
 
     @property
     def run_link(self) -> str:
-        return f"[workflow run]({self.run_url})" if self.run_url else "workflow run"
+        return localize(_("[workflow run]({url})", url=self.run_url) if self.run_url else _("workflow run"))
 
     def blob_url(self, sha: str | None) -> str | None:
         """Where files of commit `sha` are shown: `<server>/<repo>/blob/<sha>/`."""

@@ -14,6 +14,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from asrctl.i18n import _, localize
+
 __all__ = [
     "APPLY_ARTIFACT",
     "APPLY_MARKER",
@@ -105,11 +107,9 @@ def read_meta(body: object) -> dict[str, Any]:
 
 
 def artifact_note(run_url: str | None, *, artifact: str = PLAN_ARTIFACT) -> str:
-    run = f"[this workflow run]({run_url})" if run_url else "the workflow run"
-    return (
-        f"> **Truncated**: the full text is longer than GitHub allows in comments or an issue. "
-        f"Read all of it in the `{artifact}` artifact of {run}."
-    )
+    run = localize(_("[this workflow run]({url})", url=run_url) if run_url else _("the workflow run"))
+    return "> " + localize(_("**Truncated**: the full text is longer than GitHub allows in comments or an issue. "
+                             "Read all of it in the {artifact} artifact of {run}.", artifact=f"`{artifact}`", run=run))
 
 
 # --- cutting text into parts ----------------------------------------------------------------------
@@ -139,7 +139,7 @@ class _Open:
         for match in _DETAILS_OPEN_RE.finditer(line):
             summary = _SUMMARY_RE.search(match.group(1))
             self.details.append(summary.group(1) if summary else "")
-        for _ in _DETAILS_CLOSE_RE.finditer(line):
+        for _close in _DETAILS_CLOSE_RE.finditer(line):
             if self.details:
                 self.details.pop()
         if _TABLE_RULE_RE.match(line) and self.previous.lstrip().startswith("|"):
@@ -242,7 +242,7 @@ def compose_parts(
     comments the last is cut with `truncated_note`."""
     head = marker_line(marker) + "\n" + (meta_line(meta) + "\n" if meta else "")
     tail = ("\n\n" + footer) if footer else ""
-    continued = "_(continued from the previous comment)_\n\n"
+    continued = "_" + localize(_("(continued from the previous comment)")) + "_\n\n"
     text = body.strip("\n")
     first_room = limit - github_length(head) - github_length(tail)
     if first_room < _CLOSERS_RESERVE + 200:
@@ -255,12 +255,12 @@ def compose_parts(
     pieces, complete = _parts(text, budgets)
     if not complete:  # cut the last part short enough to hold the note
         budgets[len(pieces) - 1] -= github_length(truncated_note) + 2
-        pieces, _ = _parts(text, budgets[: len(pieces)])
+        pieces, _complete = _parts(text, budgets[: len(pieces)])
         pieces[-1] += "\n\n" + truncated_note
     out = []
     for n, piece in enumerate(pieces, start=1):
         last = n == len(pieces)
         start = head if n == 1 else marker_line(marker, n) + "\n" + continued
-        end = tail if last else "\n\n_(continued in the next comment)_"
+        end = tail if last else "\n\n_" + localize(_("(continued in the next comment)")) + "_"
         out.append(start + piece + end)
     return out

@@ -20,6 +20,7 @@ from typing import Any
 
 from asrctl.declare.model import Config
 from asrctl.errors import ConfigError
+from asrctl.i18n import _
 
 __all__ = ["EXPORT_STEP", "Finding", "account_token_names", "check_workflows", "export_lines", "token_names"]
 
@@ -48,9 +49,9 @@ def rest_secret_names(config: Config) -> dict[str, str]:
     rest = config.nmbrs.rest
     if rest is None or not any(a.api == "rest" for a in config.accounts.values()):
         return {}
-    out = {}
-    for field_name, what in (("client_secret", "client secret of nmbrs.rest"),
-                             ("subscription_key", "subscription key of nmbrs.rest")):
+    out: dict[str, str] = {}
+    for field_name, what in (("client_secret", _("client secret of nmbrs.rest")),
+                             ("subscription_key", _("subscription key of nmbrs.rest"))):
         name = _env_name(getattr(rest, field_name))
         if name:
             out[name] = what
@@ -82,11 +83,12 @@ def grant_files(config: Config, secrets: Mapping[str, Any]) -> tuple[dict[str, s
 
 def token_names(config: Config) -> dict[str, str]:
     """Every `{env: NAME}` of asrctl.yaml → what it is for."""
-    out = {name: f"token of account '{account}'" for name, account in account_token_names(config).items()}
+    out: dict[str, str] = {name: _("token of account '{account}'", account=account)
+                           for name, account in account_token_names(config).items()}
     out |= rest_secret_names(config)
     registry = _env_name(config.registry.token)
     if registry:
-        out[registry] = "registry token"
+        out[registry] = _("registry token")
     return out
 
 

@@ -19,6 +19,7 @@ from typing import Any, Literal
 from asrctl.declare.load import EMPLOYERS_DIR, Repo
 from asrctl.declare.yamlpos import parse
 from asrctl.errors import ConfigError
+from asrctl.i18n import _
 
 __all__ = ["FileChange", "Scope", "changed_scope", "git_changes", "scope_of"]
 
@@ -55,9 +56,10 @@ def _git(root: Path, *args: str) -> bytes:
             env={**os.environ, "GIT_OPTIONAL_LOCKS": "0", "LC_ALL": "C"},
         )
     except FileNotFoundError:
-        raise ConfigError("--changed-since needs git, and git is not installed") from None
+        raise ConfigError(_("--changed-since needs git, and git is not installed")) from None
     except subprocess.TimeoutExpired:
-        raise ConfigError(f"git {args[0]} took longer than {_GIT_TIMEOUT:.0f} s") from None
+        raise ConfigError(_("git {command} took longer than {seconds} s", command=args[0],
+                            seconds=format(_GIT_TIMEOUT, ".0f"))) from None
     if proc.returncode != 0:
         first = proc.stderr.decode("utf-8", "replace").strip().splitlines()
         raise _GitFailed(first[0] if first else f"git {args[0]} failed")
@@ -70,13 +72,14 @@ class _GitFailed(Exception):
 
 def _verify_ref(root: Path, ref: str) -> None:
     if not ref or ref.startswith("-"):
-        raise ConfigError(f"--changed-since {ref!r} is not a git ref", hint="pass a branch, tag or commit, e.g. origin/main")
+        raise ConfigError(_("--changed-since {ref} is not a git ref", ref=repr(ref)),
+                          hint=_("pass a branch, tag or commit, e.g. origin/main"))
     try:
         _git(root, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}")
     except _GitFailed:
         raise ConfigError(
-            f"--changed-since {ref}: git knows no such commit here",
-            hint="fetch it first (in GitHub Actions: actions/checkout with fetch-depth: 0), or pass another ref",
+            _("--changed-since {ref}: git knows no such commit here", ref=ref),
+            hint=_("fetch it first (in GitHub Actions: actions/checkout with fetch-depth: 0), or pass another ref"),
         ) from None
 
 
@@ -87,7 +90,7 @@ def git_changes(root: Path, ref: str) -> list[FileChange]:
         raw = _git(root, "diff", "--name-status", "-z", "-M", "--no-ext-diff", "--relative", ref, "--")
         untracked = _git(root, "ls-files", "--others", "--exclude-standard", "-z", "--", ".")
     except _GitFailed as exc:
-        raise ConfigError(f"--changed-since {ref}: {exc}") from None
+        raise ConfigError(_("--changed-since {ref}: {reason}", ref=ref, reason=str(exc))) from None
     fields = [f.decode("utf-8", "surrogateescape") for f in raw.split(b"\0") if f]
     out: list[FileChange] = []
     i = 0
@@ -107,7 +110,7 @@ def git_changes(root: Path, ref: str) -> list[FileChange]:
 
 
 def _employer_id(path: str) -> str | None:
-    head, _, name = path.replace("\\", "/").rpartition("/")
+    head, _slash, name = path.replace("\\", "/").rpartition("/")
     if head != EMPLOYERS_DIR:
         return None
     stem, dot, suffix = name.rpartition(".")
@@ -117,7 +120,7 @@ def _employer_id(path: str) -> str | None:
 def _data(text: str | None) -> Any:
     if text is None:
         return None
-    doc, _ = parse(text)
+    doc, _problems = parse(text)
     return doc.data if doc is not None else None
 
 

@@ -38,6 +38,7 @@ from ruamel.yaml.error import YAMLError
 from asrctl.declare.model import Config
 from asrctl.declare.todo import TODO, is_todo, todo_paths
 from asrctl.errors import ConfigError
+from asrctl.i18n import _
 from asrctl.nmbrs.discover import DiscoveredCompany, Discovery
 from asrctl.nmbrs.names import describe_difference, near_misses
 from asrctl.plan.make import describe_status
@@ -135,30 +136,34 @@ class Selection:
     def check(self, drafts: Sequence[Draft], discovery: Discovery) -> None:
         """ConfigError (nothing written) when a --company or --debtor matched nothing, with near misses."""
         chosen = {d.company for d in drafts}
-        others = [name for name, _ in discovery.left_out]
+        others = [name for name, _debtor in discovery.left_out]
         for name in self.companies:
             if name in chosen:
                 continue
             if name in others:  # in scope, but not under the --debtor given
                 debtor = next(d for n, d in discovery.left_out if n == name)
-                raise ConfigError(printable(f"--company '{name}' is under debtor {debtor or '(unknown)'}, not under "
-                                            f"--debtor {', '.join(self.debtors)}"),
-                                  hint="drop --debtor or give the company's debtor")
+                raise ConfigError(_("--company '{name}' is under debtor {debtor}, not under --debtor {given}",
+                                    name=printable(name), debtor=printable(debtor) if debtor else _("(unknown)"),
+                                    given=printable(", ".join(self.debtors))),
+                                  hint=_("drop --debtor or give the company's debtor"))
             misses = near_misses(name, [*others, *chosen])
-            hint = ("did you mean " + " or ".join(f"'{n}' ({how})" for n, how in misses) if misses else
-                    "give the name exactly as Nmbrs shows it (case, spaces, dots and commas count)")
-            raise ConfigError(printable(f"--company '{name}': account '{discovery.account}' sees no company of that "
-                                        "name in Nmbrs"), hint=printable(hint))
-        seen = {d for _, d in discovery.left_out} | {c.debtor_number for c in discovery.companies}
+            hint = (_("did you mean {names}", names=printable(" or ".join(f"'{n}' ({how})" for n, how in misses)))
+                    if misses else _("give the name exactly as Nmbrs shows it (case, spaces, dots and commas count)"))
+            raise ConfigError(_("--company '{name}': account '{account}' sees no company of that name in Nmbrs",
+                                name=printable(name), account=discovery.account), hint=hint)
+        seen = {d for _name, d in discovery.left_out} | {c.debtor_number for c in discovery.companies}
         for debtor in self.debtors:
             if debtor in seen:
                 continue
             if seen == {None}:
-                raise ConfigError(printable(f"--debtor {debtor}: Nmbrs did not tell which debtor each company of "
-                                            f"account '{discovery.account}' is under"), hint="use --company NAME instead")
-            known = ", ".join(sorted(d for d in seen if d)) or "none"
-            raise ConfigError(printable(f"--debtor {debtor}: account '{discovery.account}' sees no company under "
-                                        "that debtor in Nmbrs"), hint=printable(f"the debtors it sees: {known}"))
+                raise ConfigError(_("--debtor {debtor}: Nmbrs did not tell which debtor each company of account "
+                                    "'{account}' is under", debtor=printable(debtor), account=discovery.account),
+                                  hint=_("use --company NAME instead"))
+            known = ", ".join(sorted(d for d in seen if d))
+            raise ConfigError(_("--debtor {debtor}: account '{account}' sees no company under that debtor in Nmbrs",
+                                debtor=printable(debtor), account=discovery.account),
+                              hint=_("the debtors it sees: {debtors}", debtors=printable(known)) if known else
+                              _("the debtors it sees: none"))
 
 
 # --- names ---------------------------------------------------------------------------------------
@@ -207,16 +212,18 @@ class Declared:
         for path, name in self.company_of.items():
             how = describe_difference(draft.company, name)
             if how is not None:
-                out.append(f"{shown_path(path)} declares '{name}', nearly '{draft.company}' ({how}): if both mean "
-                           "one company, keep one file with the name exactly as Nmbrs shows it")
+                out.append(_("{file} declares '{name}', nearly '{company}' ({how}): if both mean one company, keep "
+                             "one file with the name exactly as Nmbrs shows it", file=shown_path(path), name=name,
+                             company=draft.company, how=how))
             elif name == draft.company:  # the same name through another login of this office
-                out.append(f"{shown_path(path)} declares '{name}' too, with another account: one employer is "
-                           "registered once; keep one of the files")
+                out.append(_("{file} declares '{name}' too, with another account: one employer is registered once; "
+                             "keep one of the files", file=shown_path(path), name=name))
         if stem != draft.stem and draft.stem in self.stems.get(directory.resolve(), set()):  # not just this run's
             taken = directory.resolve() / f"{draft.stem}.yaml"
             other = self.company_of.get(taken)
-            out.append(f"written as {stem}.yaml: {draft.stem}.yaml is taken" +
-                       (f" (it declares '{other}')" if other else ""))
+            out.append(_("written as {stem}.yaml: {taken}.yaml is taken (it declares '{other}')", stem=stem,
+                         taken=draft.stem, other=other) if other else
+                       _("written as {stem}.yaml: {taken}.yaml is taken", stem=stem, taken=draft.stem))
         return out
 
 
@@ -264,8 +271,8 @@ def build_drafts(
     selection = selection or Selection()
     account = config.accounts.get(account_name)
     if account is None:
-        raise ConfigError(f"asrctl.yaml has no account '{account_name}'",
-                          hint=f"use one of: {', '.join(sorted(config.accounts))}")
+        raise ConfigError(_("asrctl.yaml has no account '{account}'", account=account_name),
+                          hint=_("use one of: {accounts}", accounts=", ".join(sorted(config.accounts))))
     username = account.username.casefold()
     mine = [r for r in registrations if r.nmbrs.username.casefold() == username]
     by_company: dict[str, list[Registration]] = {}
@@ -293,8 +300,11 @@ def build_drafts(
         other = others.get(company.name) if match is None else None
         if other is not None:
             owner = account_of.get(other.nmbrs.username.casefold())
-            draft.elsewhere = f"registered ({other.payroll_tax_number}) with Nmbrs login {other.nmbrs.username}" + (
-                f"; run `asrctl import --account {owner}`" if owner else ", which no account in asrctl.yaml uses")
+            facts = {"number": other.payroll_tax_number, "login": other.nmbrs.username}
+            draft.elsewhere = (
+                _("registered ({number}) with Nmbrs login {login}; run `asrctl import --account {owner}`", owner=owner,
+                  **facts) if owner else
+                _("registered ({number}) with Nmbrs login {login}, which no account in asrctl.yaml uses", **facts))
         drafts.append(draft)
     for reg in sorted(mine, key=lambda r: r.payroll_tax_number):
         if reg.payroll_tax_number in seen or reg.status == "withdrawn":
@@ -488,19 +498,19 @@ def write_drafts(
             declared_as = declared.company_of.get(path)
             warnings: tuple[str, ...] = ()
             if declared_as not in (None, draft.company):
-                text = (f"{shown_path(path)} declares '{declared_as}' with loonheffingennummer "
-                        f"{draft.payroll_tax_number}, which a.s.r. has registered for '{draft.company}'")
-                warnings = (text,)
+                warnings = (_("{file} declares '{declared}' with loonheffingennummer {number}, which a.s.r. has "
+                              "registered for '{company}'", file=shown_path(path), declared=declared_as,
+                              number=draft.payroll_tax_number, company=draft.company),)
             if not force:
                 results.append(FileResult(path, draft.company, "exists",
-                                          "exists; use --force to update it (its comments and filled-in values "
-                                          "are kept; each changed value is listed)", warnings=warnings))
+                                          _("exists; use --force to update it (its comments and filled-in values "
+                                            "are kept; each changed value is listed)"), warnings=warnings))
                 continue
             try:
                 text, changes = merge_draft(path.read_text(encoding="utf-8"), draft)
             except _UNREADABLE:  # unreadable YAML: do not guess, leave the user's file alone
                 results.append(FileResult(path, draft.company, "exists",
-                                          "exists and is not readable YAML; fix or remove it, then import again"))
+                                          _("exists and is not readable YAML; fix or remove it, then import again")))
                 continue
             write_atomic(path, text)
             chosen.add(path.stem)
@@ -509,7 +519,8 @@ def write_drafts(
                                       warnings))
             continue
         if owner is not None:
-            results.append(FileResult(owner, draft.company, "declared", f"already declared in {shown_path(owner)}"))
+            results.append(FileResult(owner, draft.company, "declared",
+                                      _("already declared in {file}", file=shown_path(owner))))
             continue
         stem = draft.stem
         n = 2
@@ -521,7 +532,8 @@ def write_drafts(
         try:
             write_atomic(path, render_draft(draft, schema_ref, account), overwrite=False)
         except FileExistsError:  # appeared since the scan: never overwritten without --force
-            results.append(FileResult(path, draft.company, "exists", "exists; import again to take it into account"))
+            results.append(FileResult(path, draft.company, "exists",
+                                      _("exists; import again to take it into account")))
             continue
         results.append(FileResult(path, draft.company, "written", _describe(draft),
                                   warnings=tuple(declared.near_misses(draft, stem, out_dir))))
@@ -530,13 +542,11 @@ def write_drafts(
 
 def _describe(draft: Draft, todos: list[str] | None = None) -> str:
     reg = draft.registration
-    if reg is not None:
-        text = "registered: " + describe_status(reg.status, reg.status_detail, reg.first_exchange_date)
-    else:
-        text = "not registered"
+    text = (_("registered: {status}", status=describe_status(reg.status, reg.status_detail, reg.first_exchange_date))
+            if reg is not None else _("not registered"))
     todos = draft.todos if todos is None else todos
-    if todos:
-        text += "; TODO: " + ", ".join(todos)
+    if todos:  # `TODO:` in every language: it is the word the files carry
+        return _("{text}; TODO: {fields}", text=text, fields=", ".join(todos))
     return text
 
 

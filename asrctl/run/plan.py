@@ -16,6 +16,7 @@ from pathlib import Path
 from asrctl.checks import Check
 from asrctl.declare.load import Repo
 from asrctl.errors import ConfigError, ServiceError
+from asrctl.i18n import _, localize
 from asrctl.plan.make import Plan, Stats, make_plan, select_employers
 from asrctl.registry.models import Registration
 from asrctl.run.changes import Scope
@@ -58,8 +59,9 @@ def run_plan(
         except ServiceError as exc:
             # Without the registry every employer would look like a create: block them all instead.
             registrations = []
-            finding = Check("registry.unreachable", "error", f"the a.s.r. registry could not be read: {exc}",
-                            exc.hint or "try again later; check registry.url and the registry token")
+            finding = Check("registry.unreachable", "error",
+                            _("the a.s.r. registry could not be read: {reason}", reason=exc.message),
+                            exc.hint or _("try again later; check registry.url and the registry token"))
             extra = {e.id: [finding] for e in chosen}
     stats = Stats(
         nmbrs_calls=nmbrs.calls,
@@ -88,6 +90,7 @@ def read_plan_file(path: str | Path) -> Plan:
     try:
         data = Path(path).read_bytes()
     except OSError as exc:
-        raise ConfigError(f"cannot read plan file {path}: {exc.strerror or exc.__class__.__name__}",
-                          hint="pass the file written by `asrctl plan --out FILE`") from None
-    return Plan.from_json(data, source=f"plan file {path}")
+        raise ConfigError(_("cannot read plan file {path}: {reason}", path=path,
+                            reason=exc.strerror or exc.__class__.__name__),
+                          hint=_("pass the file written by `asrctl plan --out FILE`")) from None
+    return Plan.from_json(data, source=localize(_("plan file {path}", path=path)))

@@ -40,6 +40,7 @@ from asrctl.declare.model import (
 from asrctl.declare.schema import SCHEMA_FILES, render
 from asrctl.errors import AsrctlError, ConfigError
 from asrctl.fsutil import write_atomic
+from asrctl.i18n import _
 
 __all__ = [
     "DEFAULT_LANGUAGE",
@@ -107,14 +108,14 @@ class OfficeAnswers:
 def check_office(value: str) -> str:
     text = " ".join(value.split())
     if not text or len(text) > 200:
-        raise ValueError("give the office's name (Bedrijfsnaam), at most 200 characters")
+        raise ValueError(_("give the office's name (Bedrijfsnaam), at most 200 characters"))
     return text
 
 
 def check_email(value: str) -> str:
     text = value.strip()
     if len(text) > 254 or not re.fullmatch(EMAIL_PATTERN, text):
-        raise ValueError(f"'{text}' is not an e-mail address (name@example.nl)")
+        raise ValueError(_("'{text}' is not an e-mail address (name@example.nl)", text=text))
     return text
 
 
@@ -124,36 +125,37 @@ def check_domain(value: str) -> str:
     text = re.sub(r"^[a-z]+://", "", text).split("/")[0]
     text = re.sub(r"\.nmbrs\.(nl|com)$", "", text)
     if not re.fullmatch(DOMAIN_PATTERN, text):
-        raise ValueError(f"'{value.strip()}' is not an Nmbrs domain: write the part after https:// and before "
-                         ".nmbrs in your Nmbrs address, e.g. voorbeeld for https://voorbeeld.nmbrs.nl")
+        raise ValueError(_("'{text}' is not an Nmbrs domain: write the part after https:// and before .nmbrs in "
+                           "your Nmbrs address, e.g. voorbeeld for https://voorbeeld.nmbrs.nl", text=value.strip()))
     return text
 
 
 def check_account(value: str) -> str:
     text = value.strip()
     if not re.fullmatch(ACCOUNT_NAME_PATTERN, text):
-        raise ValueError(f"'{text}' is not an account name: lowercase letters, digits, - and _, e.g. kantoor")
+        raise ValueError(_("'{text}' is not an account name: lowercase letters, digits, - and _, e.g. kantoor",
+                           text=text))
     return text
 
 
 def check_debtor(value: str) -> str:
     text = value.strip()
     if not re.fullmatch(r"[0-9A-Za-z-]{1,40}", text):
-        raise ValueError(f"'{text}' is not a debtor number (debiteurnummer) as Nmbrs shows it, e.g. 1042")
+        raise ValueError(_("'{text}' is not a debtor number (debiteurnummer) as Nmbrs shows it, e.g. 1042", text=text))
     return text
 
 
 def check_tag(value: str) -> str:
     text = value.strip()
     if len(text) > 100:
-        raise ValueError("a debtor tag has at most 100 characters")
+        raise ValueError(_("a debtor tag has at most 100 characters"))
     return text
 
 
 def check_codeowner(value: str) -> str:
     text = value.strip()
     if not (re.fullmatch(r"@[A-Za-z0-9-]+(/[A-Za-z0-9._-]+)?", text) or re.fullmatch(EMAIL_PATTERN, text)):
-        raise ValueError(f"'{text}' is not a GitHub user (@name), team (@org/team) or e-mail address")
+        raise ValueError(_("'{text}' is not a GitHub user (@name), team (@org/team) or e-mail address", text=text))
     return text
 
 
@@ -281,8 +283,9 @@ def _self_check(files: dict[str, str]) -> None:
         problems = [p for p in check_repo(root / "asrctl.yaml").problems if p.severity == "error"]
     if problems:  # every answer was checked: this is a bug in the templates, not the user's input
         first = problems[0]
-        raise AsrctlError(f"asrctl init would write a repository that does not validate: {first.location()}: "
-                          f"{first.message}", hint="please report this as a bug in asrctl")
+        raise AsrctlError(_("asrctl init would write a repository that does not validate: {where}: {problem}",
+                            where=first.location(), problem=first.message),
+                          hint=_("please report this as a bug in asrctl"))
 
 
 def write_office(root: Path, answers: OfficeAnswers) -> list[str]:
@@ -290,16 +293,20 @@ def write_office(root: Path, answers: OfficeAnswers) -> list[str]:
     files = office_files(answers)
     present = existing_files(root, list(files))
     if present:
-        shown = ", ".join(present[:5]) + (f" and {len(present) - 5} more" if len(present) > 5 else "")
-        raise ConfigError(f"{root} already holds {shown}: asrctl init writes a new repository and overwrites "
-                          "nothing", hint="run asrctl init in an empty folder (or a fresh clone)")
+        shown = ", ".join(present[:5])
+        listed = _("{names} and {more} more", names=shown, more=len(present) - 5) if len(present) > 5 else shown
+        raise ConfigError(_("{root} already holds {files}: asrctl init writes a new repository and overwrites "
+                            "nothing", root=root, files=listed),
+                          hint=_("run asrctl init in an empty folder (or a fresh clone)"))
     _self_check(files)
     written: list[str] = []
     for name, text in files.items():
         try:
             write_atomic(root / name, text, overwrite=False)
         except FileExistsError:  # appeared since the check above
-            raise ConfigError(f"{root / name} appeared while asrctl init was writing; nothing there was changed",
-                              hint=f"already written: {', '.join(written) or 'nothing'}") from None
+            raise ConfigError(_("{path} appeared while asrctl init was writing; nothing there was changed",
+                                path=root / name),
+                              hint=_("already written: {files}", files=", ".join(written)) if written else
+                              _("nothing was written yet")) from None
         written.append(name)
     return written

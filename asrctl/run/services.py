@@ -18,6 +18,7 @@ from pydantic import ValidationError
 
 from asrctl.declare.load import Repo
 from asrctl.errors import ConfigError
+from asrctl.i18n import _
 from asrctl.net.hosts import NMBRS_HOSTS, REGISTRY_HOSTS, require_allowed_host
 from asrctl.net.http import require_tls
 from asrctl.registry.client import RegistryClient
@@ -91,8 +92,9 @@ def grant_store(repo: Repo, account: str) -> GrantStore:
 
     ref = repo.config.accounts[account].grant
     if ref is None:
-        raise ConfigError(f"account '{account}' has no grant file in asrctl.yaml",
-                          hint=f"add grant: {{file: .asrctl/grants/{account}.json}} under accounts.{account}")
+        raise ConfigError(_("account '{account}' has no grant file in asrctl.yaml", account=account),
+                          hint=_("add grant: {{file: .asrctl/grants/{account}.json}} under accounts.{account}",
+                                 account=account))
     path = Path(ref.file).expanduser()
     return GrantStore(path if path.is_absolute() else repo.root / path, account)
 
@@ -103,13 +105,13 @@ def rest_app(repo: Repo, sandbox: EmbeddedSandbox | None) -> RestApp:
 
     rest = repo.config.nmbrs.rest
     if rest is None:
-        raise ConfigError("asrctl.yaml has no nmbrs.rest: the office's Nmbrs REST app is needed for api: rest",
-                          hint="add nmbrs.rest with client_id, client_secret and subscription_key "
-                          "(see docs/operator-guide.md)")
+        raise ConfigError(_("asrctl.yaml has no nmbrs.rest: the office's Nmbrs REST app is needed for api: rest"),
+                          hint=_("add nmbrs.rest with client_id, client_secret and subscription_key "
+                                 "(see docs/operator-guide.md)"))
     require_allowed_rest_hosts(repo)  # before a secret is read (asrctl login comes here without connect())
     simulated = sandbox.rest_url if sandbox is not None else None
     if rest.url.startswith(SANDBOX_PREFIX) and simulated is None:
-        raise ConfigError("nmbrs.rest.url is a sandbox: URL, but the sandbox is not running")
+        raise ConfigError(_("nmbrs.rest.url is a sandbox: URL, but the sandbox is not running"))
     return RestApp(
         api_url=simulated or rest.url,
         identity_url=simulated or rest.identity_url,
@@ -165,16 +167,17 @@ def with_endpoints_of(repo: Repo, other_config: Path) -> Repo:
     from asrctl.declare.yamlpos import decode, parse
 
     try:
-        text, _ = decode(other_config.read_bytes())
+        text, _encoding = decode(other_config.read_bytes())
     except OSError as exc:
-        raise ConfigError(f"--endpoints-from {other_config}: {exc.strerror or exc.__class__.__name__}") from None
-    doc, _ = parse(text or "")
+        raise ConfigError(_("--endpoints-from {path}: {reason}", path=other_config,
+                            reason=exc.strerror or exc.__class__.__name__)) from None
+    doc, _problems = parse(text or "")
     try:
         base = Config.model_validate(doc.data if doc is not None else None)
     except ValidationError:
         raise ConfigError(
-            f"--endpoints-from {other_config} is not a valid asrctl.yaml",
-            hint="pass the base branch's asrctl.yaml, e.g. `git show origin/main:asrctl.yaml > base.yaml`",
+            _("--endpoints-from {path} is not a valid asrctl.yaml", path=other_config),
+            hint=_("pass the base branch's asrctl.yaml, e.g. `git show origin/main:asrctl.yaml > base.yaml`"),
         ) from None
     nmbrs_update: dict[str, object] = {"endpoint": base.nmbrs.endpoint}
     rest = repo.config.nmbrs.rest

@@ -15,6 +15,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict
 
 from asrctl.declare.load import Repo
+from asrctl.i18n import _
 from asrctl.plan.make import describe_status
 from asrctl.registry.models import Registration, Status
 
@@ -63,9 +64,9 @@ def _note(declared: str, registration: Registration | None) -> str | None:
     if registration is None:
         return None
     if declared == "withdrawn" and registration.status != "withdrawn":
-        return "the file says withdrawn: apply will withdraw it"
+        return _("the file says withdrawn: apply will withdraw it")
     if declared == "active" and registration.status == "withdrawn":
-        return "the file says active: apply will submit it again"
+        return _("the file says active: apply will submit it again")
     return None
 
 
@@ -110,7 +111,7 @@ def build_status(repo: Repo, registrations: Sequence[Registration]) -> StatusRep
                 first_exchange_date=reg.first_exchange_date,
                 updated_at=reg.updated_at,
                 version=reg.version,
-                note="no employer file declares it (asrctl import writes one)",
+                note=_("no employer file declares it (asrctl import writes one)"),
             )
         )
     # The counts are of declared employers only; registrations no file declares are counted apart.

@@ -106,3 +106,23 @@ def test_an_error_line_reads_dutch(demo: Path) -> None:
     assert dutch.stderr.startswith("fout: --target bestaat-niet: ") and "\n  tip: " in dutch.stderr
     left = english_runs(dutch.stderr, english.stderr, ["bestaat-niet", *PRODUCT])
     assert not left, left
+
+
+def test_status_reads_dutch(demo: Path) -> None:
+    data = [*data_strings(json.loads(run_cli(demo, "status", "--format", "json").stdout)), *PRODUCT]
+    for fmt in ("text", "markdown"):
+        english, dutch = both(demo, "status", "--format", fmt)
+        assert dutch.code == 0 and dutch.stdout != english.stdout, dutch.output
+        left = english_left(dutch.stdout, english.stdout, data)
+        assert not left, (fmt, left)
+    assert both(demo, "status")[1].stdout.startswith("WERKGEVER ")
+
+
+@pytest.mark.parametrize("check_id", ["nmbrs.company", "registry.unmanaged", "apply.needs-force", None])
+def test_explain_reads_dutch(demo: Path, check_id: str | None) -> None:
+    args = ("explain",) if check_id is None else ("explain", check_id)
+    for fmt in ("text", "markdown"):
+        english, dutch = both(demo, *args, "--format", fmt)
+        assert dutch.code == 0 and dutch.stdout != english.stdout
+        left = english_left(dutch.stdout, english.stdout, PRODUCT)
+        assert not left, (fmt, left)

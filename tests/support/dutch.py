@@ -59,22 +59,31 @@ def assert_dutch(text: str, where: str) -> None:
 
 # What is data, not message text: quoted and code values, markup, placeholders, file paths, check ids,
 # config keys, employer ids, numbers, checksums and URLs. What is left of a line is asrctl's own words.
+# Quoted values, code and markup first, on the whole line (a quote may hold a separator); an apostrophe
+# inside a word (a.s.r.'s) is no quote.
+_QUOTED_VALUE = re.compile(r"<code>.*?</code>|<!--.*?-->|<[^>]+>|`[^`]*`|(?<![A-Za-z])'[^']*'(?![A-Za-z])|\"[^\"]*\"")
 _DATA = re.compile(
-    r"<code>.*?</code>|`[^`]*`|'[^']*'|\"[^\"]*\"|<[^>]+>|&\w+;|\{[^}]*\}|https?://\S+|sha256:[0-9a-f]+|\S+/\S+|"
+    r"\{[^}]*\}|https?://\S+|sha256:[0-9a-f]+|\S+/\S+|"
     r"\S*[\w\]]\.[\w\[]\S*|\S*_\S*|--[a-z-]+|\b[a-z0-9]+(?:-[a-z0-9]+)+\b|\b\d\S*"
 )
 _WORD = re.compile(r"[A-Za-zÀ-ÖØ-öø-ÿ]+(?:-[A-Za-zÀ-ÖØ-öø-ÿ]+)*")
-_SEGMENT = re.compile(r" · |\||; | — ")
+_SEGMENT = re.compile(r" · |\||; | — |\s{2,}")
 RUN = 3  # this many words in a row, as the English run printed them, make an English sentence
 
 
 def prose(line: str, data: Sequence[str] = ()) -> list[str]:
     """The words of a line (lower case) once its data is taken out: the `data` strings (names and
     values the output shows unquoted, longest first), then everything _DATA matches."""
+    return [w.lower() for w in _WORD.findall(_DATA.sub(" ", _unquoted(line, data)))]
+
+
+def _unquoted(line: str, data: Sequence[str]) -> str:
+    """The line with its data strings, quoted values and code taken out (each leaves a space)."""
+    line = _QUOTED_VALUE.sub(" ", line)  # markup before entities: `&lt;script&gt;` is text
     line = html.unescape(line)
     for value in data:
         line = line.replace(value, " ")
-    return [w.lower() for w in _WORD.findall(_DATA.sub(" ", line))]
+    return _QUOTED_VALUE.sub(" ", line)
 
 
 def _runs(words: list[str], sizes: Sequence[int]) -> set[tuple[str, ...]]:
@@ -101,13 +110,13 @@ def english_runs(dutch: str, english: str, data: Sequence[str] = ()) -> dict[str
     data = sorted({d for d in data if len(d) > 1}, key=len, reverse=True)
     said: set[tuple[str, ...]] = set()
     for line in english.splitlines():
-        for part in _SEGMENT.split(html.unescape(line)):
+        for part in _SEGMENT.split(_unquoted(line, data)):
             said |= _runs(prose(part, data), range(1, RUN + 1))
     ours = _dutch_runs()
     found: dict[str, set[tuple[str, ...]]] = {}
     for line in dutch.splitlines():
         repeated: set[tuple[str, ...]] = set()
-        for part in _SEGMENT.split(html.unescape(line)):  # a table cell, a `·`-separated fact: each is one message
+        for part in _SEGMENT.split(_unquoted(line, data)):  # a table cell, a `·`-separated fact: each is one message
             words = prose(part, data)
             if words:
                 repeated |= (_runs(words, (min(RUN, len(words)),)) & said) - ours
