@@ -14,7 +14,7 @@ import click
 
 from asrctl import __version__
 from asrctl.errors import AsrctlError
-from asrctl.i18n import _, localize
+from asrctl.i18n import _, language, localize
 from asrctl.secrets import redact
 
 EXIT_OK, EXIT_ERROR, EXIT_CHANGES, EXIT_BUG, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
@@ -25,6 +25,15 @@ def _echo_error(message: str, hint: str | None) -> None:
     click.echo(redact(localize(_("error: {message}", message=localize(message)))), err=True)
     if hint:
         click.echo(redact("  " + localize(_("hint: {hint}", hint=localize(hint)))), err=True)
+
+
+def _echo_usage_error(exc: click.ClickException) -> None:
+    """click's usage error with asrctl's own words around it (click's own messages stay English)."""
+    ctx = exc.ctx if isinstance(exc, click.UsageError) else None
+    if ctx is not None:
+        click.echo(ctx.get_usage() + "\n" + localize(_("Try '{command} --help' for help.", command=ctx.command_path))
+                   + "\n", err=True)
+    click.echo(localize(_("error: {message}", message=exc.format_message())), err=True)
 
 
 def write_crash_report(exc: BaseException) -> Path | None:
@@ -71,7 +80,10 @@ def run_guarded(cli: click.Group, argv: list[str] | None) -> int:
         click.echo(exc.ctx.get_help() if exc.ctx else str(exc), err=True)
         return EXIT_OK
     except click.ClickException as exc:
-        exc.show()
+        if language() == "en":
+            exc.show()
+        else:
+            _echo_usage_error(exc)
         # A usage error is an error (1): click's own 2 would read as "changes" to `plan --detailed-exitcode`.
         return EXIT_ERROR
     except click.exceptions.Exit as exc:

@@ -38,8 +38,9 @@ def command(check_id: str | None, fmt: str) -> None:
     if found is None:
         close = difflib.get_close_matches(check_id, CATALOGUE, n=3, cutoff=0.5)
         listed = _("`asrctl explain` lists all check ids")
+        alternatives = " " + localize(_("or")) + " "
         raise AsrctlError(
             _("unknown check id {id}", id=repr(check_id)),
-            hint=_("did you mean {close}? {listed}", close=" or ".join(close), listed=listed) if close else listed,
+            hint=_("did you mean {close}? {listed}", close=alternatives.join(close), listed=listed) if close else listed,
         )
     click.echo(render_markdown_entry(found) if fmt == "markdown" else render_text(found), nl=False)

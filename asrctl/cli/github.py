@@ -130,7 +130,7 @@ def comment(
     elif not text:
         text = "_" + localize(_("No output: read the log of the {run}.", run=run.run_link)) + "_"
     footer = plan_footer(plan, sha, artifact, run.run_link, __version__) if marker == gb.PLAN_MARKER else (
-        "---\n<sub>" + localize(_("Full output: the {artifact} artifact of the {run}", artifact=f"`{artifact}`",
+        "---\n<sub>" + localize(_("Full output: the {artifact} artifact of the {run}", artifact=gb.code(artifact),
                                    run=run.run_link)) + f" · asrctl {__version__}</sub>"
     )
     parts = gb.compose_parts(
@@ -176,7 +176,7 @@ def drift(body_file: str, exit_code: int, plan_file: str | None, title: str | No
                  or "_" + localize(_("No plan output: read the log of the {run}.", run=run.run_link)) + "_")
     apply_hint = localize(_(
         "Plan checksum {checksum}. When the changes are right as they are (for example a rotated token), run the "
-        "*asrctl apply* workflow by hand with this checksum.", checksum=f"`{plan.checksum}`")) + "<br>" if (
+        "*asrctl apply* workflow by hand with this checksum.", checksum=gb.code(plan.checksum))) + "<br>" if (
         plan is not None and plan.has_changes) else ""
     nightly = localize(_("Nightly plan of {when}", when=_now()))
     body = gb.compose(

@@ -48,7 +48,7 @@ def command(settings: Settings, out: Path | None, fmt: str, detailed_exitcode: b
     if scope is not None and not scope.everything:
         chosen = set(scope.employers)
     selected = select_employers(repo.employers, chosen)  # unknown --target fails here, before any network
-    progress = Progress("Checking Nmbrs", len(selected))
+    progress = Progress(localize(_("Checking Nmbrs")), len(selected))
     with connect(repo, accounts=accounts_in_use(repo, chosen)) as services:
         plan = run_plan(repo, services, targets=chosen, parallelism=parallelism, progress=progress, scope=scope)
     progress.close()

@@ -26,6 +26,7 @@ __all__ = [
     "PLAN_ARTIFACT",
     "PLAN_MARKER",
     "artifact_note",
+    "code",
     "compose",
     "compose_parts",
     "github_length",
@@ -106,10 +107,15 @@ def read_meta(body: object) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
+def code(text: str) -> str:
+    """Inline code in a comment: `text` in backticks (asrctl's own values: ids, checksums, names of files)."""
+    return f"`{text}`"
+
+
 def artifact_note(run_url: str | None, *, artifact: str = PLAN_ARTIFACT) -> str:
     run = localize(_("[this workflow run]({url})", url=run_url) if run_url else _("the workflow run"))
     return "> " + localize(_("**Truncated**: the full text is longer than GitHub allows in comments or an issue. "
-                             "Read all of it in the {artifact} artifact of {run}.", artifact=f"`{artifact}`", run=run))
+                             "Read all of it in the {artifact} artifact of {run}.", artifact=code(artifact), run=run))
 
 
 # --- cutting text into parts ----------------------------------------------------------------------

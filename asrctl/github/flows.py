@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from asrctl.github.body import code
 from asrctl.i18n import LANGUAGES, N_, _, localize
 from asrctl.plan.make import Plan, write_fingerprints
 
@@ -94,17 +95,17 @@ def describe_difference(reviewed: Mapping[str, Any], now: Plan) -> list[str]:
             continue
         if old is None:
             lines.append(localize(_("{subject}: not written in the reviewed plan, now {action}",
-                                    subject=f"`{subject}`", action=_split(new)[0])))
+                                    subject=code(subject), action=_split(new)[0])))
             continue
         (a_old, b_old, v_old), (a_new, b_new, v_new) = _split(old), _split(new)
         if a_old != a_new:
-            line = _("{subject}: reviewed {before}, now {after}", subject=f"`{subject}`", before=a_old, after=a_new)
+            line = _("{subject}: reviewed {before}, now {after}", subject=code(subject), before=a_old, after=a_new)
         elif b_old != b_new:
             line = _("{subject}: {action} with another registration body than reviewed (the employer file, "
-                     "asrctl.yaml or the Nmbrs token changed)", subject=f"`{subject}`", action=a_new)
+                     "asrctl.yaml or the Nmbrs token changed)", subject=code(subject), action=a_new)
         else:
             line = _("{subject}: {action} under registry version {now}, reviewed under {before} (a.s.r. changed "
-                     "this registration since the review)", subject=f"`{subject}`", action=a_new,
+                     "this registration since the review)", subject=code(subject), action=a_new,
                      now=v_new.lstrip("v"), before=v_old.lstrip("v"))
         lines.append(localize(line))
     return lines or [localize(_("the writes are the same, but the checksums differ (a plan of another asrctl "
@@ -230,11 +231,11 @@ def plan_footer(plan: Plan | None, sha: str | None, artifact: str, run_link: str
         checksum = f"`{plan.checksum}`"
         lines.append(localize(
             _("Plan checksum {checksum} for commit {commit}: after merge, apply carries out only these writes.",
-              checksum=checksum, commit=f"`{sha[:12]}`") if sha else
+              checksum=checksum, commit=code(sha[:12])) if sha else
             _("Plan checksum {checksum}: after merge, apply carries out only these writes.", checksum=checksum)))
     else:
         lines.append(localize(_("No plan file was written, so there is nothing to apply from this run.")))
-    lines.append(localize(_("Full output: the {artifact} artifact of the {run}", artifact=f"`{artifact}`",
+    lines.append(localize(_("Full output: the {artifact} artifact of the {run}", artifact=code(artifact),
                             run=run_link)) + f" · asrctl {version}")
     return "---\n<sub>" + "<br>".join(lines) + "</sub>"
 
@@ -252,7 +253,7 @@ def refusal_body(verdict: Verdict, now: Plan | None, plan_md: str, run_link: str
             + localize(_("**What to do**: read the plan below. If it is right, start the *asrctl apply* workflow by "
                          "hand (Actions → asrctl apply → Run workflow) with checksum {checksum}; a reviewer of the "
                          "`production` environment approves the run. Otherwise correct the files in a new pull "
-                         "request.", checksum=f"`{now.checksum}`"))
+                         "request.", checksum=code(now.checksum)))
         )
     on_main = localize(_("Plan on main now"))
     return (

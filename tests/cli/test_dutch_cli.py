@@ -126,3 +126,62 @@ def test_explain_reads_dutch(demo: Path, check_id: str | None) -> None:
         assert dutch.code == 0 and dutch.stdout != english.stdout
         left = english_left(dutch.stdout, english.stdout, PRODUCT)
         assert not left, (fmt, left)
+
+
+def test_the_pr_comment_from_the_plan_file_reads_dutch(demo: Path, tmp_path: Path, plan_data: list[str],
+                                                       nmbrs: str) -> None:
+    """`asrctl github comment --plan plan.json` renders the comment from the plan file, whose messages are
+    plain English text (JSON): they are translated all the same."""
+    from asrctl.i18n import set_language
+    from asrctl.render import printable_plan
+    from asrctl.render.markdown import render_markdown
+    from asrctl.run.plan import read_plan_file
+
+    run_cli(demo, "plan", "--out", str(tmp_path / "plan.json"))
+    plan = printable_plan(read_plan_file(tmp_path / "plan.json"))
+    english = render_markdown(plan)
+    set_language("nl")  # tests/conftest.py sets English back
+    dutch = render_markdown(plan)
+    assert "Aanmeldingen zonder werkgeverbestand" in dutch
+    left = english_left(dutch, english, plan_data, gap=nmbrs)
+    assert not left, json.dumps(left, indent=1, ensure_ascii=False)
+
+
+def test_a_usage_error_reads_dutch_around_clicks_usage_line(demo: Path) -> None:
+    english, dutch = both(demo, "plan", "--changed-since", "HEAD", "--target", "x")
+    assert english.code == 1 and "Error: --changed-since and --target both choose employers" in english.stderr
+    assert "fout: --changed-since en --target kiezen allebei werkgevers; geef er één mee" in dutch.stderr
+    usage = "Usage: asrctl plan [OPTIONS]"  # click's own line, the same in both languages
+    assert usage in dutch.stderr
+    left = english_runs(dutch.stderr, english.stderr, [usage, "HEAD", *PRODUCT])
+    assert not left, left
+
+
+def _init_prompted(folder: Path, monkeypatch: pytest.MonkeyPatch, lang: str, typed: list[str]) -> str:
+    """`asrctl init` with its prompts answered from `typed`, in this process (as on a terminal)."""
+    from click.testing import CliRunner
+
+    from asrctl.cli import cli
+    from asrctl.cli import init as init_command
+    from asrctl.cli.errors import run_guarded
+
+    folder.mkdir()
+    monkeypatch.setattr(init_command, "_on_terminal", lambda: True)
+    monkeypatch.chdir(folder)
+    with CliRunner().isolation(input="\n".join(typed) + "\n", env={"NO_COLOR": "1", "ASRCTL_LANG": lang}) as streams:
+        code = run_guarded(cli, ["init", "office"])
+        assert code == 0, streams[0].getvalue().decode()
+        return streams[0].getvalue().decode() + streams[1].getvalue().decode()
+
+
+def test_inits_prompts_and_next_steps_read_dutch(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    typed = ["Salarisbureau Voorbeeld B.V.", "geen-adres", "koppelingen@voorbeeld.nl", "voorbeeld", "beide",
+             "overarching", "api-asr@voorbeeld.nl", "", "@jdevries"]
+    english = _init_prompted(tmp_path / "en", monkeypatch, "en", typed)
+    dutch = _init_prompted(tmp_path / "nl", monkeypatch, "nl", typed)
+    assert "Naam van je salarisverwerkende kantoor (Bedrijfsnaam): " in dutch
+    assert "'geen-adres' is geen e-mailadres (naam@voorbeeld.nl)" in dutch  # asked again, in Dutch
+    data = [*typed, "Error", "a.s.r.", "cd office && git init -b main && git add . && git commit -m", "NMBRS_TOKEN_KANTOOR",
+            "ASR_REGISTRY_TOKEN_READ", "ASR_REGISTRY_TOKEN_WRITE", *PRODUCT]  # click's `Error:` prefix, commands
+    left = english_left(dutch, english, data)
+    assert not left, json.dumps(left, indent=1, ensure_ascii=False)
