@@ -67,7 +67,7 @@ _DATA = re.compile(
     r"\S*[\w\]]\.[\w\[]\S*|\S*_\S*|--[a-z-]+|\b[a-z0-9]+(?:-[a-z0-9]+)+\b|\b\d\S*"
 )
 _WORD = re.compile(r"[A-Za-zÀ-ÖØ-öø-ÿ]+(?:-[A-Za-zÀ-ÖØ-öø-ÿ]+)*")
-_SEGMENT = re.compile(r" · |\||; | — |\s{2,}")
+_SEGMENT = re.compile(r" · |\||; | — | > |: |\s{2,}")  # table cells, facts, clauses, menu paths
 RUN = 3  # this many words in a row, as the English run printed them, make an English sentence
 
 
