@@ -5,9 +5,8 @@ English run said (three English words in a row, outside the data: names, ids, va
 Dutch catalogue does not use those words itself (support.dutch.english_runs). So a message without a
 translation fails here, and no list of expected sentences is kept.
 
-The Nmbrs findings (nmbrs.company, nmbrs.api-rights, ...) are translated in nmbrs/ (branch nlnmbrs):
-until that lands, their lines are a known gap, in one strict xfail per output; remove the mark when
-they read Dutch (strict: the test then passes and the mark fails it).
+The Nmbrs findings (nmbrs.company, nmbrs.api-rights, ...) are part of it: the demo blocks three
+employers on Nmbrs findings and notes an optional call.
 """
 
 from __future__ import annotations
@@ -19,12 +18,10 @@ from pathlib import Path
 import pytest
 
 from support.cli import Run, run_cli
-from support.dutch import data_strings, english_left, english_runs, nmbrs_said
+from support.dutch import data_strings, english_left, english_runs
 
 ROOT = Path(__file__).resolve().parents[2]
 PRODUCT = ["asrctl"]  # the product's name is the same in every language
-NMBRS_GAP = pytest.mark.xfail(strict=True, reason="the nmbrs findings are translated by nlnmbrs (nmbrs/findings.py "
-                              "and friends); remove this mark once they land")
 
 
 @pytest.fixture(scope="module")
@@ -53,26 +50,13 @@ def plan_data(demo: Path) -> list[str]:
     return [*data_strings(plan), *PRODUCT]
 
 
-@pytest.fixture(scope="module")
-def nmbrs(demo: Path) -> str:
-    """The English messages and hints of the demo plan's Nmbrs findings: the known gap."""
-    return nmbrs_said(json.loads(run_cli(demo, "plan", "--format", "json").stdout))
-
-
 @pytest.mark.parametrize("fmt", ["text", "markdown"])
-def test_plan_reads_dutch(demo: Path, plan_data: list[str], nmbrs: str, fmt: str) -> None:
+def test_plan_reads_dutch(demo: Path, plan_data: list[str], fmt: str) -> None:
     english, dutch = both(demo, "plan", "--format", fmt)
     assert dutch.code == 1  # the demo blocks three employers on purpose
     assert dutch.stdout != english.stdout and dutch.stdout.strip()
-    left = english_left(dutch.stdout, english.stdout, plan_data, gap=nmbrs)
-    assert not left, json.dumps(left, indent=1, ensure_ascii=False)
-
-
-@NMBRS_GAP
-@pytest.mark.parametrize("fmt", ["text", "markdown"])
-def test_plan_nmbrs_findings_read_dutch(demo: Path, plan_data: list[str], nmbrs: str, fmt: str) -> None:
-    english, dutch = both(demo, "plan", "--format", fmt)
-    left = english_left(dutch.stdout, english.stdout, plan_data, gap=nmbrs, in_gap=True)
+    assert "nmbrs.company" in dutch.stdout and "nmbrs.api-rights" in dutch.stdout
+    left = english_left(dutch.stdout, english.stdout, plan_data)
     assert not left, json.dumps(left, indent=1, ensure_ascii=False)
 
 
@@ -128,8 +112,7 @@ def test_explain_reads_dutch(demo: Path, check_id: str | None) -> None:
         assert not left, (fmt, left)
 
 
-def test_the_pr_comment_from_the_plan_file_reads_dutch(demo: Path, tmp_path: Path, plan_data: list[str],
-                                                       nmbrs: str) -> None:
+def test_the_pr_comment_from_the_plan_file_reads_dutch(demo: Path, tmp_path: Path, plan_data: list[str]) -> None:
     """`asrctl github comment --plan plan.json` renders the comment from the plan file, whose messages are
     plain English text (JSON): they are translated all the same."""
     from asrctl.i18n import set_language
@@ -143,7 +126,7 @@ def test_the_pr_comment_from_the_plan_file_reads_dutch(demo: Path, tmp_path: Pat
     set_language("nl")  # tests/conftest.py sets English back
     dutch = render_markdown(plan)
     assert "Aanmeldingen zonder werkgeverbestand" in dutch
-    left = english_left(dutch, english, plan_data, gap=nmbrs)
+    left = english_left(dutch, english, plan_data)
     assert not left, json.dumps(left, indent=1, ensure_ascii=False)
 
 

@@ -79,9 +79,11 @@ def prose(line: str, data: Sequence[str] = ()) -> list[str]:
 
 def _unquoted(line: str, data: Sequence[str]) -> str:
     """The line with its data strings, quoted values and code taken out (each leaves a space)."""
+    for value in data:  # as printed (text) ...
+        line = line.replace(value, " ")
     line = _QUOTED_VALUE.sub(" ", line)  # markup before entities: `&lt;script&gt;` is text
     line = html.unescape(line)
-    for value in data:
+    for value in data:  # ... and as markdown escaped it
         line = line.replace(value, " ")
     return _QUOTED_VALUE.sub(" ", line)
 
@@ -143,21 +145,12 @@ def data_strings(value: object, skip: frozenset[str] = _WORDS_IN_JSON) -> list[s
     return []
 
 
-def nmbrs_said(plan: dict[str, Any]) -> str:
-    """The English messages and hints of a plan's Nmbrs findings (its JSON), one a line."""
+def finding_texts(plan: dict[str, Any], prefix: str) -> list[str]:
+    """The messages and hints of a plan's findings whose id starts with `prefix` (its JSON)."""
     checks = [*plan["checks"], *(c for e in plan["employers"] for c in e["checks"])]
-    return "\n".join(t for c in checks if c["id"].startswith("nmbrs.") for t in (c["message"], c["hint"] or ""))
+    return [t for c in checks if c["id"].startswith(prefix) for t in (c["message"], c["hint"]) if t]
 
 
-def english_left(dutch: str, english: str, data: Sequence[str], *, gap: str = "",
-                 in_gap: bool = False) -> dict[str, list[str]]:
-    """english_runs, as `line: [English words]`, without the runs that the known gap `gap` (English text
-    translated elsewhere, not yet landed) says; with `in_gap`, only those."""
-    found = english_runs(dutch, english, data)
-    known = english_runs(dutch, gap, data) if gap else {}
-    out = {}
-    for line, runs in found.items():
-        left = runs & known.get(line, set()) if in_gap else runs - known.get(line, set())
-        if left:
-            out[line] = [" ".join(r) for r in sorted(left)]
-    return out
+def english_left(dutch: str, english: str, data: Sequence[str]) -> dict[str, list[str]]:
+    """english_runs, as `line: [the English words it repeats]` (for an assertion message)."""
+    return {line: [" ".join(r) for r in sorted(runs)] for line, runs in english_runs(dutch, english, data).items()}
