@@ -86,10 +86,13 @@ def test_sigint_during_slow_nmbrs_calls_stops_plan_with_130(tmp_path: Path) -> N
             time.sleep(0.05)
         assert sim.calls.total > 0
         proc.send_signal(signal.SIGINT)
-        started = time.monotonic()
+        at_signal = sim.calls.total
         out, err = proc.communicate(timeout=30)
+        after = sim.calls.total - at_signal
     assert proc.returncode == 130, err
-    assert time.monotonic() - started < 10  # calls in flight finish (2 s each); no new ones start
+    # The calls in flight finish (2 s each; a thread ends the step it is in), but the plan does not go
+    # on: counted, not timed, since a loaded machine slows the exit without more calls being made.
+    assert after <= 2, f"{after} Nmbrs calls after Ctrl-C ({at_signal} before)"
     assert "interrupted" in err and "Traceback" not in err and "Plan:" not in out
 
 
