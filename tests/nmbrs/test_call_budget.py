@@ -16,14 +16,22 @@ from support.cli import run_cli
 from support.rest import CLIENT_ID, CLIENT_SECRET, SUBSCRIPTION_KEY
 
 
-def busiest_second(times: list[float]) -> int:
+def busiest_window(times: list[float], seconds: float = 1.0) -> int:
     times = sorted(times)
-    return max((bisect_left(times, t + 1.0) - i for i, t in enumerate(times)), default=0)
+    return max((bisect_left(times, t + seconds) - i for i, t in enumerate(times)), default=0)
 
 
 def test_the_window_counts_correctly() -> None:
-    assert busiest_second([0.0, 0.5, 0.99, 1.0, 1.5]) == 3
-    assert busiest_second([]) == 0
+    assert busiest_window([0.0, 0.5, 0.99, 1.0, 1.5]) == 3
+    assert busiest_window([0.0, 0.7, 0.9]) == 3 and busiest_window([0.0, 0.7, 0.9], 0.75) == 2
+    assert busiest_window([]) == 0
+
+
+# The budget limits when calls *start*; the simulators log when they *arrive*. A call delayed by up to
+# SLACK (a loaded machine's scheduling) may land in the same arrival window as one started a full second
+# later, so arrivals are counted in windows of 1 - SLACK: exact for any delay up to SLACK, and still far
+# below what 16 unthrottled threads would show.
+SLACK = 0.25
 
 
 CONFIG = """\
@@ -73,7 +81,7 @@ def test_soap_and_rest_share_one_budget_across_threads(both: Both, tmp_path: Pat
     soap = [e.at for e in both.soap.calls.entries]
     rest = [e.at for e in both.rest.calls.entries]
     assert soap and rest and len(soap) + len(rest) > 3 * budget, run.output[-1500:]  # enough to hit it
-    assert busiest_second(soap + rest) <= budget
+    assert busiest_window(soap + rest, 1.0 - SLACK) <= budget
 
 
 def test_a_budget_never_lets_more_than_its_limit_start_in_a_window() -> None:
@@ -89,6 +97,6 @@ def test_a_budget_never_lets_more_than_its_limit_start_in_a_window() -> None:
     for _ in range(12):
         budget.acquire()
         starts.append(now[0])
-    assert busiest_second(starts) <= 5 and starts[5] >= 1.0 and starts[10] >= 2.0
+    assert busiest_window(starts) <= 5 and starts[5] >= 1.0 and starts[10] >= 2.0
     with pytest.raises(ValueError):
         CallBudget(0.5)
