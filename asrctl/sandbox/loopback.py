@@ -5,11 +5,12 @@ from __future__ import annotations
 import logging
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import ClassVar, Generic, Self, TypeVar
+from typing import ClassVar, Generic, Self, TypeVar, cast
 
 log = logging.getLogger("asrctl.sandbox.loopback")
 E = TypeVar("E")
 F = TypeVar("F")
+H = TypeVar("H", bound=BaseHTTPRequestHandler)
 
 
 class LoopbackServer:
@@ -101,6 +102,11 @@ class Injections(Generic[F]):
         with self._lock:
             queue = self._waiting.get(operation)
             return queue.pop(0) if queue else None
+
+
+def bound(handler: type[H], server: object) -> type[H]:
+    """A subclass of `handler` whose requests reach `server` as `self.sim` (one per server: tests run many)."""
+    return cast(type[H], type(handler.__name__, (handler,), {"sim": server}))
 
 
 class SimHandler(BaseHTTPRequestHandler):

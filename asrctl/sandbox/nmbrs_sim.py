@@ -51,7 +51,7 @@ from asrctl.nmbrs.soap.calls import (
     right_of,
     rights_name,
 )
-from asrctl.sandbox.loopback import Injections, Log, LoopbackServer, SimHandler
+from asrctl.sandbox.loopback import Injections, Log, LoopbackServer, SimHandler, bound
 from asrctl.sandbox.world import (
     SERVED_CALLS,
     Kind,
@@ -243,12 +243,7 @@ class NmbrsSimulator(LoopbackServer):
         return f"{self.base_url}/soap/v3/"
 
     def handler_class(self) -> type[_Handler]:
-        simulator = self
-
-        class Handler(_Handler):
-            sim = simulator
-
-        return Handler
+        return bound(_Handler, self)
 
     # --- fault injection ---------------------------------------------------------------------------
 

@@ -52,7 +52,7 @@ from urllib.parse import parse_qs, unquote, urlencode, urlsplit
 
 import yaml
 
-from asrctl.sandbox.loopback import Injections, Log, LoopbackServer, SimHandler
+from asrctl.sandbox.loopback import Injections, Log, LoopbackServer, SimHandler, bound
 from asrctl.sandbox.world import (
     LoginScopes,
     World,
@@ -256,12 +256,7 @@ class RestSimulator(LoopbackServer):
         return self.base_url
 
     def handler_class(self) -> type[_Handler]:
-        simulator = self
-
-        class Handler(_Handler):
-            sim = simulator
-
-        return Handler
+        return bound(_Handler, self)
 
     # --- test and sandbox hooks ------------------------------------------------------------------------
 

@@ -257,16 +257,16 @@ class IdentityClient:
                 response = exchange(self.session, "POST", url, limits=self.limits, data=form,
                                     headers={"Authorization": self.app.basic_auth(), "Accept": "application/json"})
             except RedirectRefused as exc:
-                raise NmbrsRequestError(f"{TOKEN_CALL}: the Nmbrs identity server {exc.message}", call=TOKEN_CALL,
-                                        hint="check nmbrs.rest.identity_url") from None
+                raise NmbrsRequestError(_("the Nmbrs identity server {refusal}", refusal=exc.message),
+                                        call=TOKEN_CALL, hint=_IDENTITY_URL_HINT) from None
             except AnswerTooLarge:
-                raise _unavailable(f"an answer over {MAX_TOKEN_ANSWER // 1024} KiB") from None
+                raise _unavailable(_("an answer over {size} KiB", size=MAX_TOKEN_ANSWER // 1024)) from None
             except DeadlineExceeded:
                 raise Retryable(_unavailable("no answer within the timeout")) from None
             except requests.exceptions.SSLError:
                 raise NmbrsUnavailable(_("the TLS certificate of {url} could not be verified",
                                          url=self.app.identity_url), call=TOKEN_CALL,
-                                       hint=_("Check nmbrs.rest.identity_url.")) from None
+                                       hint=_IDENTITY_URL_HINT) from None
             except requests.ConnectTimeout:
                 raise Retryable(_unavailable(_("no connection within the timeout"))) from None
             except requests.ConnectionError as exc:
@@ -348,6 +348,9 @@ def parse_json(data: bytes | None) -> Any:
 
 def _json(response: requests.Response) -> Any:
     return parse_json(response.content)  # read whole by exchange(), within the cap and the deadline
+
+
+_IDENTITY_URL_HINT = _("Check nmbrs.rest.identity_url.")
 
 
 def _unavailable(what: str) -> NmbrsUnavailable:
